@@ -1,0 +1,3 @@
+//! SIGIL runtime: the call pipeline and the security subsystems behind it.
+//!
+//! Users name the `sigil` facade crate; this crate holds the machinery.

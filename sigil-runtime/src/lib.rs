@@ -1,3 +1,8 @@
 //! SIGIL runtime: the call pipeline and the security subsystems behind it.
 //!
 //! Users name the `sigil` facade crate; this crate holds the machinery.
+
+pub mod audit;
+pub mod identity;
+pub mod scan;
+pub mod vault;

@@ -1,0 +1,5 @@
+//! The vault: intercepted values, encrypted, behind opaque pointers.
+
+mod kind;
+
+pub use kind::VaultKind;

@@ -5,7 +5,9 @@ use std::fmt;
 /// How strongly the caller's identity was established.
 ///
 /// Ordered: `Unauthenticated < Low < Medium < High`. Gates compare with `>=`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum TrustLevel {
     /// No identity was established. Passes no gate above `Low` unless configured.

@@ -90,7 +90,9 @@ impl VaultKind {
 
     /// Parses either the name (`Iban`) or the tag (`IBAN`).
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.name() == s || k.tag() == s)
+        Self::ALL
+            .into_iter()
+            .find(|k| k.name() == s || k.tag() == s)
     }
 }
 

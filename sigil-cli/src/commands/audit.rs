@@ -1,0 +1,9 @@
+//! `sigil audit`.
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+pub(crate) fn run(_args: Vec<OsString>) -> ExitCode {
+    eprintln!("sigil audit: not built yet");
+    ExitCode::from(2)
+}

@@ -1,0 +1,6 @@
+//! One module per subcommand.
+
+pub(crate) mod audit;
+pub(crate) mod keygen;
+pub(crate) mod pack;
+pub(crate) mod scan;

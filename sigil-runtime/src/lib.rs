@@ -4,5 +4,8 @@
 
 pub mod audit;
 pub mod identity;
+pub mod policy;
 pub mod scan;
+pub mod schema;
+pub mod tool;
 pub mod vault;

@@ -1,0 +1,8 @@
+//! JSON Schemas: generated from Rust types, normalised for clients, and enforced on arguments
+//! (rmcp only deserializes; `minimum: 1` is ours to check).
+
+mod normalize;
+mod validate;
+
+pub use normalize::{normalize, schema_for};
+pub use validate::{CompiledSchema, SchemaError, Violation};

@@ -269,3 +269,114 @@ impl ConfirmGate {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn subject<'a>(digest: &'a str) -> ConfirmSubject<'a> {
+        ConfirmSubject {
+            principal: "local:ann",
+            tool: "transfer_funds",
+            digest,
+            message: "ok?".into(),
+        }
+    }
+
+    fn ask(gate: &ConfirmGate) -> String {
+        match gate.mrtr(subject("d1"), true, None, None) {
+            Mrtr::Ask { requests, state } => {
+                assert!(requests.contains_key(INPUT_KEY));
+                state
+            }
+            _ => panic!("expected a request for input"),
+        }
+    }
+
+    fn answer(v: serde_json::Value) -> InputResponses {
+        let mut r = InputResponses::new();
+        r.insert(INPUT_KEY.to_owned(), v);
+        r
+    }
+
+    fn verdict(m: Mrtr) -> Result<(), ConfirmRefusal> {
+        match m {
+            Mrtr::Approved => Ok(()),
+            Mrtr::Refused(r) => Err(r),
+            Mrtr::Ask { .. } => panic!("asked again"),
+        }
+    }
+
+    #[test]
+    fn approval_is_single_use() {
+        let gate = ConfirmGate::new(Duration::from_secs(60)).unwrap();
+        let state = ask(&gate);
+        let yes = answer(json!({"action": "accept", "content": {"approve": true}}));
+        assert_eq!(
+            verdict(gate.mrtr(subject("d1"), true, Some(&state), Some(&yes))),
+            Ok(())
+        );
+        assert_eq!(
+            verdict(gate.mrtr(subject("d1"), true, Some(&state), Some(&yes))),
+            Err(ConfirmRefusal::Replayed)
+        );
+    }
+
+    #[test]
+    fn state_is_bound_to_the_arguments_and_unforgeable() {
+        let gate = ConfirmGate::new(Duration::from_secs(60)).unwrap();
+        let state = ask(&gate);
+        let yes = answer(json!({"action": "accept", "content": {"approve": true}}));
+        assert_eq!(
+            verdict(gate.mrtr(subject("d2"), true, Some(&state), Some(&yes))),
+            Err(ConfirmRefusal::Mismatch)
+        );
+        let mut forged = state.clone();
+        forged.push('x');
+        assert_eq!(
+            verdict(gate.mrtr(subject("d1"), true, Some(&forged), Some(&yes))),
+            Err(ConfirmRefusal::Mismatch)
+        );
+        let other = ConfirmGate::new(Duration::from_secs(60)).unwrap();
+        assert_eq!(
+            verdict(other.mrtr(subject("d1"), true, Some(&state), Some(&yes))),
+            Err(ConfirmRefusal::Mismatch)
+        );
+    }
+
+    #[test]
+    fn decline_cancel_and_unasked_responses_do_not_approve() {
+        let gate = ConfirmGate::new(Duration::from_secs(60)).unwrap();
+        for (resp, want) in [
+            (json!({"action": "decline"}), ConfirmRefusal::Declined),
+            (json!({"action": "cancel"}), ConfirmRefusal::Cancelled),
+            (
+                json!({"action": "accept", "content": {"approve": false}}),
+                ConfirmRefusal::Declined,
+            ),
+        ] {
+            let state = ask(&gate);
+            assert_eq!(
+                verdict(gate.mrtr(subject("d1"), true, Some(&state), Some(&answer(resp)))),
+                Err(want)
+            );
+        }
+        // An approval under a key we never asked for is ignored.
+        let state = ask(&gate);
+        let mut unasked = InputResponses::new();
+        unasked.insert(
+            "other".into(),
+            json!({"action": "accept", "content": {"approve": true}}),
+        );
+        assert_eq!(
+            verdict(gate.mrtr(subject("d1"), true, Some(&state), Some(&unasked))),
+            Err(ConfirmRefusal::Cancelled)
+        );
+        // A client that cannot elicit is refused up front.
+        assert_eq!(
+            verdict(gate.mrtr(subject("d1"), false, None, None)),
+            Err(ConfirmRefusal::Unavailable)
+        );
+    }
+}

@@ -122,6 +122,7 @@ impl FileStore {
         })?;
         let mut index = RecordIndex::default();
         let mut lines = 0;
+        let mut torn = false;
         match create_new_private(&path) {
             Ok(mut file) => {
                 writeln!(file, "{header}")
@@ -129,7 +130,7 @@ impl FileStore {
                     .map_err(|e| VaultError::io("create vault file", &path, e))?;
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                lines = load(&path, &header, &mut index)?;
+                (lines, torn) = load(&path, &header, &mut index)?;
             }
             Err(e) => return Err(VaultError::io("create vault file", &path, e)),
         }
@@ -139,7 +140,11 @@ impl FileStore {
             header,
             state: RwLock::new(FileState { index, file, lines }),
         };
-        store.purge_expired(unix_ms(SystemTime::now()))?;
+        let dropped = store.purge_expired(unix_ms(SystemTime::now()))?;
+        if torn && dropped == 0 {
+            // Appending after a torn line would glue the next record to it.
+            store.compact(&mut store.write_state())?;
+        }
         Ok(store)
     }
 
@@ -199,8 +204,9 @@ fn open_append(path: &Path) -> Result<File, VaultError> {
         .map_err(|e| VaultError::io("open vault file", path, e))
 }
 
-/// Reads an existing vault file into `index`; returns the number of record lines.
-fn load(path: &Path, header: &str, index: &mut RecordIndex) -> Result<usize, VaultError> {
+/// Reads an existing vault file into `index`; returns the number of record lines and whether
+/// the last line was torn.
+fn load(path: &Path, header: &str, index: &mut RecordIndex) -> Result<(usize, bool), VaultError> {
     let file = open_private(path, PrivateFile::Store)?;
     let mut reader = BufReader::new(file);
     let mut line = String::new();
@@ -246,7 +252,7 @@ fn load(path: &Path, header: &str, index: &mut RecordIndex) -> Result<usize, Vau
                 records += 1;
             }
             // A torn last line (a crash mid-append) is dropped; anything else is an error.
-            None if !complete => break,
+            None if !complete => return Ok((records, true)),
             None => return Err(bad()),
         }
     }
@@ -256,7 +262,7 @@ fn load(path: &Path, header: &str, index: &mut RecordIndex) -> Result<usize, Vau
             line: 1,
         });
     }
-    Ok(records)
+    Ok((records, false))
 }
 
 impl VaultStore for FileStore {

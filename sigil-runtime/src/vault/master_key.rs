@@ -70,7 +70,8 @@ impl MasterKey {
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, VaultError> {
         let path = path.as_ref();
         let file = open_private(path, PrivateFile::Key)?;
-        let mut content = Zeroizing::new(Vec::with_capacity(128));
+        // Sized so reading never reallocates (which would leave a copy of the key behind).
+        let mut content = Zeroizing::new(Vec::with_capacity(MAX_KEY_FILE as usize + 1));
         file.take(MAX_KEY_FILE)
             .read_to_end(&mut content)
             .map_err(|e| VaultError::io("read key file", path, e))?;

@@ -70,9 +70,10 @@ fn derive(master: &MasterKey, info: &[&[u8]]) -> Zeroizing<[u8; 32]> {
     okm
 }
 
-fn record_cipher(master: &MasterKey, id: &PointerId) -> Aes256Gcm {
+/// The record's cipher. Built from the derived key in place, with no unzeroized copy of it.
+fn record_cipher(master: &MasterKey, id: &PointerId) -> Option<Aes256Gcm> {
     let key = derive(master, &[RECORD_INFO, id.as_bytes()]);
-    Aes256Gcm::new(&(*key).into())
+    Aes256Gcm::new_from_slice(key.as_slice()).ok()
 }
 
 /// Encrypts `plaintext` for the record described by `binding`; returns the nonce and the
@@ -86,6 +87,7 @@ pub(crate) fn seal(
     getrandom::fill(&mut nonce).map_err(|_| VaultError::Random)?;
     let ad = binding.associated_data();
     let ciphertext = record_cipher(master, binding.id)
+        .ok_or(VaultError::Encrypt)?
         .encrypt(
             &Nonce::from(nonce),
             Payload {
@@ -106,7 +108,7 @@ pub(crate) fn open(
     ciphertext: &[u8],
 ) -> Option<Zeroizing<Vec<u8>>> {
     let ad = binding.associated_data();
-    record_cipher(master, binding.id)
+    record_cipher(master, binding.id)?
         .decrypt(
             &Nonce::from(*nonce),
             Payload {
@@ -137,8 +139,10 @@ pub(crate) fn dedup_tag(
     ] {
         push_field(&mut input, field);
     }
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_slice())
-        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    // HMAC accepts keys of any length, so this never takes the `else` branch.
+    let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_slice()) else {
+        return [0; 32];
+    };
     mac.update(&input);
     mac.finalize().into_bytes().into()
 }

@@ -232,6 +232,13 @@ fn resolve_in_value_replaces_allowed_pointers_inside_json_strings() {
     assert_eq!(refused[0].pointer, email);
     assert_eq!(refused[0].refusal, Some(VaultRefusal::KindNotRevealed));
     assert_eq!(refused[0].owner.as_deref(), Some("local:alice"));
+    assert_eq!(refused[0].reason(), "kind_not_revealed");
+    assert!(
+        outcomes
+            .iter()
+            .filter(|o| o.is_resolved())
+            .all(|o| o.reason() == "resolved")
+    );
     // Outcomes are for the audit trail: no value in them.
     let shown = format!("{outcomes:?}");
     assert!(!shown.contains(IBAN) && !shown.contains("alice@example.com"));

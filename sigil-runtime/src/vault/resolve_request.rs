@@ -112,4 +112,9 @@ impl ResolveOutcome {
     pub fn is_resolved(&self) -> bool {
         self.refusal.is_none()
     }
+
+    /// `"resolved"`, or the refusal's [`code`](VaultRefusal::code), for the audit record.
+    pub fn reason(&self) -> &'static str {
+        self.refusal.map_or("resolved", VaultRefusal::code)
+    }
 }

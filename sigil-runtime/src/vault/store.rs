@@ -10,6 +10,10 @@ use super::record::SealedRecord;
 /// Storage for sealed records. Implementations only ever see ciphertext and metadata.
 ///
 /// Putting a record with an id already present replaces it (a refresh of the same pointer).
+#[diagnostic::on_unimplemented(
+    note = "`{Self}` is not a vault store; use `MemoryStore` or `FileStore`, or implement \
+            `sigil_runtime::vault::VaultStore`"
+)]
 pub trait VaultStore: Send + Sync {
     /// Stores or replaces a record.
     fn put(&self, record: SealedRecord) -> Result<(), VaultError>;

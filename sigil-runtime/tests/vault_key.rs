@@ -107,12 +107,17 @@ const CHILD_VAR: &str = "SIGIL_VAULT_TEST_KEY";
 #[test]
 fn env_key_is_read_once() {
     if std::env::var_os(CHILD_VAR).is_none() {
-        let status = Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "env_key_is_read_once", "--nocapture"])
+        let child = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "env_key_is_read_once"])
             .env(CHILD_VAR, HEX_KEY)
-            .status()
+            .output()
             .unwrap();
-        assert!(status.success(), "child test failed");
+        let stdout = String::from_utf8_lossy(&child.stdout);
+        assert!(child.status.success(), "child test failed:\n{stdout}");
+        assert!(
+            stdout.contains("1 passed"),
+            "the child ran the test:\n{stdout}"
+        );
         return;
     }
     let key = MasterKey::from_env(CHILD_VAR).unwrap();

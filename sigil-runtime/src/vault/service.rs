@@ -101,12 +101,17 @@ impl Vault {
             .config
             .dedup
             .then(|| seal::dedup_tag(&self.key, &owner, kind, trust, value.as_bytes()));
-        let id = match dedup.and_then(|tag| self.same_value(&tag, &owner, kind, trust, value)) {
-            Some(id) => id,
+        let ttl_ms = u64::try_from(self.config.ttl.as_millis()).unwrap_or(u64::MAX);
+        let mut expires_at_ms = now_ms.saturating_add(ttl_ms);
+        let existing = dedup.and_then(|tag| self.same_value(&tag, &owner, kind, trust, value));
+        let id = match existing {
+            // Renewing never shortens the life of a pointer already handed out.
+            Some(record) => {
+                expires_at_ms = expires_at_ms.max(record.expires_at_ms);
+                record.id
+            }
             None => PointerId::random()?,
         };
-        let ttl_ms = u64::try_from(self.config.ttl.as_millis()).unwrap_or(u64::MAX);
-        let expires_at_ms = now_ms.saturating_add(ttl_ms);
         let binding = RecordBinding {
             id: &id,
             owner: &owner,
@@ -128,7 +133,7 @@ impl Vault {
         Ok(Pointer { kind, id })
     }
 
-    /// The id of an existing record holding exactly this value, for this owner, kind and trust.
+    /// The existing record holding exactly this value, for this owner, kind and trust.
     /// The candidate is decrypted and compared, so a forged dedup tag in storage cannot make a
     /// new value share a pointer with an old one.
     fn same_value(
@@ -138,7 +143,7 @@ impl Vault {
         kind: VaultKind,
         trust: TrustLevel,
         value: &str,
-    ) -> Option<PointerId> {
+    ) -> Option<SealedRecord> {
         let record = self.records.get_by_dedup(tag)?;
         if record.owner != owner || record.kind != kind || record.trust != trust {
             return None;
@@ -149,7 +154,7 @@ impl Vault {
             &record.nonce,
             &record.ciphertext,
         )?;
-        (plain.as_slice() == value.as_bytes()).then_some(record.id)
+        (plain.as_slice() == value.as_bytes()).then_some(record)
     }
 
     /// The value behind `pointer`, if `req` may have it.

@@ -1,5 +1,12 @@
 //! Identity: who is calling and at what trust level.
+//!
+//! - [`oidc`]: the OAuth 2.1 resource server core: JWT access tokens verified against the issuer's
+//!   JWKS found by OIDC discovery, mapped to a [`Principal`] and a [`TrustLevel`].
+//! - [`resource_metadata`]: RFC 9728 Protected Resource Metadata and the `WWW-Authenticate`
+//!   challenges (401, 403 `insufficient_scope`, RFC 9470 step-up).
 
+pub mod oidc;
 mod principal;
+pub mod resource_metadata;
 
 pub use principal::{Principal, TrustLevel};

@@ -19,7 +19,7 @@ pub(crate) struct JoseHeader {
 pub(crate) struct UnverifiedJws<'a> {
     /// `base64url(header) . base64url(payload)`, the bytes the signature covers.
     pub(crate) signing_input: &'a str,
-    /// The third segment, still base64url.
+    /// The third segment, still base64url and unchecked: a broken one fails verification.
     pub(crate) signature: &'a str,
     pub(crate) header: JoseHeader,
     pub(crate) claims: Map<String, Value>,
@@ -67,9 +67,6 @@ pub(crate) fn parse(token: &str) -> Result<UnverifiedJws<'_>, TokenError> {
         Some(_) => return Err(TokenError::Malformed("header kid is not a string")),
     };
     let claims = decode_json(payload_b64, "payload is not base64url JSON")?;
-    if signature.is_empty() || URL_SAFE_NO_PAD.decode(signature).is_err() {
-        return Err(TokenError::Malformed("signature is not base64url"));
-    }
     Ok(UnverifiedJws {
         signing_input,
         signature,
@@ -121,8 +118,6 @@ mod tests {
             "a".into(),
             "a.b".into(),
             "a.b.c.d".into(),
-            format!("{header}.{payload}."),
-            format!("{header}.{payload}.%%%"),
             format!("{header}.@@.{payload}"),
             format!("{}.{payload}.{payload}", b64("[1,2]")),
             format!("{}.{payload}.{payload}", b64(r#"{"alg":7}"#)),

@@ -117,16 +117,16 @@ impl fmt::Display for BearerChallenge {
         if let Some(description) = &self.description {
             params.push(("error_description", description.clone()));
         }
+        params.push(("resource_metadata", self.resource_metadata.clone()));
+        if !self.scopes.is_empty() {
+            params.push(("scope", self.scopes.join(" ")));
+        }
         if !self.acr_values.is_empty() {
             params.push(("acr_values", self.acr_values.join(" ")));
         }
         if let Some(max_age) = self.max_age {
             params.push(("max_age", max_age.to_string()));
         }
-        if !self.scopes.is_empty() {
-            params.push(("scope", self.scopes.join(" ")));
-        }
-        params.push(("resource_metadata", self.resource_metadata.clone()));
         f.write_str("Bearer ")?;
         for (i, (name, value)) in params.iter().enumerate() {
             if i > 0 {
@@ -171,7 +171,7 @@ mod tests {
         assert_eq!(c.status(), 401);
         assert_eq!(
             c.to_string(),
-            format!(r#"Bearer scope="bank:read", resource_metadata="{URL}""#)
+            format!(r#"Bearer resource_metadata="{URL}", scope="bank:read""#)
         );
     }
 
@@ -196,7 +196,7 @@ mod tests {
         assert_eq!(
             c.to_string(),
             format!(
-                r#"Bearer error="insufficient_scope", scope="bank:read bank:transfer", resource_metadata="{URL}""#
+                r#"Bearer error="insufficient_scope", resource_metadata="{URL}", scope="bank:read bank:transfer""#
             )
         );
     }
@@ -212,8 +212,8 @@ mod tests {
                 concat!(
                     r#"Bearer error="insufficient_user_authentication", "#,
                     r#"error_description="authentication at trust level high is required", "#,
-                    r#"acr_values="http://eidas.europa.eu/LoA/high", max_age="300", "#,
-                    r#"resource_metadata="{}""#
+                    r#"resource_metadata="{}", "#,
+                    r#"acr_values="http://eidas.europa.eu/LoA/high", max_age="300""#
                 ),
                 URL
             )

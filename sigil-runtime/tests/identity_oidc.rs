@@ -6,12 +6,12 @@
 
 mod identity_rig;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use identity_rig::{
-    OTHER_RESOURCE, Provider, RESOURCE, TestKey, flip_signature_bit, free_port, now, payload,
-    sign_with, with_payload,
+    KID, OTHER_RESOURCE, Provider, RESOURCE, TestKey, config, flip_signature_bit, free_port, now,
+    payload, shared, sign_with, with_payload,
 };
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
@@ -19,23 +19,6 @@ use sigil_runtime::identity::oidc::{
     EIDAS_LOA_SUBSTANTIAL, IssuerConfig, OidcConfig, OidcVerifier, SubjectKind, TokenError,
 };
 use sigil_runtime::identity::{Principal, TrustLevel};
-
-const KID: &str = "provider-key-1";
-
-/// One provider for the tests that do not restart it, with the key it signs with.
-fn shared() -> &'static (Provider, TestKey) {
-    static SHARED: OnceLock<(Provider, TestKey)> = OnceLock::new();
-    SHARED.get_or_init(|| {
-        let key = TestKey::generate(KID);
-        (Provider::start(free_port(), &key), key)
-    })
-}
-
-fn config(issuer: &str) -> OidcConfig {
-    OidcConfig::new(vec![
-        IssuerConfig::new(issuer, RESOURCE).with_service_trust(TrustLevel::High),
-    ])
-}
 
 async fn verifier() -> OidcVerifier {
     OidcVerifier::discover(config(&shared().0.issuer))

@@ -7,6 +7,7 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -15,11 +16,33 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey};
 use p256::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use serde_json::{Value, json};
+use sigil_runtime::identity::TrustLevel;
+use sigil_runtime::identity::oidc::{IssuerConfig, OidcConfig};
 
 /// The resource URI (audience) of the MCP server under test.
 pub const RESOURCE: &str = "http://127.0.0.1:8650/mcp";
 /// A second resource the provider serves, for genuine wrong-audience tokens.
 pub const OTHER_RESOURCE: &str = "http://127.0.0.1/other";
+
+/// The `kid` of the shared provider's key.
+pub const KID: &str = "provider-key-1";
+
+/// One provider per test binary for the tests that do not restart it, with the key it signs
+/// with. It exits when the test process does (its stdin closes).
+pub fn shared() -> &'static (Provider, TestKey) {
+    static SHARED: OnceLock<(Provider, TestKey)> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let key = TestKey::generate(KID);
+        (Provider::start(free_port(), &key), key)
+    })
+}
+
+/// The policy of the tests: one issuer, this resource, client-credentials tokens up to High.
+pub fn config(issuer: &str) -> OidcConfig {
+    OidcConfig::new(vec![
+        IssuerConfig::new(issuer, RESOURCE).with_service_trust(TrustLevel::High),
+    ])
+}
 
 pub fn now() -> u64 {
     SystemTime::now()

@@ -107,6 +107,11 @@ impl OidcVerifier {
         })
     }
 
+    /// The configured issuer identifiers, in configuration order.
+    pub fn issuers(&self) -> impl Iterator<Item = &str> {
+        self.issuers.iter().map(|i| i.config.issuer.as_str())
+    }
+
     /// How many JWKS fetches were started for `issuer` (the one at discovery included); `None`
     /// for an issuer that is not configured. For tests and metrics.
     pub fn jwks_fetches(&self, issuer: &str) -> Option<u64> {

@@ -7,7 +7,10 @@ use crate::identity::oidc::{TokenError, eidas_acr_for};
 
 /// A Bearer challenge and the HTTP status it goes with. `Display` gives the header value.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BearerChallenge {
+pub struct BearerChallenge(Box<Parts>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Parts {
     status: u16,
     error: Option<&'static str>,
     description: Option<String>,
@@ -19,7 +22,7 @@ pub struct BearerChallenge {
 
 impl BearerChallenge {
     fn new(status: u16, error: Option<&'static str>, resource_metadata: &str) -> Self {
-        Self {
+        Self(Box::new(Parts {
             status,
             error,
             description: None,
@@ -27,7 +30,7 @@ impl BearerChallenge {
             acr_values: Vec::new(),
             max_age: None,
             resource_metadata: resource_metadata.to_owned(),
-        }
+        }))
     }
 
     /// 401 for a request without a token: `Bearer resource_metadata="..."`.
@@ -43,7 +46,7 @@ impl BearerChallenge {
             return Self::missing_token(resource_metadata);
         }
         let mut challenge = Self::new(401, Some("invalid_token"), resource_metadata);
-        challenge.description = Some(error.to_string());
+        challenge.0.description = Some(error.to_string());
         challenge
     }
 
@@ -64,10 +67,10 @@ impl BearerChallenge {
             Some("insufficient_user_authentication"),
             resource_metadata,
         );
-        challenge.description = Some(format!(
+        challenge.0.description = Some(format!(
             "authentication at trust level {required} is required"
         ));
-        challenge.acr_values = eidas_acr_for(required)
+        challenge.0.acr_values = eidas_acr_for(required)
             .map(str::to_owned)
             .into_iter()
             .collect();
@@ -78,8 +81,8 @@ impl BearerChallenge {
     pub fn with_scopes<S: Into<String>>(mut self, scopes: impl IntoIterator<Item = S>) -> Self {
         for scope in scopes {
             let scope = scope.into();
-            if !self.scopes.contains(&scope) {
-                self.scopes.push(scope);
+            if !self.0.scopes.contains(&scope) {
+                self.0.scopes.push(scope);
             }
         }
         self
@@ -87,44 +90,44 @@ impl BearerChallenge {
 
     /// Replaces `acr_values` (RFC 9470), e.g. with values of the issuer's own `acr_map`.
     pub fn with_acr_values<S: Into<String>>(mut self, acr: impl IntoIterator<Item = S>) -> Self {
-        self.acr_values = acr.into_iter().map(Into::into).collect();
+        self.0.acr_values = acr.into_iter().map(Into::into).collect();
         self
     }
 
     /// Sets `max_age` (RFC 9470): the authentication must be at most this many seconds old.
     pub fn with_max_age(mut self, seconds: u64) -> Self {
-        self.max_age = Some(seconds);
+        self.0.max_age = Some(seconds);
         self
     }
 
     /// 401 or 403.
     pub fn status(&self) -> u16 {
-        self.status
+        self.0.status
     }
 
     /// The `error` code, if any.
     pub fn error(&self) -> Option<&'static str> {
-        self.error
+        self.0.error
     }
 }
 
 impl fmt::Display for BearerChallenge {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut params: Vec<(&str, String)> = Vec::new();
-        if let Some(error) = self.error {
+        if let Some(error) = self.0.error {
             params.push(("error", error.to_owned()));
         }
-        if let Some(description) = &self.description {
+        if let Some(description) = &self.0.description {
             params.push(("error_description", description.clone()));
         }
-        params.push(("resource_metadata", self.resource_metadata.clone()));
-        if !self.scopes.is_empty() {
-            params.push(("scope", self.scopes.join(" ")));
+        params.push(("resource_metadata", self.0.resource_metadata.clone()));
+        if !self.0.scopes.is_empty() {
+            params.push(("scope", self.0.scopes.join(" ")));
         }
-        if !self.acr_values.is_empty() {
-            params.push(("acr_values", self.acr_values.join(" ")));
+        if !self.0.acr_values.is_empty() {
+            params.push(("acr_values", self.0.acr_values.join(" ")));
         }
-        if let Some(max_age) = self.max_age {
+        if let Some(max_age) = self.0.max_age {
             params.push(("max_age", max_age.to_string()));
         }
         f.write_str("Bearer ")?;

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use identity_rig::{
-    KID, OTHER_RESOURCE, Provider, RESOURCE, TestKey, config, flip_signature_bit, free_port, now,
-    payload, shared, sign_with, with_payload,
+    KID, OTHER_RESOURCE, Provider, RESOURCE, TestKey, config, flip_signature_bit, free_port,
+    node_private_jwk, now, payload, shared, sign_with, with_payload,
 };
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
@@ -143,7 +143,30 @@ async fn a_correctly_forged_token_is_accepted_so_the_refusals_below_mean_somethi
     assert_eq!(verified.subject_kind, SubjectKind::User);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rsa_pss_and_ed25519_providers_are_verified_too() {
+    for (kind, alg) in [("rsa", "RS256"), ("rsa", "PS256"), ("ed25519", "EdDSA")] {
+        let provider = Provider::start_with_jwk(free_port(), &node_private_jwk(kind, "k", alg));
+        let verifier = OidcVerifier::discover(config(&provider.issuer))
+            .await
+            .unwrap();
+        let token = provider
+            .client_credentials("client-high", "bank:read", RESOURCE)
+            .await;
+        let verified = verifier.verify(&token).await;
+        assert_eq!(verified.map(|t| t.trust), Ok(TrustLevel::High), "{alg}");
+        assert_eq!(
+            refused_by(&verifier, &flip_signature_bit(&token)).await,
+            TokenError::BadSignature
+        );
+    }
+}
+
 // ---------------------------------------------------------------- refused
+
+async fn refused_by(verifier: &OidcVerifier, token: &str) -> TokenError {
+    verifier.verify(token).await.unwrap_err()
+}
 
 async fn refused(token: &str) -> TokenError {
     let err = verifier().await.verify(token).await.unwrap_err();

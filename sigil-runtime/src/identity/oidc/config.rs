@@ -215,6 +215,12 @@ impl OidcConfig {
         self
     }
 
+    /// Sets [`OidcConfig::http_timeout`].
+    pub fn with_http_timeout(mut self, timeout: Duration) -> Self {
+        self.http_timeout = timeout;
+        self
+    }
+
     /// Checks the policy before any network traffic.
     pub(crate) fn validate(&self) -> Result<(), TokenError> {
         if self.issuers.is_empty() {

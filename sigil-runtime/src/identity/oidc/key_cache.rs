@@ -70,9 +70,16 @@ impl KeyCache {
         match cached.keys.find(kid, alg) {
             Lookup::Found(key) if fresh => return Ok(key),
             Lookup::Mismatch if fresh => return Err(TokenError::KeyMismatch),
-            _ => {}
+            Lookup::Found(key) => {
+                // Expired set, known key: refresh unless a refresh is already under way, in
+                // which case the stale key serves rather than waiting on the network.
+                match self.last_fetch.try_lock() {
+                    Ok(last) => self.refresh_locked(last).await,
+                    Err(_) => return Ok(key),
+                }
+            }
+            Lookup::Mismatch | Lookup::NotFound => self.refresh().await,
         }
-        self.refresh().await;
         match self.snapshot().keys.find(kid, alg) {
             Lookup::Found(key) => Ok(key),
             Lookup::Mismatch => Err(TokenError::KeyMismatch),
@@ -81,7 +88,10 @@ impl KeyCache {
     }
 
     async fn refresh(&self) {
-        let mut last = self.last_fetch.lock().await;
+        self.refresh_locked(self.last_fetch.lock().await).await;
+    }
+
+    async fn refresh_locked(&self, mut last: tokio::sync::MutexGuard<'_, Instant>) {
         if last.elapsed() < self.min_refetch {
             return;
         }
@@ -100,4 +110,59 @@ async fn fetch(http: &reqwest::Client, jwks_uri: &str) -> Result<Cached, &'stati
         keys,
         expires: Instant::now() + ttl,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JWKS: &str = r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"k1",
+        "x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+        "y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#;
+
+    /// A cache whose keys expired a second ago and whose JWKS endpoint refuses connections.
+    fn stale_cache_with_dead_endpoint(last_fetch_ago: Duration) -> KeyCache {
+        let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = dead.local_addr().unwrap().port();
+        drop(dead);
+        let now = Instant::now();
+        KeyCache {
+            jwks_uri: format!("http://127.0.0.1:{port}/jwks"),
+            http: reqwest::Client::new(),
+            current: RwLock::new(Arc::new(Cached {
+                keys: parse_key_set(JWKS.as_bytes()).unwrap(),
+                expires: now - Duration::from_secs(1),
+            })),
+            last_fetch: tokio::sync::Mutex::new(now - last_fetch_ago),
+            fetches: AtomicU64::new(1),
+            min_refetch: Duration::from_secs(30),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_expired_key_set_keeps_serving_when_the_refresh_fails() {
+        let cache = stale_cache_with_dead_endpoint(Duration::from_secs(60));
+        assert!(cache.key_for(Some("k1"), SigningAlg::Es256).await.is_ok());
+        assert_eq!(cache.fetches(), 2);
+        assert!(cache.key_for(Some("k1"), SigningAlg::Es256).await.is_ok());
+        assert_eq!(
+            cache.fetches(),
+            2,
+            "the failed fetch still counts against the interval"
+        );
+        assert!(matches!(
+            cache.key_for(Some("k1"), SigningAlg::Rs256).await,
+            Err(TokenError::KeyMismatch)
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_kid_within_the_interval_causes_no_fetch() {
+        let cache = stale_cache_with_dead_endpoint(Duration::from_secs(1));
+        assert!(matches!(
+            cache.key_for(Some("k9"), SigningAlg::Es256).await,
+            Err(TokenError::UnknownKey)
+        ));
+        assert_eq!(cache.fetches(), 1);
+    }
 }

@@ -217,6 +217,9 @@ impl Provider {
             dir: scratch,
         };
         provider.wait_ready();
+        // The provider has read its key and holds its log open: leave nothing behind in /tmp,
+        // even for the shared provider, which is never dropped.
+        let _ = std::fs::remove_dir_all(&provider.dir);
         provider
     }
 
@@ -370,7 +373,6 @@ impl Provider {
 impl Drop for Provider {
     fn drop(&mut self) {
         self.stop();
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

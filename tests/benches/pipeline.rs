@@ -43,7 +43,10 @@ async fn client_for<S: ServerHandler>(server: S) -> RunningService<RoleClient, (
 async fn sample(client: &RunningService<RoleClient, ()>, n: usize, out: &mut Vec<Duration>) {
     for _ in 0..n {
         let t = Instant::now();
-        let r = client.call_tool(CallToolRequestParams::new("ping")).await.expect("call succeeds");
+        let r = client
+            .call_tool(CallToolRequestParams::new("ping"))
+            .await
+            .expect("call succeeds");
         out.push(t.elapsed());
         assert_eq!(r.is_error, Some(false));
     }
@@ -55,12 +58,22 @@ fn pct(v: &mut [Duration], p: f64) -> Duration {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
-        let plain = client_for(Plain { tool_router: Plain::tool_router() }).await;
+        let plain = client_for(Plain {
+            tool_router: Plain::tool_router(),
+        })
+        .await;
         let server = SigilServer::builder("bench", "1")
             .default_caller(Caller::local("bench", TrustLevel::Low))
-            .tool(ToolDef::new(ToolSpec::new("ping", "Answers pong.", Risk::Low)), |_| async { Ok(ToolOutput::text("pong")) })
+            .tool(
+                ToolDef::new(ToolSpec::new("ping", "Answers pong.", Risk::Low)),
+                |_| async { Ok(ToolOutput::text("pong")) },
+            )
             .build()
             .expect("server builds");
         let sigil = client_for(server).await;
@@ -75,9 +88,18 @@ fn main() {
         }
         let (pa50, pa99) = (pct(&mut a, 0.50), pct(&mut a, 0.99));
         let (pb50, pb99) = (pct(&mut b, 0.50), pct(&mut b, 0.99));
-        println!("tools/call round trip, in-process duplex, {} calls each", a.len());
-        println!("  plain rmcp (stored router): p50 {:>8.1?}  p99 {:>8.1?}", pa50, pa99);
-        println!("  sigil pipeline:             p50 {:>8.1?}  p99 {:>8.1?}", pb50, pb99);
+        println!(
+            "tools/call round trip, in-process duplex, {} calls each",
+            a.len()
+        );
+        println!(
+            "  plain rmcp (stored router): p50 {:>8.1?}  p99 {:>8.1?}",
+            pa50, pa99
+        );
+        println!(
+            "  sigil pipeline:             p50 {:>8.1?}  p99 {:>8.1?}",
+            pb50, pb99
+        );
         println!(
             "  ratio sigil/plain:          p50 {:>8.3}  p99 {:>8.3}",
             pb50.as_secs_f64() / pa50.as_secs_f64(),

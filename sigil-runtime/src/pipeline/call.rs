@@ -29,7 +29,7 @@ enum Confirmation {
 impl Pipeline {
     pub(crate) async fn call(
         &self,
-        params: CallToolRequestParams,
+        mut params: CallToolRequestParams,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         // 1. identify
@@ -44,7 +44,7 @@ impl Pipeline {
             }
         };
         let name = params.name.to_string();
-        let args = params.arguments.clone().unwrap_or_default();
+        let args = Value::Object(params.arguments.take().unwrap_or_default());
         let digest = args_digest(&args);
 
         // 2. authorize: unknown tools, trust, scopes, rate. Deny by default.
@@ -67,12 +67,15 @@ impl Pipeline {
         }
 
         // 3. validate against the advertised schema
-        let violations = tool.schema.validate(&Value::Object(args.clone()));
+        let violations = tool.schema.validate(&args);
         if !violations.is_empty() {
             let r = Refusal::InvalidArguments(violations.iter().map(ToString::to_string).collect());
             return Err(self.refuse(&caller, &name, &digest, r));
         }
 
+        let Value::Object(args) = args else {
+            unreachable!("built as an object above")
+        };
         // 4. confirm (on what the client sent, before any pointer is resolved)
         let confirmed = match self
             .confirm_step(&caller, tool, &args, &digest, &params, &ctx)

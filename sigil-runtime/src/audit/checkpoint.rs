@@ -121,7 +121,7 @@ impl CheckpointVerifier {
 
     /// Parses a verifier key text (see [`CheckpointVerifier::vkey`]).
     pub fn from_vkey(text: &str) -> Option<Self> {
-        let mut parts = text.trim().split('+');
+        let mut parts = text.trim().splitn(3, '+');
         let (Some(name), Some(id_hex), Some(b64), None) = (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return None;
@@ -227,5 +227,14 @@ mod tests {
         let notes = split_notes(&sidecar);
         assert_eq!(notes, vec![a.note.as_str(), b.note.as_str()]);
         assert_eq!(v.verify(notes[1]).map(|c| c.size), Ok(2));
+    }
+
+    #[test]
+    fn key_texts_with_plus_signs_in_their_base64_round_trip() {
+        let v = (0u8..=255)
+            .map(|seed| CheckpointVerifier::new("sigil-audit", key(seed).verifying_key()))
+            .find(|v| v.vkey().matches('+').count() > 2)
+            .expect("some key's base64 contains a plus sign");
+        assert_eq!(CheckpointVerifier::from_vkey(&v.vkey()), Some(v));
     }
 }

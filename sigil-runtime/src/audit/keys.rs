@@ -149,7 +149,7 @@ fn read_signing_key(path: &Path) -> Result<(String, SigningKey), AuditError> {
     let contents = Zeroizing::new(read_private(path)?);
     let bad = |problem| AuditError::BadKeyFile { path: path.to_owned(), problem };
     let text = std::str::from_utf8(&contents).map_err(|_| bad("not a signed-note private key"))?;
-    let mut parts = text.trim_end().split('+');
+    let mut parts = text.trim_end().splitn(5, '+');
     let (Some("PRIVATE"), Some("KEY"), Some(name), Some(id_hex), Some(b64), None) =
         (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
     else {

@@ -19,7 +19,10 @@ fn sealed() -> &'static (Vec<u8>, String) {
             .epoch_every(6, None)
             .checkpoint_every(20, None);
         f.write(40, cfg);
-        (std::fs::read(&f.path).unwrap(), std::fs::read_to_string(f.sidecar()).unwrap())
+        (
+            std::fs::read(&f.path).unwrap(),
+            std::fs::read_to_string(f.sidecar()).unwrap(),
+        )
     })
 }
 
@@ -27,13 +30,24 @@ fn outcome(log: Vec<u8>) -> Outcome {
     let (_, checkpoints) = sealed();
     let mac_key = MacKey::from_bytes(MAC_KEY);
     let v = verifier();
-    let keys = VerifyKeys { mac_key: &mac_key, checkpoint_key: Some(&v) };
+    let keys = VerifyKeys {
+        mac_key: &mac_key,
+        checkpoint_key: Some(&v),
+    };
     let segments = [("audit.jsonl".to_owned(), log)];
-    verify_bytes(&segments, keys, &[("audit.jsonl.checkpoints".to_owned(), checkpoints.clone())]).unwrap().outcome
+    verify_bytes(
+        &segments,
+        keys,
+        &[("audit.jsonl.checkpoints".to_owned(), checkpoints.clone())],
+    )
+    .unwrap()
+    .outcome
 }
 
 fn split(log: &[u8]) -> Vec<Vec<u8>> {
-    log.split_inclusive(|&b| b == b'\n').map(<[u8]>::to_vec).collect()
+    log.split_inclusive(|&b| b == b'\n')
+        .map(<[u8]>::to_vec)
+        .collect()
 }
 
 #[test]

@@ -9,7 +9,10 @@ use ed25519_dalek::SigningKey;
 use sigil_runtime::audit::{AuditConfig, Checkpoint, Durability, Outcome, origin_for};
 
 fn config() -> AuditConfig {
-    AuditConfig::default().durability(Durability::AtCheckpoint).checkpoint_every(0, None).epoch_every(0, None)
+    AuditConfig::default()
+        .durability(Durability::AtCheckpoint)
+        .checkpoint_every(0, None)
+        .epoch_every(0, None)
 }
 
 /// 12 events + the closing checkpoint record = 13 lines, one checkpoint of size 13.
@@ -87,7 +90,10 @@ fn a_torn_final_line_is_reported_as_torn_not_tampering() {
     bytes.truncate(bytes.len() - 40);
     std::fs::write(&f.path, &bytes).unwrap();
     let report = f.verify_without_checkpoints();
-    assert!(matches!(&report.outcome, Outcome::TornTail(at) if at.line == 13), "{report:?}");
+    assert!(
+        matches!(&report.outcome, Outcome::TornTail(at) if at.line == 13),
+        "{report:?}"
+    );
     assert_eq!(report.records, 12, "every complete record verified");
     assert_eq!(report.exit_code(), 3);
 }
@@ -113,7 +119,11 @@ fn a_record_moved_into_a_later_epoch_without_a_key_epoch_step_is_wrong_epoch_key
     f.write(12, config().epoch_every(4, None));
     let mut lines = f.lines();
     let line = lines[1].strip_suffix(b"\n").unwrap().to_vec();
-    let mut forged = reseal(&edit(&line, "\"epoch\":0", "\"epoch\":2"), &epoch_key(2), None);
+    let mut forged = reseal(
+        &edit(&line, "\"epoch\":0", "\"epoch\":2"),
+        &epoch_key(2),
+        None,
+    );
     forged.push(b'\n');
     lines[1] = forged;
     f.set_lines(&lines);
@@ -128,7 +138,10 @@ fn epochs_advance_and_verify_each_under_its_own_key() {
     assert_eq!(report.outcome, Outcome::Intact);
     assert!(report.last_epoch >= 3, "{report:?}");
     let text = std::fs::read_to_string(&f.path).unwrap();
-    assert_eq!(text.matches("\"event\":\"key_epoch\"").count() as u64, report.last_epoch);
+    assert_eq!(
+        text.matches("\"event\":\"key_epoch\"").count() as u64,
+        report.last_epoch
+    );
 }
 
 #[test]
@@ -137,7 +150,12 @@ fn a_checkpoint_signed_by_another_key_is_a_bad_checkpoint_signature() {
     let size = f.verify().records;
     let root = f.verify().root;
     let log_id = f.verify().log_id.unwrap();
-    let forged = Checkpoint { origin: origin_for(&log_id), size, root }.sign("sigil-audit", &SigningKey::from_bytes(&[1; 32]));
+    let forged = Checkpoint {
+        origin: origin_for(&log_id),
+        size,
+        root,
+    }
+    .sign("sigil-audit", &SigningKey::from_bytes(&[1; 32]));
     let other = f.dir.path().join("forged.checkpoints");
     std::fs::write(&other, format!("{}\n", forged.note)).unwrap();
     let report = verify_with(&f.segments(), &[other]);
@@ -170,7 +188,11 @@ fn a_log_rewritten_with_the_mac_key_is_caught_by_the_checkpoint() {
     lines[4] = [edited, b"\n".to_vec()].concat();
     reseal_chain(&mut lines, 4);
     f.set_lines(&lines);
-    assert_eq!(f.verify_without_checkpoints().outcome, Outcome::Intact, "the forger holds the MAC key");
+    assert_eq!(
+        f.verify_without_checkpoints().outcome,
+        Outcome::Intact,
+        "the forger holds the MAC key"
+    );
     assert_eq!(failure(&f.verify()).0, "checkpoint_mismatch");
 }
 
@@ -186,7 +208,10 @@ fn unknown_fields_and_non_canonical_spacing_are_modified() {
 #[test]
 fn periodic_checkpoints_all_verify() {
     let f = Fixture::new();
-    f.write(25, config().checkpoint_every(5, Some(Duration::from_secs(3600))));
+    f.write(
+        25,
+        config().checkpoint_every(5, Some(Duration::from_secs(3600))),
+    );
     let report = f.verify();
     assert_eq!(report.outcome, Outcome::Intact);
     assert!(report.checkpoints_verified >= 5, "{report:?}");

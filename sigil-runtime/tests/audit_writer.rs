@@ -7,12 +7,15 @@ use std::sync::{Arc, Mutex};
 
 use audit_support::*;
 use sigil_runtime::audit::{
-    AuditConfig, AuditError, AuditKeys, AuditLog, AuditSink, Durability, MAC_KEY_FILE, MacKey, Outcome,
-    SIGNING_KEY_FILE, SignedCheckpoint, VERIFIER_KEY_FILE, key_state_path,
+    AuditConfig, AuditError, AuditKeys, AuditLog, AuditSink, Durability, MAC_KEY_FILE, MacKey,
+    Outcome, SIGNING_KEY_FILE, SignedCheckpoint, VERIFIER_KEY_FILE, key_state_path,
 };
 
 fn config() -> AuditConfig {
-    AuditConfig::default().durability(Durability::AtCheckpoint).checkpoint_every(0, None).epoch_every(0, None)
+    AuditConfig::default()
+        .durability(Durability::AtCheckpoint)
+        .checkpoint_every(0, None)
+        .epoch_every(0, None)
 }
 
 #[test]
@@ -69,11 +72,17 @@ fn rotation_continues_the_chain_across_files() {
     log.close().unwrap();
     let segments = f.segments();
     assert_eq!(segments.len(), 2);
-    assert_eq!(verify_with(&segments, &[f.sidecar()]).outcome, Outcome::Intact);
+    assert_eq!(
+        verify_with(&segments, &[f.sidecar()]).outcome,
+        Outcome::Intact
+    );
     // The second file alone, or the files out of order, do not verify.
     assert_eq!(failure(&verify_with(&segments[1..], &[])).0, "deleted");
     let reversed = vec![segments[1].clone(), segments[0].clone()];
-    assert!(matches!(verify_with(&reversed, &[]).outcome, Outcome::Failed(_)));
+    assert!(matches!(
+        verify_with(&reversed, &[]).outcome,
+        Outcome::Failed(_)
+    ));
 }
 
 #[test]
@@ -92,14 +101,22 @@ fn rotation_by_size_and_reopening_keep_one_chain() {
 fn no_key_material_is_ever_written_to_the_log_or_checkpoints() {
     let f = Fixture::new();
     f.write(30, config().epoch_every(5, None).checkpoint_every(7, None));
-    let mut secrets: Vec<Vec<u8>> = vec![MAC_KEY.to_vec(), hex(&MAC_KEY).into_bytes(), SIGNING_SEED.to_vec()];
+    let mut secrets: Vec<Vec<u8>> = vec![
+        MAC_KEY.to_vec(),
+        hex(&MAC_KEY).into_bytes(),
+        SIGNING_SEED.to_vec(),
+    ];
     for epoch in 1..=7 {
         secrets.push(hex(&epoch_key(epoch)).into_bytes());
     }
     for file in f.segments().into_iter().chain([f.sidecar()]) {
         let bytes = std::fs::read(&file).unwrap();
         for secret in &secrets {
-            assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_slice()), "{}", file.display());
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_slice()),
+                "{}",
+                file.display()
+            );
         }
     }
     // The key state holds only the current epoch's key: earlier keys are gone (forward security).
@@ -115,7 +132,10 @@ fn a_second_writer_is_refused() {
     let f = Fixture::new();
     let first = AuditLog::open(&f.path, keys(), config()).unwrap();
     let second = AuditLog::open(&f.path, keys(), config());
-    assert!(matches!(second, Err(AuditError::Locked { .. })), "{second:?}");
+    assert!(
+        matches!(second, Err(AuditError::Locked { .. })),
+        "{second:?}"
+    );
     drop(first);
 }
 
@@ -127,7 +147,10 @@ fn reopening_with_another_mac_key_is_refused() {
     let mut other = keys();
     other.mac_key = MacKey::from_bytes([1; 32]);
     let result = AuditLog::open(&f.path, other, config());
-    assert!(matches!(result, Err(AuditError::KeyMismatch { .. })), "{result:?}");
+    assert!(
+        matches!(result, Err(AuditError::KeyMismatch { .. })),
+        "{result:?}"
+    );
 }
 
 #[test]
@@ -135,10 +158,12 @@ fn every_checkpoint_reaches_the_sink() {
     let f = Fixture::new();
     let seen: Arc<Mutex<Vec<SignedCheckpoint>>> = Arc::default();
     let sink = Arc::clone(&seen);
-    let cfg = config().checkpoint_every(4, None).checkpoint_sink(move |cp: &SignedCheckpoint| {
-        sink.lock().unwrap().push(cp.clone());
-        Ok(())
-    });
+    let cfg = config()
+        .checkpoint_every(4, None)
+        .checkpoint_sink(move |cp: &SignedCheckpoint| {
+            sink.lock().unwrap().push(cp.clone());
+            Ok(())
+        });
     f.write(10, cfg);
     let seen = seen.lock().unwrap();
     assert!(seen.len() >= 3);
@@ -152,7 +177,12 @@ fn every_checkpoint_reaches_the_sink() {
 #[test]
 fn the_log_is_an_audit_sink_and_ids_are_seqs() {
     let f = Fixture::new();
-    let log = AuditLog::open(&f.path, keys(), AuditConfig::default().durability(Durability::EveryRecord)).unwrap();
+    let log = AuditLog::open(
+        &f.path,
+        keys(),
+        AuditConfig::default().durability(Durability::EveryRecord),
+    )
+    .unwrap();
     let sink: &dyn AuditSink = &log;
     let a = sink.append(event(0)).unwrap();
     let b = sink.append(event(1)).unwrap();
@@ -165,13 +195,19 @@ fn the_log_is_an_audit_sink_and_ids_are_seqs() {
 fn time_driven_group_commit_and_checkpoints_happen_without_appends() {
     let f = Fixture::new();
     let cfg = AuditConfig::default()
-        .durability(Durability::GroupCommit { max_records: 1000, max_delay: std::time::Duration::from_millis(20) })
+        .durability(Durability::GroupCommit {
+            max_records: 1000,
+            max_delay: std::time::Duration::from_millis(20),
+        })
         .checkpoint_every(0, Some(std::time::Duration::from_millis(50)));
     let log = AuditLog::open(&f.path, keys(), cfg).unwrap();
     log.append(event(0)).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(400));
     let sidecar = std::fs::read_to_string(f.sidecar()).unwrap_or_default();
-    assert!(sidecar.contains("\n2\n"), "a checkpoint of the event and its checkpoint record: {sidecar}");
+    assert!(
+        sidecar.contains("\n2\n"),
+        "a checkpoint of the event and its checkpoint record: {sidecar}"
+    );
     drop(log);
 }
 
@@ -181,15 +217,32 @@ fn keys_are_created_once_private_and_reloaded() {
     let keys_dir = dir.path().join("sigil");
     let created = AuditKeys::load_or_create_in(&keys_dir).unwrap();
     for name in [MAC_KEY_FILE, SIGNING_KEY_FILE] {
-        let mode = std::fs::metadata(keys_dir.join(name)).unwrap().permissions().mode() & 0o777;
+        let mode = std::fs::metadata(keys_dir.join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600, "{name}");
     }
     let loaded = AuditKeys::load_or_create_in(&keys_dir).unwrap();
     assert_eq!(loaded.verifier(), created.verifier());
     let vkey = std::fs::read_to_string(keys_dir.join(VERIFIER_KEY_FILE)).unwrap();
     assert_eq!(vkey.trim(), created.verifier().vkey());
-    assert!(matches!(created.write_to(&keys_dir, false), Err(AuditError::KeyExists { .. })));
-    std::fs::set_permissions(keys_dir.join(MAC_KEY_FILE), std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(matches!(
+        created.write_to(&keys_dir, false),
+        Err(AuditError::KeyExists { .. })
+    ));
+    std::fs::set_permissions(
+        keys_dir.join(MAC_KEY_FILE),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
     let refused = AuditKeys::load_from(&keys_dir);
-    assert!(matches!(refused, Err(AuditError::InsecurePermissions { mode: 0o644, .. })), "{refused:?}");
+    assert!(
+        matches!(
+            refused,
+            Err(AuditError::InsecurePermissions { mode: 0o644, .. })
+        ),
+        "{refused:?}"
+    );
 }

@@ -46,7 +46,12 @@ pub struct Checkpoint {
 impl Checkpoint {
     /// The note body: origin, size and base64 root, each line ending in `\n`.
     pub fn body(&self) -> String {
-        format!("{}\n{}\n{}\n", self.origin, self.size, STANDARD.encode(self.root))
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            STANDARD.encode(self.root)
+        )
     }
 
     /// Signs the body and returns the whole note text (ending with a newline).
@@ -109,25 +114,36 @@ pub enum NoteProblem {
 impl CheckpointVerifier {
     /// A verifier for `name`'s `key`.
     pub fn new(name: &str, key: VerifyingKey) -> Self {
-        Self { name: name.to_owned(), key }
+        Self {
+            name: name.to_owned(),
+            key,
+        }
     }
 
     /// The signed-note verifier key text: `<name>+<key id hex>+<base64(0x01 || public key)>`.
     pub fn vkey(&self) -> String {
         let mut material = vec![1u8];
         material.extend_from_slice(self.key.as_bytes());
-        format!("{}+{}+{}", self.name, to_hex(&key_id(&self.name, &self.key)), STANDARD.encode(material))
+        format!(
+            "{}+{}+{}",
+            self.name,
+            to_hex(&key_id(&self.name, &self.key)),
+            STANDARD.encode(material)
+        )
     }
 
     /// Parses a verifier key text (see [`CheckpointVerifier::vkey`]).
     pub fn from_vkey(text: &str) -> Option<Self> {
         let mut parts = text.trim().splitn(3, '+');
-        let (Some(name), Some(id_hex), Some(b64), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        let (Some(name), Some(id_hex), Some(b64), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
         else {
             return None;
         };
         let material = STANDARD.decode(b64).ok()?;
-        let [1, key @ ..] = material.as_slice() else { return None };
+        let [1, key @ ..] = material.as_slice() else {
+            return None;
+        };
         let key = VerifyingKey::from_bytes(&<[u8; 32]>::try_from(key).ok()?).ok()?;
         (from_hex::<4>(id_hex)? == key_id(name, &key)).then(|| Self::new(name, key))
     }
@@ -147,7 +163,8 @@ impl CheckpointVerifier {
             if name != self.name || blob.len() != 68 || blob[..4] != id {
                 continue;
             }
-            let signature = Signature::from_slice(&blob[4..]).map_err(|_| NoteProblem::Malformed)?;
+            let signature =
+                Signature::from_slice(&blob[4..]).map_err(|_| NoteProblem::Malformed)?;
             if self.key.verify_strict(body.as_bytes(), &signature).is_ok() {
                 return Ok(checkpoint);
             }
@@ -205,7 +222,11 @@ mod tests {
 
     #[test]
     fn signed_note_round_trips_and_rejects_other_keys() {
-        let cp = Checkpoint { origin: origin_for("00ff"), size: 12, root: [3; 32] };
+        let cp = Checkpoint {
+            origin: origin_for("00ff"),
+            size: 12,
+            root: [3; 32],
+        };
         let signed = cp.sign("sigil-audit", &key(1));
         assert!(signed.note.starts_with("sigil-audit/00ff\n12\nAwMD"));
         assert!(signed.note.contains("\n\n\u{2014} sigil-audit "));
@@ -221,8 +242,18 @@ mod tests {
     fn vkey_round_trips_and_splits_sidecar() {
         let v = CheckpointVerifier::new("sigil-audit", key(5).verifying_key());
         assert_eq!(CheckpointVerifier::from_vkey(&v.vkey()), Some(v.clone()));
-        let a = Checkpoint { origin: "o".into(), size: 1, root: [0; 32] }.sign("sigil-audit", &key(5));
-        let b = Checkpoint { origin: "o".into(), size: 2, root: [1; 32] }.sign("sigil-audit", &key(5));
+        let a = Checkpoint {
+            origin: "o".into(),
+            size: 1,
+            root: [0; 32],
+        }
+        .sign("sigil-audit", &key(5));
+        let b = Checkpoint {
+            origin: "o".into(),
+            size: 2,
+            root: [1; 32],
+        }
+        .sign("sigil-audit", &key(5));
         let sidecar = format!("{}\n{}\n", a.note, b.note);
         let notes = split_notes(&sidecar);
         assert_eq!(notes, vec![a.note.as_str(), b.note.as_str()]);

@@ -40,7 +40,10 @@ impl Default for AuditConfig {
     /// checkpoint every 1,000 records or 60 s; no size-based rotation; no outside sink.
     fn default() -> Self {
         Self {
-            durability: Durability::GroupCommit { max_records: 64, max_delay: Duration::from_millis(200) },
+            durability: Durability::GroupCommit {
+                max_records: 64,
+                max_delay: Duration::from_millis(200),
+            },
             epoch_records: 10_000,
             epoch_interval: Some(Duration::from_secs(15 * 60)),
             checkpoint_records: 1_000,

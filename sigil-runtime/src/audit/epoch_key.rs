@@ -25,7 +25,11 @@ impl EpochKey {
             // HMAC accepts keys of every length; this branch cannot be taken.
             unreachable!("HMAC-SHA-256 takes a 32-byte key")
         });
-        Self { epoch, key: Zeroizing::new(*key), keyed }
+        Self {
+            epoch,
+            key: Zeroizing::new(*key),
+            keyed,
+        }
     }
 
     /// The epoch number.
@@ -108,7 +112,10 @@ mod tests {
             };
             assert_eq!(current.epoch(), epoch);
             assert_eq!(crate::audit::record::to_hex(current.bytes()), hex_key);
-            assert_eq!(crate::audit::record::to_hex(&current.mac(&[b"sig", b"il"])), hex_mac);
+            assert_eq!(
+                crate::audit::record::to_hex(&current.mac(&[b"sig", b"il"])),
+                hex_mac
+            );
             key = Some(current);
         }
         assert_eq!(key.map(|k| k.epoch()), Some(3));

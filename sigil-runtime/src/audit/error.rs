@@ -71,17 +71,33 @@ impl fmt::Display for AuditError {
                 "{} has mode {mode:o}; it must be readable and writable by its owner only (0600)",
                 path.display()
             ),
-            Self::BadKeyFile { path, problem } => write!(f, "key file {}: {problem}", path.display()),
+            Self::BadKeyFile { path, problem } => {
+                write!(f, "key file {}: {problem}", path.display())
+            }
             Self::KeyExists { path } => {
-                write!(f, "{} exists; refusing to overwrite it (use --force)", path.display())
+                write!(
+                    f,
+                    "{} exists; refusing to overwrite it (use --force)",
+                    path.display()
+                )
             }
             Self::Locked { path } => write!(f, "{} is held by another writer", path.display()),
-            Self::CorruptLog { path, problem } => write!(f, "cannot continue {}: {problem}", path.display()),
-            Self::KeyMismatch { path } => {
-                write!(f, "the MAC key does not match the last record of {}", path.display())
+            Self::CorruptLog { path, problem } => {
+                write!(f, "cannot continue {}: {problem}", path.display())
             }
-            Self::CheckpointKeyMissing => f.write_str("checkpoints given but no public key to verify them"),
-            Self::NoKeyDir => f.write_str("no key directory: set XDG_DATA_HOME or HOME, or pass one"),
+            Self::KeyMismatch { path } => {
+                write!(
+                    f,
+                    "the MAC key does not match the last record of {}",
+                    path.display()
+                )
+            }
+            Self::CheckpointKeyMissing => {
+                f.write_str("checkpoints given but no public key to verify them")
+            }
+            Self::NoKeyDir => {
+                f.write_str("no key directory: set XDG_DATA_HOME or HOME, or pass one")
+            }
             Self::Random => f.write_str("the system random number generator failed"),
             Self::Closed => f.write_str("the audit log is closed"),
         }
@@ -98,7 +114,10 @@ impl std::error::Error for AuditError {
 }
 
 impl AuditError {
-    pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+    pub(crate) fn io(
+        op: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
         move |source| Self::Io { op, path, source }
     }

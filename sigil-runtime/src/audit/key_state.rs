@@ -41,16 +41,29 @@ pub(crate) fn read(path: &Path) -> Result<Option<KeyState>, AuditError> {
         return Ok(None);
     }
     let contents = Zeroizing::new(read_private(path)?);
-    let corrupt = || AuditError::CorruptLog { path: path.to_owned(), problem: "unreadable key state" };
+    let corrupt = || AuditError::CorruptLog {
+        path: path.to_owned(),
+        problem: "unreadable key state",
+    };
     let text = std::str::from_utf8(&contents).map_err(|_| corrupt())?;
     let mut lines = text.lines();
     if lines.next() != Some(HEADER) {
         return Err(corrupt());
     }
-    let mut field = |name: &str| lines.next().and_then(|l| l.strip_prefix(name)).map(str::to_owned);
+    let mut field = |name: &str| {
+        lines
+            .next()
+            .and_then(|l| l.strip_prefix(name))
+            .map(str::to_owned)
+    };
     let log_id = field("log ").ok_or_else(corrupt)?;
-    let epoch = field("epoch ").and_then(|e| e.parse().ok()).ok_or_else(corrupt)?;
+    let epoch = field("epoch ")
+        .and_then(|e| e.parse().ok())
+        .ok_or_else(corrupt)?;
     let key_hex = Zeroizing::new(field("key ").ok_or_else(corrupt)?);
     let key = Zeroizing::new(from_hex::<32>(&key_hex).ok_or_else(corrupt)?);
-    Ok(Some(KeyState { log_id, key: EpochKey::new(epoch, &key) }))
+    Ok(Some(KeyState {
+        log_id,
+        key: EpochKey::new(epoch, &key),
+    }))
 }

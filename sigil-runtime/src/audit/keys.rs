@@ -43,11 +43,15 @@ impl MacKey {
     /// The file must be mode 0600 or stricter.
     pub fn from_file(path: &Path) -> Result<Self, AuditError> {
         let contents = Zeroizing::new(read_private(path)?);
-        let bad = |problem| AuditError::BadKeyFile { path: path.to_owned(), problem };
+        let bad = |problem| AuditError::BadKeyFile {
+            path: path.to_owned(),
+            problem,
+        };
         if let Ok(raw) = <[u8; 32]>::try_from(contents.as_slice()) {
             return Ok(Self::from_bytes(raw));
         }
-        let text = std::str::from_utf8(&contents).map_err(|_| bad("not 64 hex digits or 32 bytes"))?;
+        let text =
+            std::str::from_utf8(&contents).map_err(|_| bad("not 64 hex digits or 32 bytes"))?;
         from_hex::<32>(text.trim_end())
             .map(Self::from_bytes)
             .ok_or_else(|| bad("not 64 hex digits or 32 bytes"))
@@ -104,7 +108,11 @@ impl AuditKeys {
     pub fn load_from(dir: &Path) -> Result<Self, AuditError> {
         let mac_key = MacKey::from_file(&dir.join(MAC_KEY_FILE))?;
         let (signer_name, signing_key) = read_signing_key(&dir.join(SIGNING_KEY_FILE))?;
-        Ok(Self { mac_key, signing_key, signer_name })
+        Ok(Self {
+            mac_key,
+            signing_key,
+            signer_name,
+        })
     }
 
     /// Loads the keys from `dir`, or creates them there (directory 0700, files 0600, plus the
@@ -125,14 +133,20 @@ impl AuditKeys {
         let paths = [MAC_KEY_FILE, SIGNING_KEY_FILE, VERIFIER_KEY_FILE].map(|n| dir.join(n));
         if !overwrite {
             if let Some(existing) = paths.iter().find(|p| p.exists()) {
-                return Err(AuditError::KeyExists { path: existing.clone() });
+                return Err(AuditError::KeyExists {
+                    path: existing.clone(),
+                });
             }
         }
         let mac_text = Zeroizing::new(format!("{}\n", to_hex(self.mac_key.bytes())));
         write_new(&paths[0], mac_text.as_bytes(), overwrite)?;
         let skey = Zeroizing::new(self.skey_text());
         write_new(&paths[1], skey.as_bytes(), overwrite)?;
-        write_new(&paths[2], format!("{}\n", self.verifier().vkey()).as_bytes(), overwrite)
+        write_new(
+            &paths[2],
+            format!("{}\n", self.verifier().vkey()).as_bytes(),
+            overwrite,
+        )
     }
 
     /// The signed-note private key text: `PRIVATE+KEY+<name>+<keyid hex>+<base64(0x01||seed)>`.
@@ -141,25 +155,42 @@ impl AuditKeys {
         let mut material = Zeroizing::new(Vec::with_capacity(33));
         material.push(1u8);
         material.extend_from_slice(self.signing_key.as_bytes());
-        format!("PRIVATE+KEY+{}+{}+{}\n", self.signer_name, to_hex(&id), STANDARD.encode(&*material))
+        format!(
+            "PRIVATE+KEY+{}+{}+{}\n",
+            self.signer_name,
+            to_hex(&id),
+            STANDARD.encode(&*material)
+        )
     }
 }
 
 fn read_signing_key(path: &Path) -> Result<(String, SigningKey), AuditError> {
     let contents = Zeroizing::new(read_private(path)?);
-    let bad = |problem| AuditError::BadKeyFile { path: path.to_owned(), problem };
+    let bad = |problem| AuditError::BadKeyFile {
+        path: path.to_owned(),
+        problem,
+    };
     let text = std::str::from_utf8(&contents).map_err(|_| bad("not a signed-note private key"))?;
     let mut parts = text.trim_end().splitn(5, '+');
-    let (Some("PRIVATE"), Some("KEY"), Some(name), Some(id_hex), Some(b64), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad("not a signed-note private key (PRIVATE+KEY+name+id+key)"));
+    let (Some("PRIVATE"), Some("KEY"), Some(name), Some(id_hex), Some(b64), None) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Err(bad(
+            "not a signed-note private key (PRIVATE+KEY+name+id+key)",
+        ));
     };
     let material = Zeroizing::new(STANDARD.decode(b64).map_err(|_| bad("key is not base64"))?);
     let [1, seed @ ..] = material.as_slice() else {
         return Err(bad("not an Ed25519 key (type byte 0x01)"));
     };
-    let seed = Zeroizing::new(<[u8; 32]>::try_from(seed).map_err(|_| bad("Ed25519 seed must be 32 bytes"))?);
+    let seed = Zeroizing::new(
+        <[u8; 32]>::try_from(seed).map_err(|_| bad("Ed25519 seed must be 32 bytes"))?,
+    );
     let key = SigningKey::from_bytes(&seed);
     if from_hex::<4>(id_hex) != Some(key_id(name, &key.verifying_key())) {
         return Err(bad("key id does not match the key"));
@@ -186,7 +217,10 @@ pub fn default_key_dir() -> Result<PathBuf, AuditError> {
 }
 
 /// [`default_key_dir`] from given values of `XDG_DATA_HOME` and `HOME`.
-pub fn key_dir_from(xdg_data_home: Option<OsString>, home: Option<OsString>) -> Result<PathBuf, AuditError> {
+pub fn key_dir_from(
+    xdg_data_home: Option<OsString>,
+    home: Option<OsString>,
+) -> Result<PathBuf, AuditError> {
     if let Some(xdg) = xdg_data_home.map(PathBuf::from).filter(|p| p.is_absolute()) {
         return Ok(xdg.join("sigil"));
     }
@@ -206,7 +240,10 @@ mod tests {
         assert_eq!(dir, PathBuf::from("/x/data/sigil"));
         let dir = key_dir_from(Some("relative".into()), Some("/home/u".into())).unwrap();
         assert_eq!(dir, PathBuf::from("/home/u/.local/share/sigil"));
-        assert!(matches!(key_dir_from(None, None), Err(AuditError::NoKeyDir)));
+        assert!(matches!(
+            key_dir_from(None, None),
+            Err(AuditError::NoKeyDir)
+        ));
     }
 
     #[test]

@@ -28,7 +28,9 @@ pub struct AuditLog {
 
 impl std::fmt::Debug for AuditLog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuditLog").field("signer", &self.verifier.vkey()).finish_non_exhaustive()
+        f.debug_struct("AuditLog")
+            .field("signer", &self.verifier.vkey())
+            .finish_non_exhaustive()
     }
 }
 
@@ -40,7 +42,11 @@ impl AuditLog {
     /// `<path>.key-state` when present, else it is derived forward from `keys.mac_key`. The
     /// initial MAC key is dropped (zeroized) once open returns. A torn final line left by a crash
     /// is cut off. Fails if another writer holds the log or the key does not match it.
-    pub fn open(path: impl AsRef<Path>, keys: AuditKeys, config: AuditConfig) -> Result<Self, AuditError> {
+    pub fn open(
+        path: impl AsRef<Path>,
+        keys: AuditKeys,
+        config: AuditConfig,
+    ) -> Result<Self, AuditError> {
         let verifier = keys.verifier();
         let period = config.tick_period();
         let writer = Writer::open(path.as_ref(), keys, config)?;
@@ -62,15 +68,24 @@ impl AuditLog {
                 });
             handle.map(|h| (stop, h))
         });
-        let timer = timer.transpose().map_err(AuditError::io("spawn timer thread", path.as_ref()))?;
-        Ok(Self { shared, verifier, timer })
+        let timer = timer
+            .transpose()
+            .map_err(AuditError::io("spawn timer thread", path.as_ref()))?;
+        Ok(Self {
+            shared,
+            verifier,
+            timer,
+        })
     }
 
     fn writer(&self) -> Result<MutexGuard<'_, Option<Writer>>, AuditError> {
         self.shared.lock().map_err(|_| AuditError::Closed)
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Writer) -> Result<T, AuditError>) -> Result<T, AuditError> {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Writer) -> Result<T, AuditError>,
+    ) -> Result<T, AuditError> {
         let mut guard = self.writer()?;
         let writer = guard.as_mut().ok_or(AuditError::Closed)?;
         f(writer)

@@ -43,20 +43,25 @@ mod timestamp;
 mod verify;
 mod writer;
 
-pub use checkpoint::{Checkpoint, CheckpointSink, CheckpointVerifier, NoteProblem, SignedCheckpoint, key_id, origin_for, split_notes};
+pub use checkpoint::{
+    Checkpoint, CheckpointSink, CheckpointVerifier, NoteProblem, SignedCheckpoint, key_id,
+    origin_for, split_notes,
+};
 pub use config::{AuditConfig, Durability};
 pub use error::AuditError;
 pub use event::{AuditEvent, AuditId, AuditSink, AuditSinkError, EventKind};
 pub use keys::{
-    AuditKeys, DEFAULT_SIGNER_NAME, MAC_KEY_FILE, MacKey, SIGNING_KEY_FILE, VERIFIER_KEY_FILE, default_key_dir,
-    key_dir_from,
+    AuditKeys, DEFAULT_SIGNER_NAME, MAC_KEY_FILE, MacKey, SIGNING_KEY_FILE, VERIFIER_KEY_FILE,
+    default_key_dir, key_dir_from,
 };
 pub use log::AuditLog;
 pub use merkle::{MerkleRange, leaf_hash, node_hash};
 pub use record::Record;
 pub use segments::{checkpoints_path, discover_segments, key_state_path, segment_path};
 pub use timestamp::parse_utc_millis;
-pub use verify::{Failure, FailureClass, Location, Outcome, VerifyKeys, VerifyReport, verify, verify_bytes};
+pub use verify::{
+    Failure, FailureClass, Location, Outcome, VerifyKeys, VerifyReport, verify, verify_bytes,
+};
 
 /// The `prev` of record 0: the leaf hash of the ASCII text `sigil-audit genesis <log id>`,
 /// i.e. SHA-256(0x00 || "sigil-audit genesis " || log id).

@@ -244,7 +244,11 @@ pub(crate) fn from_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
     if b.len() != 2 * N {
         return None;
     }
-    let nibble = |c: u8| char::from(c).to_digit(16).and_then(|d| u8::try_from(d).ok());
+    let nibble = |c: u8| {
+        char::from(c)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    };
     let mut out = [0u8; N];
     for (i, pair) in b.chunks_exact(2).enumerate() {
         out[i] = nibble(pair[0])? << 4 | nibble(pair[1])?;
@@ -297,15 +301,25 @@ mod tests {
     fn parse_accepts_only_the_canonical_form() {
         let mut body = Vec::new();
         fields(&[], &[1; 32]).encode_body(&mut body);
-        let line = [body.as_slice(), b",\"mac\":\"", "cd".repeat(32).as_bytes(), b"\"}"].concat();
+        let line = [
+            body.as_slice(),
+            b",\"mac\":\"",
+            "cd".repeat(32).as_bytes(),
+            b"\"}",
+        ]
+        .concat();
         let mut scratch = Vec::new();
         let record = Record::parse_canonical(&line, &mut scratch).expect("canonical");
         assert_eq!(record.seq, 7);
         assert_eq!(record.reason.as_deref(), Some("trust \"low\"\n< high"));
         assert_eq!(Record::mac_input_len(&line), body.len());
-        let spaced = String::from_utf8(line.clone()).unwrap().replacen(",", ", ", 1);
+        let spaced = String::from_utf8(line.clone())
+            .unwrap()
+            .replacen(",", ", ", 1);
         assert!(Record::parse_canonical(spaced.as_bytes(), &mut scratch).is_none());
-        let nulled = String::from_utf8(line).unwrap().replacen("}", ",\"tool\":null}", 1);
+        let nulled = String::from_utf8(line)
+            .unwrap()
+            .replacen("}", ",\"tool\":null}", 1);
         assert!(Record::parse_canonical(nulled.as_bytes(), &mut scratch).is_none());
     }
 

@@ -58,9 +58,20 @@ pub(crate) fn resume(segments: &[PathBuf]) -> Result<Resumed, AuditError> {
                 if record.seq == 0 {
                     out.log_id.clone_from(&record.log);
                 }
-                let same_epoch = out.last.as_ref().is_some_and(|(r, _)| r.epoch == record.epoch);
-                out.records_in_epoch = if same_epoch { out.records_in_epoch + 1 } else { 1 };
-                out.since_checkpoint = if record.event == "checkpoint" { 0 } else { out.since_checkpoint + 1 };
+                let same_epoch = out
+                    .last
+                    .as_ref()
+                    .is_some_and(|(r, _)| r.epoch == record.epoch);
+                out.records_in_epoch = if same_epoch {
+                    out.records_in_epoch + 1
+                } else {
+                    1
+                };
+                out.since_checkpoint = if record.event == "checkpoint" {
+                    0
+                } else {
+                    out.since_checkpoint + 1
+                };
                 out.next_seq = record.seq + 1;
                 out.last = Some((record, Vec::new()));
             } else {
@@ -87,11 +98,18 @@ pub(crate) fn resume(segments: &[PathBuf]) -> Result<Resumed, AuditError> {
 }
 
 fn cut_torn_tail(path: &Path, complete_len: u64) -> Result<(), AuditError> {
-    let file = OpenOptions::new().write(true).open(path).map_err(AuditError::io("open log", path))?;
-    file.set_len(complete_len).map_err(AuditError::io("truncate torn line", path))?;
+    let file = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(AuditError::io("open log", path))?;
+    file.set_len(complete_len)
+        .map_err(AuditError::io("truncate torn line", path))?;
     file.sync_all().map_err(AuditError::io("sync log", path))
 }
 
 fn corrupt(path: &Path, problem: &'static str) -> AuditError {
-    AuditError::CorruptLog { path: path.to_owned(), problem }
+    AuditError::CorruptLog {
+        path: path.to_owned(),
+        problem,
+    }
 }

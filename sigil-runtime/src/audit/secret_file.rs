@@ -11,7 +11,9 @@ use super::error::AuditError;
 /// Writes `contents` to a new 0600 file; refuses to replace an existing file unless `overwrite`.
 pub(crate) fn write_new(path: &Path, contents: &[u8], overwrite: bool) -> Result<(), AuditError> {
     if !overwrite && path.exists() {
-        return Err(AuditError::KeyExists { path: path.to_owned() });
+        return Err(AuditError::KeyExists {
+            path: path.to_owned(),
+        });
     }
     replace_atomically(path, contents)
 }
@@ -32,7 +34,8 @@ pub(crate) fn replace_atomically(path: &Path, contents: &[u8]) -> Result<(), Aud
     // An existing tmp file keeps its mode through `open`; set it explicitly.
     file.set_permissions(std::fs::Permissions::from_mode(0o600))
         .map_err(AuditError::io("chmod", tmp))?;
-    file.write_all(contents).map_err(AuditError::io("write", tmp))?;
+    file.write_all(contents)
+        .map_err(AuditError::io("write", tmp))?;
     file.sync_all().map_err(AuditError::io("sync", tmp))?;
     drop(file);
     std::fs::rename(tmp, path).map_err(AuditError::io("rename", path))?;
@@ -53,11 +56,19 @@ pub(crate) fn sync_parent(path: &Path) -> Result<(), AuditError> {
 /// Reads a secret file, refusing it when group or others have any permission on it.
 pub(crate) fn read_private(path: &Path) -> Result<Vec<u8>, AuditError> {
     let mut file = File::open(path).map_err(AuditError::io("open", path))?;
-    let mode = file.metadata().map_err(AuditError::io("stat", path))?.permissions().mode();
+    let mode = file
+        .metadata()
+        .map_err(AuditError::io("stat", path))?
+        .permissions()
+        .mode();
     if mode & 0o077 != 0 {
-        return Err(AuditError::InsecurePermissions { path: path.to_owned(), mode: mode & 0o7777 });
+        return Err(AuditError::InsecurePermissions {
+            path: path.to_owned(),
+            mode: mode & 0o7777,
+        });
     }
     let mut contents = Vec::new();
-    file.read_to_end(&mut contents).map_err(AuditError::io("read", path))?;
+    file.read_to_end(&mut contents)
+        .map_err(AuditError::io("read", path))?;
     Ok(contents)
 }

@@ -75,13 +75,22 @@ mod tests {
         let base = Path::new("/var/log/audit.jsonl");
         assert_eq!(segment_path(base, 0), base);
         assert_eq!(segment_path(base, 2), Path::new("/var/log/audit.jsonl.2"));
-        assert_eq!(checkpoints_path(base), Path::new("/var/log/audit.jsonl.checkpoints"));
-        assert_eq!(key_state_path(base), Path::new("/var/log/audit.jsonl.key-state"));
+        assert_eq!(
+            checkpoints_path(base),
+            Path::new("/var/log/audit.jsonl.checkpoints")
+        );
+        assert_eq!(
+            key_state_path(base),
+            Path::new("/var/log/audit.jsonl.key-state")
+        );
     }
 
     #[test]
     fn lines_mark_an_unterminated_tail() {
         let got: Vec<_> = lines(b"a\nbc\nd").collect();
-        assert_eq!(got, vec![(&b"a"[..], true), (&b"bc"[..], true), (&b"d"[..], false)]);
+        assert_eq!(
+            got,
+            vec![(&b"a"[..], true), (&b"bc"[..], true), (&b"d"[..], false)]
+        );
     }
 }

@@ -57,7 +57,11 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 }
 
 fn days_from_civil(year: u64, month: u64, day: u64) -> Option<u64> {
-    let y = if month <= 2 { year.checked_sub(1)? } else { year };
+    let y = if month <= 2 {
+        year.checked_sub(1)?
+    } else {
+        year
+    };
     let era = y / 400;
     let yoe = y - era * 400;
     let mp = if month > 2 { month - 3 } else { month + 9 };
@@ -75,7 +79,11 @@ pub fn parse_utc_millis(text: &str) -> Option<u64> {
         if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        Some(digits.iter().fold(0, |acc, d| acc * 10 + u64::from(d - b'0')))
+        Some(
+            digits
+                .iter()
+                .fold(0, |acc, d| acc * 10 + u64::from(d - b'0')),
+        )
     };
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
@@ -109,7 +117,10 @@ pub fn parse_utc_millis(text: &str) -> Option<u64> {
 
 /// Whether `text` has exactly the record form `YYYY-MM-DDTHH:MM:SS.mmmZ`.
 pub(crate) fn is_record_time(text: &str) -> bool {
-    text.len() == 24 && text.as_bytes()[23] == b'Z' && text.as_bytes()[19] == b'.' && parse_utc_millis(text).is_some()
+    text.len() == 24
+        && text.as_bytes()[23] == b'Z'
+        && text.as_bytes()[19] == b'.'
+        && parse_utc_millis(text).is_some()
 }
 
 #[cfg(test)]
@@ -135,7 +146,10 @@ mod tests {
             assert_eq!(parse_utc_millis(&fmt(ms)), Some(ms));
         }
         assert_eq!(parse_utc_millis("2000-02-29"), Some(951_782_400_000));
-        assert_eq!(parse_utc_millis("2000-02-29T00:00:01Z"), Some(951_782_401_000));
+        assert_eq!(
+            parse_utc_millis("2000-02-29T00:00:01Z"),
+            Some(951_782_401_000)
+        );
         assert_eq!(parse_utc_millis("2000-02-29T00:00:01+01:00"), None);
         assert_eq!(parse_utc_millis("yesterday"), None);
         assert!(is_record_time("2025-11-25T19:50:47.009Z"));

@@ -140,7 +140,12 @@ pub fn verify(
         .collect::<Result<Vec<_>, AuditError>>()?;
     let notes = checkpoint_files
         .iter()
-        .map(|p| Ok((p.display().to_string(), String::from_utf8_lossy(&read(p)?).into_owned())))
+        .map(|p| {
+            Ok((
+                p.display().to_string(),
+                String::from_utf8_lossy(&read(p)?).into_owned(),
+            ))
+        })
         .collect::<Result<Vec<_>, AuditError>>()?;
     verify_bytes(&segs, keys, &notes)
 }
@@ -152,12 +157,18 @@ pub fn verify_bytes(
     keys: VerifyKeys<'_>,
     checkpoint_files: &[(String, String)],
 ) -> Result<VerifyReport, AuditError> {
-    let checkpoints = match (checkpoint_files.iter().any(|(_, t)| !t.trim().is_empty()), keys.checkpoint_key) {
+    let checkpoints = match (
+        checkpoint_files.iter().any(|(_, t)| !t.trim().is_empty()),
+        keys.checkpoint_key,
+    ) {
         (false, _) => Ok(Vec::new()),
         (true, None) => return Err(AuditError::CheckpointKeyMissing),
         (true, Some(verifier)) => check_signatures(checkpoint_files, verifier),
     };
-    let wanted: Vec<u64> = checkpoints.as_ref().map(|c| c.iter().map(|(c, _)| c.size).collect()).unwrap_or_default();
+    let wanted: Vec<u64> = checkpoints
+        .as_ref()
+        .map(|c| c.iter().map(|(c, _)| c.size).collect())
+        .unwrap_or_default();
     let mut pass = ChainPass::new(keys.mac_key, segments, wanted);
     let log_outcome = pass.run();
     let mut report = VerifyReport {
@@ -189,7 +200,10 @@ fn check_signatures(
         for note in split_notes(text) {
             let offset = note.as_ptr() as usize - text.as_ptr() as usize;
             let line = text[..offset].matches('\n').count() as u64 + 1;
-            let at = Location { file: name.clone(), line };
+            let at = Location {
+                file: name.clone(),
+                line,
+            };
             match verifier.verify(note) {
                 Ok(cp) => out.push((cp, at)),
                 Err(problem) => {
@@ -197,7 +211,11 @@ fn check_signatures(
                         NoteProblem::Malformed => "not a well-formed signed checkpoint".to_owned(),
                         _ => "no signature by the given key verifies".to_owned(),
                     };
-                    return Err(Failure { class: FailureClass::BadCheckpointSignature, at, detail });
+                    return Err(Failure {
+                        class: FailureClass::BadCheckpointSignature,
+                        at,
+                        detail,
+                    });
                 }
             }
         }
@@ -244,11 +262,18 @@ impl<'a> ChainPass<'a> {
 
     fn at(&self, i: usize) -> Location {
         let (seg, line, _, _) = self.lines[i];
-        Location { file: self.names[seg].to_owned(), line }
+        Location {
+            file: self.names[seg].to_owned(),
+            line,
+        }
     }
 
     fn fail(&self, i: usize, class: FailureClass, detail: String) -> Option<Outcome> {
-        Some(Outcome::Failed(Failure { class, at: self.at(i), detail }))
+        Some(Outcome::Failed(Failure {
+            class,
+            at: self.at(i),
+            detail,
+        }))
     }
 
     /// The key of `epoch`, derived on demand; `None` past any epoch the log could reach.
@@ -277,30 +302,53 @@ impl<'a> ChainPass<'a> {
                 if seg + 1 == segment_count {
                     return Some(Outcome::TornTail(self.at(i)));
                 }
-                return self.fail(i, FailureClass::Modified, "a rotated segment ends without a newline".into());
+                return self.fail(
+                    i,
+                    FailureClass::Modified,
+                    "a rotated segment ends without a newline".into(),
+                );
             }
             let Some(record) = Record::parse_canonical(line, &mut scratch) else {
-                return self.fail(i, FailureClass::Modified, "not a record in canonical form".into());
+                return self.fail(
+                    i,
+                    FailureClass::Modified,
+                    "not a record in canonical form".into(),
+                );
             };
             mac_input.clear();
             mac_input.extend_from_slice(&line[..Record::mac_input_len(line)]);
             mac_input.push(b'}');
-            let mac_ok = self.key(record.epoch).is_some_and(|k| to_hex(&k.mac(&[&mac_input])) == record.mac);
+            let mac_ok = self
+                .key(record.epoch)
+                .is_some_and(|k| to_hex(&k.mac(&[&mac_input])) == record.mac);
             if !mac_ok {
                 return self.classify_bad_mac(i, &record, &mac_input);
             }
             if record.seq < expected {
                 let first = self.line_of_seq(record.seq);
-                return self.fail(i, FailureClass::Replayed, format!("record {} again (first at line {first})", record.seq));
+                return self.fail(
+                    i,
+                    FailureClass::Replayed,
+                    format!("record {} again (first at line {first})", record.seq),
+                );
             }
             if record.seq > expected {
-                let later = (i + 1..self.lines.len()).find(|&j| peek_seq(self.lines[j].2) == Some(expected));
+                let later = (i + 1..self.lines.len())
+                    .find(|&j| peek_seq(self.lines[j].2) == Some(expected));
                 return match later {
                     Some(j) => {
-                        let detail = format!("record {} where {expected} was expected; {expected} is at line {}", record.seq, self.at(j).line);
+                        let detail = format!(
+                            "record {} where {expected} was expected; {expected} is at line {}",
+                            record.seq,
+                            self.at(j).line
+                        );
                         self.fail(i, FailureClass::Reordered, detail)
                     }
-                    None => self.fail(i, FailureClass::Deleted, format!("records {expected}..{} are missing", record.seq - 1)),
+                    None => self.fail(
+                        i,
+                        FailureClass::Deleted,
+                        format!("records {expected}..{} are missing", record.seq - 1),
+                    ),
                 };
             }
             let epoch_ok = if record.event == "key_epoch" && expected > 0 {
@@ -309,17 +357,32 @@ impl<'a> ChainPass<'a> {
                 record.epoch == self.epoch
             };
             if !epoch_ok {
-                let detail = format!("epoch {} after epoch {} without a key_epoch step", record.epoch, self.epoch);
+                let detail = format!(
+                    "epoch {} after epoch {} without a key_epoch step",
+                    record.epoch, self.epoch
+                );
                 return self.fail(i, FailureClass::WrongEpochKey, detail);
             }
             let expected_prev = match (expected, &record.log) {
                 (0, Some(log)) if is_log_id(log) => genesis_prev(log),
-                (0, _) => return self.fail(i, FailureClass::Modified, "record 0 lacks a valid log id".into()),
-                (_, Some(_)) => return self.fail(i, FailureClass::Modified, "log id outside record 0".into()),
+                (0, _) => {
+                    return self.fail(
+                        i,
+                        FailureClass::Modified,
+                        "record 0 lacks a valid log id".into(),
+                    );
+                }
+                (_, Some(_)) => {
+                    return self.fail(i, FailureClass::Modified, "log id outside record 0".into());
+                }
                 (_, None) => self.prev,
             };
             if record.prev != to_hex(&expected_prev) {
-                return self.fail(i, FailureClass::Modified, "prev does not match the previous line".into());
+                return self.fail(
+                    i,
+                    FailureClass::Modified,
+                    "prev does not match the previous line".into(),
+                );
             }
             if expected == 0 {
                 self.log_id.clone_from(&record.log);
@@ -338,8 +401,14 @@ impl<'a> ChainPass<'a> {
     fn classify_bad_mac(&mut self, i: usize, record: &Record, mac_input: &[u8]) -> Option<Outcome> {
         let highest = self.highest_epoch().max(self.epoch + 1);
         for epoch in (0..=highest).filter(|&e| e != record.epoch) {
-            if self.key(epoch).is_some_and(|k| to_hex(&k.mac(&[mac_input])) == record.mac) {
-                let detail = format!("claims epoch {} but is sealed with epoch {epoch}'s key", record.epoch);
+            if self
+                .key(epoch)
+                .is_some_and(|k| to_hex(&k.mac(&[mac_input])) == record.mac)
+            {
+                let detail = format!(
+                    "claims epoch {} but is sealed with epoch {epoch}'s key",
+                    record.epoch
+                );
                 return self.fail(i, FailureClass::WrongEpochKey, detail);
             }
         }
@@ -352,30 +421,59 @@ impl<'a> ChainPass<'a> {
         self.lines
             .iter()
             .rev()
-            .find_map(|(_, _, line, _)| Record::parse_canonical(line, &mut scratch).map(|r| r.epoch))
+            .find_map(|(_, _, line, _)| {
+                Record::parse_canonical(line, &mut scratch).map(|r| r.epoch)
+            })
             .unwrap_or(0)
             .min(self.lines.len() as u64)
     }
 
     fn line_of_seq(&self, seq: u64) -> u64 {
-        usize::try_from(seq).ok().and_then(|s| self.lines.get(s)).map_or(0, |l| l.1)
+        usize::try_from(seq)
+            .ok()
+            .and_then(|s| self.lines.get(s))
+            .map_or(0, |l| l.1)
     }
 
-    fn check_checkpoints(&self, checkpoints: &[(Checkpoint, Location)], report: &mut VerifyReport) -> Option<Failure> {
+    fn check_checkpoints(
+        &self,
+        checkpoints: &[(Checkpoint, Location)],
+        report: &mut VerifyReport,
+    ) -> Option<Failure> {
         let origin = self.log_id.as_deref().map(origin_for);
         for (cp, at) in checkpoints {
-            if origin.as_deref() != Some(cp.origin.as_str()) && !(cp.size == 0 && origin.is_none()) {
+            if origin.as_deref() != Some(cp.origin.as_str()) && !(cp.size == 0 && origin.is_none())
+            {
                 let detail = format!("checkpoint is for {:?}", cp.origin);
-                return Some(Failure { class: FailureClass::CheckpointFromAnotherLog, at: at.clone(), detail });
+                return Some(Failure {
+                    class: FailureClass::CheckpointFromAnotherLog,
+                    at: at.clone(),
+                    detail,
+                });
             }
             if cp.size > self.tree.size() {
                 let at = self.end_location();
-                let detail = format!("a checkpoint covers {} records; the log has {}", cp.size, self.tree.size());
-                return Some(Failure { class: FailureClass::Truncated, at, detail });
+                let detail = format!(
+                    "a checkpoint covers {} records; the log has {}",
+                    cp.size,
+                    self.tree.size()
+                );
+                return Some(Failure {
+                    class: FailureClass::Truncated,
+                    at,
+                    detail,
+                });
             }
             if self.roots.get(&cp.size) != Some(&cp.root) {
-                let detail = format!("the log's root at size {} differs from the signed one", cp.size);
-                return Some(Failure { class: FailureClass::CheckpointMismatch, at: at.clone(), detail });
+                let detail = format!(
+                    "the log's root at size {} differs from the signed one",
+                    cp.size
+                );
+                return Some(Failure {
+                    class: FailureClass::CheckpointMismatch,
+                    at: at.clone(),
+                    detail,
+                });
             }
             report.checkpoints_verified += 1;
             report.largest_checkpoint = report.largest_checkpoint.max(Some(cp.size));
@@ -386,8 +484,17 @@ impl<'a> ChainPass<'a> {
     /// The line after the last verified record.
     fn end_location(&self) -> Location {
         match &self.last_located {
-            Some(l) => Location { file: l.file.clone(), line: l.line + 1 },
-            None => Location { file: self.names.first().map_or_else(String::new, |n| (*n).to_owned()), line: 1 },
+            Some(l) => Location {
+                file: l.file.clone(),
+                line: l.line + 1,
+            },
+            None => Location {
+                file: self
+                    .names
+                    .first()
+                    .map_or_else(String::new, |n| (*n).to_owned()),
+                line: 1,
+            },
         }
     }
 }

@@ -59,10 +59,20 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    pub(crate) fn open(base: &Path, keys: AuditKeys, config: AuditConfig) -> Result<Self, AuditError> {
-        let AuditKeys { mac_key, signing_key, signer_name } = keys;
+    pub(crate) fn open(
+        base: &Path,
+        keys: AuditKeys,
+        config: AuditConfig,
+    ) -> Result<Self, AuditError> {
+        let AuditKeys {
+            mac_key,
+            signing_key,
+            signer_name,
+        } = keys;
         let lock = open_append(base, false)?;
-        lock.try_lock().map_err(|_| AuditError::Locked { path: base.to_owned() })?;
+        lock.try_lock().map_err(|_| AuditError::Locked {
+            path: base.to_owned(),
+        })?;
         sync_parent(base)?;
         let segments = discover_segments(base);
         let resumed = resume(&segments)?;
@@ -70,27 +80,38 @@ impl Writer {
         let state = key_state::read(&state_path)?;
         let log_id = match (&resumed.log_id, &state) {
             (Some(id), Some(s)) if *id != s.log_id => {
-                return Err(AuditError::CorruptLog { path: state_path, problem: "key state belongs to another log" });
+                return Err(AuditError::CorruptLog {
+                    path: state_path,
+                    problem: "key state belongs to another log",
+                });
             }
             (Some(id), _) => id.clone(),
             (None, Some(s)) if resumed.next_seq == 0 => s.log_id.clone(),
             (None, _) if resumed.next_seq == 0 => new_log_id()?,
             (None, _) => {
-                return Err(AuditError::CorruptLog { path: base.to_owned(), problem: "record 0 is missing its log id" });
+                return Err(AuditError::CorruptLog {
+                    path: base.to_owned(),
+                    problem: "record 0 is missing its log id",
+                });
             }
         };
         let last_epoch = resumed.last.as_ref().map_or(0, |(r, _)| r.epoch);
         let mut key = state.map_or_else(|| EpochKey::new(0, mac_key.bytes()), |s| s.key);
         drop(mac_key);
         if key.epoch() > last_epoch + 1 {
-            return Err(AuditError::CorruptLog { path: state_path, problem: "key state is ahead of the log" });
+            return Err(AuditError::CorruptLog {
+                path: state_path,
+                problem: "key state is ahead of the log",
+            });
         }
         while key.epoch() < last_epoch {
             key.advance();
         }
         if let Some((record, mac_input)) = &resumed.last {
             if key.epoch() == record.epoch && to_hex(&key.mac(&[mac_input])) != record.mac {
-                return Err(AuditError::KeyMismatch { path: base.to_owned() });
+                return Err(AuditError::KeyMismatch {
+                    path: base.to_owned(),
+                });
             }
         }
         key_state::write(&state_path, &log_id, &key)?;
@@ -137,7 +158,9 @@ impl Writer {
         self.key.epoch()
     }
     pub(crate) fn segment_paths(&self) -> Vec<PathBuf> {
-        (0..=self.segment).map(|i| segment_path(&self.base, i)).collect()
+        (0..=self.segment)
+            .map(|i| segment_path(&self.base, i))
+            .collect()
     }
     pub(crate) fn sink_failures(&self) -> u64 {
         self.sink_failures
@@ -161,7 +184,11 @@ impl Writer {
         self.write_record(
             event.kind.as_str(),
             &event.principal,
-            [event.tool.as_deref(), event.decision.as_deref(), event.reason.as_deref()],
+            [
+                event.tool.as_deref(),
+                event.decision.as_deref(),
+                event.reason.as_deref(),
+            ],
             &rules,
             [event.args_digest.as_deref(), event.session.as_deref()],
         )
@@ -175,15 +202,20 @@ impl Writer {
         if self.pending_epoch_record {
             self.write_epoch_record(now)?;
         }
-        if self.config.rotate_bytes.is_some_and(|limit| self.file_len >= limit) {
+        if self
+            .config
+            .rotate_bytes
+            .is_some_and(|limit| self.file_len >= limit)
+        {
             self.rotate()?;
         }
-        let epoch_due = self.config.epoch_records > 0 && self.records_in_epoch >= self.config.epoch_records;
+        let epoch_due =
+            self.config.epoch_records > 0 && self.records_in_epoch >= self.config.epoch_records;
         if epoch_due || self.epoch_time_due(now) {
             self.advance_epoch(now)?;
         }
-        let checkpoint_due =
-            self.config.checkpoint_records > 0 && self.since_checkpoint >= self.config.checkpoint_records;
+        let checkpoint_due = self.config.checkpoint_records > 0
+            && self.since_checkpoint >= self.config.checkpoint_records;
         if checkpoint_due || self.checkpoint_time_due(now) {
             self.checkpoint(now)?;
         }
@@ -195,7 +227,9 @@ impl Writer {
         if self.broken {
             return Ok(());
         }
-        if let (Durability::GroupCommit { max_delay, .. }, Some(oldest)) = (self.config.durability, self.oldest_unsynced) {
+        if let (Durability::GroupCommit { max_delay, .. }, Some(oldest)) =
+            (self.config.durability, self.oldest_unsynced)
+        {
             if now.duration_since(oldest) >= max_delay {
                 self.sync()?;
             }
@@ -210,12 +244,17 @@ impl Writer {
     }
 
     fn epoch_time_due(&self, now: Instant) -> bool {
-        self.config.epoch_interval.is_some_and(|t| now.duration_since(self.epoch_started) >= t)
+        self.config
+            .epoch_interval
+            .is_some_and(|t| now.duration_since(self.epoch_started) >= t)
     }
 
     fn checkpoint_time_due(&self, now: Instant) -> bool {
         self.since_checkpoint > 0
-            && self.config.checkpoint_interval.is_some_and(|t| now.duration_since(self.last_checkpoint) >= t)
+            && self
+                .config
+                .checkpoint_interval
+                .is_some_and(|t| now.duration_since(self.last_checkpoint) >= t)
     }
 
     /// Moves to the next key epoch: persists the new key, erases the old one, then writes the
@@ -239,23 +278,40 @@ impl Writer {
     /// Writes a `checkpoint` record, syncs the log, signs the tree over everything up to and
     /// including that record, appends the note to `<log>.checkpoints` and hands it to the sink.
     /// Nothing is done when no record was written since the last checkpoint.
-    pub(crate) fn checkpoint(&mut self, now: Instant) -> Result<Option<SignedCheckpoint>, AuditError> {
+    pub(crate) fn checkpoint(
+        &mut self,
+        now: Instant,
+    ) -> Result<Option<SignedCheckpoint>, AuditError> {
         if self.since_checkpoint == 0 {
             return Ok(None);
         }
         let reason = format!("tree_size {}", self.seq + 1);
-        self.write_record("checkpoint", SELF_PRINCIPAL, [None, None, Some(&reason)], &[], [None; 2])?;
+        self.write_record(
+            "checkpoint",
+            SELF_PRINCIPAL,
+            [None, None, Some(&reason)],
+            &[],
+            [None; 2],
+        )?;
         self.sync()?;
-        let signed = Checkpoint { origin: origin_for(&self.log_id), size: self.tree.size(), root: self.tree.root() }
-            .sign(&self.signer_name, &self.signing_key);
+        let signed = Checkpoint {
+            origin: origin_for(&self.log_id),
+            size: self.tree.size(),
+            root: self.tree.root(),
+        }
+        .sign(&self.signer_name, &self.signing_key);
         let path = checkpoints_path(&self.base);
         if self.sidecar.is_none() {
             self.sidecar = Some(open_append(&path, false)?);
         }
         if let Some(sidecar) = self.sidecar.as_mut() {
             let text = format!("{}\n", signed.note);
-            sidecar.write_all(text.as_bytes()).map_err(AuditError::io("write checkpoint", &path))?;
-            sidecar.sync_data().map_err(AuditError::io("sync checkpoint", &path))?;
+            sidecar
+                .write_all(text.as_bytes())
+                .map_err(AuditError::io("write checkpoint", &path))?;
+            sidecar
+                .sync_data()
+                .map_err(AuditError::io("sync checkpoint", &path))?;
         }
         if let Some(sink) = self.config.sink.as_mut() {
             if sink.publish(&signed).is_err() {
@@ -286,7 +342,9 @@ impl Writer {
     pub(crate) fn sync(&mut self) -> Result<(), AuditError> {
         if self.unsynced > 0 {
             let path = segment_path(&self.base, self.segment);
-            self.file.sync_data().map_err(AuditError::io("sync log", path))?;
+            self.file
+                .sync_data()
+                .map_err(AuditError::io("sync log", path))?;
         }
         self.unsynced = 0;
         self.oldest_unsynced = None;
@@ -341,7 +399,11 @@ impl Writer {
                 self.broken = true;
             }
             let path = segment_path(&self.base, self.segment);
-            return Err(AuditError::Io { op: "write record", path, source });
+            return Err(AuditError::Io {
+                op: "write record",
+                path,
+                source,
+            });
         }
         self.file_len += u64::try_from(buf.len()).unwrap_or(u64::MAX);
         let hash = leaf_hash(&buf[..buf.len() - 1]);
@@ -355,7 +417,9 @@ impl Writer {
         self.oldest_unsynced.get_or_insert_with(Instant::now);
         match self.config.durability {
             Durability::EveryRecord => self.sync()?,
-            Durability::GroupCommit { max_records, .. } if self.unsynced >= max_records => self.sync()?,
+            Durability::GroupCommit { max_records, .. } if self.unsynced >= max_records => {
+                self.sync()?
+            }
             _ => {}
         }
         Ok(seq)
@@ -400,6 +464,9 @@ mod tests {
     #[test]
     fn rules_are_sorted_and_merged() {
         let rules = vec![("iban".into(), 1), ("aws".into(), 2), ("iban".into(), 3)];
-        assert_eq!(normalise_rules(rules), vec![("aws".to_owned(), 2), ("iban".to_owned(), 4)]);
+        assert_eq!(
+            normalise_rules(rules),
+            vec![("aws".to_owned(), 2), ("iban".to_owned(), 4)]
+        );
     }
 }

@@ -10,8 +10,8 @@ use hkdf::Hkdf;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use sigil_runtime::audit::{
-    AuditConfig, AuditEvent, AuditKeys, AuditLog, CheckpointVerifier, EventKind, MacKey, Outcome, VerifyKeys,
-    VerifyReport, checkpoints_path, discover_segments, leaf_hash, verify,
+    AuditConfig, AuditEvent, AuditKeys, AuditLog, CheckpointVerifier, EventKind, MacKey, Outcome,
+    VerifyKeys, VerifyReport, checkpoints_path, discover_segments, leaf_hash, verify,
 };
 
 pub const MAC_KEY: [u8; 32] = [0x5a; 32];
@@ -31,10 +31,26 @@ pub fn verifier() -> CheckpointVerifier {
 
 /// A varied event, `i` picks its fields.
 pub fn event(i: u32) -> AuditEvent {
-    let kinds = [EventKind::CallAllowed, EventKind::CallRefused, EventKind::ScanInterception, EventKind::ToolResult];
-    let mut e = AuditEvent::new(kinds[i as usize % kinds.len()], format!("oidc:https://id.example#user{}", i % 3));
-    e.tool = Some(if i % 2 == 0 { "transfer".into() } else { "read_email".into() });
-    e.decision = Some(if i % 3 == 0 { "refused".into() } else { "allowed".into() });
+    let kinds = [
+        EventKind::CallAllowed,
+        EventKind::CallRefused,
+        EventKind::ScanInterception,
+        EventKind::ToolResult,
+    ];
+    let mut e = AuditEvent::new(
+        kinds[i as usize % kinds.len()],
+        format!("oidc:https://id.example#user{}", i % 3),
+    );
+    e.tool = Some(if i % 2 == 0 {
+        "transfer".into()
+    } else {
+        "read_email".into()
+    });
+    e.decision = Some(if i % 3 == 0 {
+        "refused".into()
+    } else {
+        "allowed".into()
+    });
     if i % 3 == 0 {
         e.reason = Some(format!("trust low < required high ({i})"));
     }
@@ -97,12 +113,23 @@ impl Fixture {
 pub fn verify_with(segments: &[PathBuf], checkpoints: &[PathBuf]) -> VerifyReport {
     let mac_key = MacKey::from_bytes(MAC_KEY);
     let v = verifier();
-    verify(segments, VerifyKeys { mac_key: &mac_key, checkpoint_key: Some(&v) }, checkpoints).unwrap()
+    verify(
+        segments,
+        VerifyKeys {
+            mac_key: &mac_key,
+            checkpoint_key: Some(&v),
+        },
+        checkpoints,
+    )
+    .unwrap()
 }
 
 pub fn read_lines(path: &Path) -> Vec<Vec<u8>> {
     let bytes = std::fs::read(path).unwrap();
-    bytes.split_inclusive(|&b| b == b'\n').map(<[u8]>::to_vec).collect()
+    bytes
+        .split_inclusive(|&b| b == b'\n')
+        .map(<[u8]>::to_vec)
+        .collect()
 }
 
 pub fn write_lines(path: &Path, lines: &[Vec<u8>]) {
@@ -123,7 +150,9 @@ pub fn epoch_key(epoch: u64) -> [u8; 32] {
         let mut info = b"sigil-audit-epoch".to_vec();
         info.extend_from_slice(&e.to_be_bytes());
         let mut next = [0u8; 32];
-        Hkdf::<Sha256>::new(None, &key).expand(&info, &mut next).unwrap();
+        Hkdf::<Sha256>::new(None, &key)
+            .expand(&info, &mut next)
+            .unwrap();
         key = next;
     }
     key
@@ -151,7 +180,9 @@ pub fn reseal_chain(lines: &mut [Vec<u8>], from: usize) {
     for i in from..lines.len() {
         let prev = leaf_hash(lines[i - 1].strip_suffix(b"\n").unwrap());
         let line = lines[i].strip_suffix(b"\n").unwrap().to_vec();
-        let epoch = serde_json::from_slice::<serde_json::Value>(&line).unwrap()["epoch"].as_u64().unwrap();
+        let epoch = serde_json::from_slice::<serde_json::Value>(&line).unwrap()["epoch"]
+            .as_u64()
+            .unwrap();
         let mut sealed = reseal(&line, &epoch_key(epoch), Some(&prev));
         sealed.push(b'\n');
         lines[i] = sealed;
@@ -164,5 +195,8 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// Replaces the first occurrence of `from` by `to` in `line`.
 pub fn edit(line: &[u8], from: &str, to: &str) -> Vec<u8> {
-    String::from_utf8(line.to_vec()).unwrap().replacen(from, to, 1).into_bytes()
+    String::from_utf8(line.to_vec())
+        .unwrap()
+        .replacen(from, to, 1)
+        .into_bytes()
 }

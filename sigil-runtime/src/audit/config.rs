@@ -36,7 +36,7 @@ pub struct AuditConfig {
 }
 
 impl Default for AuditConfig {
-    /// Group commit (64 records / 200 ms); a new key epoch every 10,000 records or 15 minutes; a
+    /// Group commit (64 records / 200 ms); a new key epoch every 100,000 records or 15 minutes; a
     /// checkpoint every 1,000 records or 60 s; no size-based rotation; no outside sink.
     fn default() -> Self {
         Self {
@@ -44,7 +44,7 @@ impl Default for AuditConfig {
                 max_records: 64,
                 max_delay: Duration::from_millis(200),
             },
-            epoch_records: 10_000,
+            epoch_records: 100_000,
             epoch_interval: Some(Duration::from_secs(15 * 60)),
             checkpoint_records: 1_000,
             checkpoint_interval: Some(Duration::from_secs(60)),

@@ -131,12 +131,10 @@ impl AuditKeys {
     pub fn write_to(&self, dir: &Path, overwrite: bool) -> Result<(), AuditError> {
         create_private_dir(dir)?;
         let paths = [MAC_KEY_FILE, SIGNING_KEY_FILE, VERIFIER_KEY_FILE].map(|n| dir.join(n));
-        if !overwrite {
-            if let Some(existing) = paths.iter().find(|p| p.exists()) {
-                return Err(AuditError::KeyExists {
-                    path: existing.clone(),
-                });
-            }
+        if !overwrite && let Some(existing) = paths.iter().find(|p| p.exists()) {
+            return Err(AuditError::KeyExists {
+                path: existing.clone(),
+            });
         }
         let mac_text = Zeroizing::new(format!("{}\n", to_hex(self.mac_key.bytes())));
         write_new(&paths[0], mac_text.as_bytes(), overwrite)?;

@@ -59,10 +59,10 @@ impl AuditLog {
                 .spawn(move || {
                     while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(period) {
                         let Ok(mut guard) = shared.lock() else { return };
-                        if let Some(writer) = guard.as_mut() {
-                            if let Err(error) = writer.tick(Instant::now()) {
-                                writer.set_pending_error(error);
-                            }
+                        if let Some(writer) = guard.as_mut()
+                            && let Err(error) = writer.tick(Instant::now())
+                        {
+                            writer.set_pending_error(error);
                         }
                     }
                 });
@@ -148,7 +148,7 @@ impl AuditLog {
     }
 
     /// Number of records in the chain (the next record's seq).
-    pub fn len(&self) -> Result<u64, AuditError> {
+    pub fn records(&self) -> Result<u64, AuditError> {
         self.with(|w| Ok(w.len()))
     }
 

@@ -33,6 +33,7 @@ mod error;
 mod event;
 mod key_state;
 mod keys;
+mod line_facts;
 mod log;
 mod merkle;
 mod record;

@@ -1,6 +1,7 @@
 //! The canonical record: one JSON object per line, keys in a fixed order, no insignificant
 //! whitespace, absent optional fields omitted. The exact rules are in `docs/src/audit-format.md`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
@@ -96,7 +97,52 @@ impl RecordFields<'_> {
 impl Record {
     /// Parses one line (without its newline). `None` when it is not a record in canonical form.
     pub fn parse_canonical(line: &[u8], scratch: &mut Vec<u8>) -> Option<Record> {
-        let record: Record = serde_json::from_slice(line).ok()?;
+        RecordRef::parse_canonical(line, scratch).map(RecordRef::into_owned)
+    }
+
+    /// The MAC input length: the line up to the `,"mac":` member, which is then followed by `}`.
+    pub(crate) fn mac_input_len(line: &[u8]) -> usize {
+        // A canonical line ends with `,"mac":"<64 hex>"}`: 8 + 64 + 2 bytes.
+        line.len().saturating_sub(74)
+    }
+}
+
+/// A record parsed without copying its strings (they borrow from the line unless escaped).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RecordRef<'a> {
+    pub(crate) seq: u64,
+    #[serde(default, borrow)]
+    pub(crate) log: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    time: Cow<'a, str>,
+    pub(crate) epoch: u64,
+    #[serde(borrow)]
+    pub(crate) event: Cow<'a, str>,
+    #[serde(borrow)]
+    principal: Cow<'a, str>,
+    #[serde(default, borrow)]
+    tool: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    decision: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    reason: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    rules: Option<BTreeMap<Cow<'a, str>, u64>>,
+    #[serde(default, borrow)]
+    args_digest: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    session: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub(crate) prev: Cow<'a, str>,
+    #[serde(borrow)]
+    pub(crate) mac: Cow<'a, str>,
+}
+
+impl<'a> RecordRef<'a> {
+    /// Parses one line and checks that it is byte for byte the canonical encoding.
+    pub(crate) fn parse_canonical(line: &'a [u8], scratch: &mut Vec<u8>) -> Option<Self> {
+        let record: RecordRef<'a> = serde_json::from_slice(line).ok()?;
         scratch.clear();
         record.encode_body(scratch)?;
         scratch.extend_from_slice(b",\"mac\":\"");
@@ -105,8 +151,6 @@ impl Record {
         (scratch.as_slice() == line).then_some(record)
     }
 
-    /// Re-encodes the body (see [`RecordFields::encode_body`]); `None` if a field cannot be
-    /// canonical (bad time, hash or MAC shape).
     fn encode_body(&self, out: &mut Vec<u8>) -> Option<()> {
         if !is_record_time(&self.time) || !is_hex64(&self.prev) || !is_hex64(&self.mac) {
             return None;
@@ -128,7 +172,7 @@ impl Record {
         push_opt("decision", self.decision.as_deref(), out);
         push_opt("reason", self.reason.as_deref(), out);
         if let Some(rules) = &self.rules {
-            push_rules(rules.iter().map(|(id, n)| (id.as_str(), *n)), out);
+            push_rules(rules.iter().map(|(id, n)| (id.as_ref(), *n)), out);
         }
         push_opt("args_digest", self.args_digest.as_deref(), out);
         push_opt("session", self.session.as_deref(), out);
@@ -136,10 +180,26 @@ impl Record {
         Some(())
     }
 
-    /// The MAC input length: the line up to the `,"mac":` member, which is then followed by `}`.
-    pub(crate) fn mac_input_len(line: &[u8]) -> usize {
-        // A canonical line ends with `,"mac":"<64 hex>"}`: 8 + 64 + 2 bytes.
-        line.len().saturating_sub(74)
+    fn into_owned(self) -> Record {
+        let own = |c: Cow<'a, str>| c.into_owned();
+        Record {
+            seq: self.seq,
+            log: self.log.map(own),
+            time: own(self.time),
+            epoch: self.epoch,
+            event: own(self.event),
+            principal: own(self.principal),
+            tool: self.tool.map(own),
+            decision: self.decision.map(own),
+            reason: self.reason.map(own),
+            rules: self
+                .rules
+                .map(|r| r.into_iter().map(|(k, v)| (own(k), v)).collect()),
+            args_digest: self.args_digest.map(own),
+            session: self.session.map(own),
+            prev: own(self.prev),
+            mac: own(self.mac),
+        }
     }
 }
 

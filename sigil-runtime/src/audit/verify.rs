@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use super::checkpoint::{Checkpoint, CheckpointVerifier, NoteProblem, origin_for, split_notes};
-use super::epoch_key::EpochKey;
 use super::error::AuditError;
 use super::genesis_prev;
 use super::keys::MacKey;
-use super::merkle::{MerkleRange, leaf_hash};
+use super::line_facts::{KeyChain, LineFacts, analyse};
+use super::merkle::MerkleRange;
 use super::record::{Record, to_hex};
 use super::segments::lines;
 
@@ -223,18 +223,21 @@ fn check_signatures(
     Ok(out)
 }
 
+/// Lines analysed per parallel batch.
+const BATCH: usize = 1 << 15;
+
 /// The sequential pass over all lines.
 struct ChainPass<'a> {
     lines: Vec<(usize, u64, &'a [u8], bool)>,
     names: Vec<&'a str>,
-    keys: Vec<EpochKey>,
+    keys: KeyChain,
+    workers: Vec<KeyChain>,
     tree: MerkleRange,
     prev: [u8; 32],
     epoch: u64,
     log_id: Option<String>,
     wanted: Vec<u64>,
     roots: HashMap<u64, [u8; 32]>,
-    /// Line index of the record with each checkpointed size's last record.
     last_located: Option<Location>,
 }
 
@@ -246,10 +249,13 @@ impl<'a> ChainPass<'a> {
                 all.push((index, n as u64 + 1, line, terminated));
             }
         }
+        let cap = all.len() as u64;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
         Self {
             lines: all,
             names: segments.iter().map(|(n, _)| n.as_str()).collect(),
-            keys: vec![EpochKey::new(0, mac_key.bytes())],
+            keys: KeyChain::new(mac_key, cap),
+            workers: (0..threads).map(|_| KeyChain::new(mac_key, cap)).collect(),
             tree: MerkleRange::new(),
             prev: [0; 32],
             epoch: 0,
@@ -276,134 +282,131 @@ impl<'a> ChainPass<'a> {
         }))
     }
 
-    /// The key of `epoch`, derived on demand; `None` past any epoch the log could reach.
-    fn key(&mut self, epoch: u64) -> Option<&EpochKey> {
-        if epoch > self.lines.len() as u64 {
-            return None;
-        }
-        while (self.keys.len() as u64) <= epoch {
-            let next = self.keys.last()?.next();
-            self.keys.push(next);
-        }
-        self.keys.get(usize::try_from(epoch).ok()?)
-    }
-
     fn run(&mut self) -> Option<Outcome> {
         if self.wanted.contains(&0) {
             self.roots.insert(0, self.tree.root());
         }
-        let segment_count = self.names.len();
-        let mut scratch = Vec::with_capacity(512);
-        let mut mac_input = Vec::with_capacity(512);
-        for i in 0..self.lines.len() {
-            let (seg, _, line, terminated) = self.lines[i];
-            let expected = self.tree.size();
-            if !terminated {
-                if seg + 1 == segment_count {
-                    return Some(Outcome::TornTail(self.at(i)));
+        let mut start = 0;
+        while start < self.lines.len() {
+            let end = (start + BATCH).min(self.lines.len());
+            let batch: Vec<&[u8]> = self.lines[start..end].iter().map(|l| l.2).collect();
+            let facts = analyse(&batch, &mut self.workers);
+            for (offset, fact) in facts.into_iter().enumerate() {
+                if let Some(outcome) = self.check(start + offset, fact) {
+                    return Some(outcome);
                 }
-                return self.fail(
-                    i,
-                    FailureClass::Modified,
-                    "a rotated segment ends without a newline".into(),
-                );
             }
-            let Some(record) = Record::parse_canonical(line, &mut scratch) else {
-                return self.fail(
-                    i,
-                    FailureClass::Modified,
-                    "not a record in canonical form".into(),
-                );
-            };
-            mac_input.clear();
-            mac_input.extend_from_slice(&line[..Record::mac_input_len(line)]);
-            mac_input.push(b'}');
-            let mac_ok = self
-                .key(record.epoch)
-                .is_some_and(|k| to_hex(&k.mac(&[&mac_input])) == record.mac);
-            if !mac_ok {
-                return self.classify_bad_mac(i, &record, &mac_input);
-            }
-            if record.seq < expected {
-                let first = self.line_of_seq(record.seq);
-                return self.fail(
-                    i,
-                    FailureClass::Replayed,
-                    format!("record {} again (first at line {first})", record.seq),
-                );
-            }
-            if record.seq > expected {
-                let later = (i + 1..self.lines.len())
-                    .find(|&j| peek_seq(self.lines[j].2) == Some(expected));
-                return match later {
-                    Some(j) => {
-                        let detail = format!(
-                            "record {} where {expected} was expected; {expected} is at line {}",
-                            record.seq,
-                            self.at(j).line
-                        );
-                        self.fail(i, FailureClass::Reordered, detail)
-                    }
-                    None => self.fail(
-                        i,
-                        FailureClass::Deleted,
-                        format!("records {expected}..{} are missing", record.seq - 1),
-                    ),
-                };
-            }
-            let epoch_ok = if record.event == "key_epoch" && expected > 0 {
-                record.epoch == self.epoch + 1
-            } else {
-                record.epoch == self.epoch
-            };
-            if !epoch_ok {
-                let detail = format!(
-                    "epoch {} after epoch {} without a key_epoch step",
-                    record.epoch, self.epoch
-                );
-                return self.fail(i, FailureClass::WrongEpochKey, detail);
-            }
-            let expected_prev = match (expected, &record.log) {
-                (0, Some(log)) if is_log_id(log) => genesis_prev(log),
-                (0, _) => {
-                    return self.fail(
-                        i,
-                        FailureClass::Modified,
-                        "record 0 lacks a valid log id".into(),
-                    );
-                }
-                (_, Some(_)) => {
-                    return self.fail(i, FailureClass::Modified, "log id outside record 0".into());
-                }
-                (_, None) => self.prev,
-            };
-            if record.prev != to_hex(&expected_prev) {
-                return self.fail(
-                    i,
-                    FailureClass::Modified,
-                    "prev does not match the previous line".into(),
-                );
-            }
-            if expected == 0 {
-                self.log_id.clone_from(&record.log);
-            }
-            self.epoch = record.epoch;
-            self.prev = leaf_hash(line);
-            self.tree.push(self.prev);
-            self.last_located = Some(self.at(i));
-            if self.wanted.contains(&self.tree.size()) {
-                self.roots.insert(self.tree.size(), self.tree.root());
-            }
+            start = end;
         }
         None
     }
 
-    fn classify_bad_mac(&mut self, i: usize, record: &Record, mac_input: &[u8]) -> Option<Outcome> {
+    /// The sequential checks of line `i`, given what the parallel phase found.
+    fn check(&mut self, i: usize, fact: LineFacts) -> Option<Outcome> {
+        let (seg, _, _, terminated) = self.lines[i];
+        let expected = self.tree.size();
+        if !terminated {
+            if seg + 1 == self.names.len() {
+                return Some(Outcome::TornTail(self.at(i)));
+            }
+            return self.fail(
+                i,
+                FailureClass::Modified,
+                "a rotated segment ends without a newline".into(),
+            );
+        }
+        let Some(record) = fact.record else {
+            return self.fail(
+                i,
+                FailureClass::Modified,
+                "not a record in canonical form".into(),
+            );
+        };
+        if !record.mac_ok {
+            return self.classify_bad_mac(i);
+        }
+        if record.seq < expected {
+            let first = self.line_of_seq(record.seq);
+            return self.fail(
+                i,
+                FailureClass::Replayed,
+                format!("record {} again (first at line {first})", record.seq),
+            );
+        }
+        if record.seq > expected {
+            let later =
+                (i + 1..self.lines.len()).find(|&j| peek_seq(self.lines[j].2) == Some(expected));
+            return match later {
+                Some(j) => {
+                    let detail = format!(
+                        "record {} where {expected} was expected; {expected} is at line {}",
+                        record.seq,
+                        self.at(j).line
+                    );
+                    self.fail(i, FailureClass::Reordered, detail)
+                }
+                None => {
+                    let detail = format!("records {expected}..{} are missing", record.seq - 1);
+                    self.fail(i, FailureClass::Deleted, detail)
+                }
+            };
+        }
+        let epoch_ok = if record.is_key_epoch && expected > 0 {
+            record.epoch == self.epoch + 1
+        } else {
+            record.epoch == self.epoch
+        };
+        if !epoch_ok {
+            let detail = format!(
+                "epoch {} after epoch {} without a key_epoch step",
+                record.epoch, self.epoch
+            );
+            return self.fail(i, FailureClass::WrongEpochKey, detail);
+        }
+        let expected_prev = match (expected, &record.log) {
+            (0, Some(log)) if is_log_id(log) => genesis_prev(log),
+            (0, _) => {
+                return self.fail(
+                    i,
+                    FailureClass::Modified,
+                    "record 0 lacks a valid log id".into(),
+                );
+            }
+            (_, Some(_)) => {
+                return self.fail(i, FailureClass::Modified, "log id outside record 0".into());
+            }
+            (_, None) => self.prev,
+        };
+        if record.prev != expected_prev {
+            return self.fail(
+                i,
+                FailureClass::Modified,
+                "prev does not match the previous line".into(),
+            );
+        }
+        if expected == 0 {
+            self.log_id = record.log;
+        }
+        self.epoch = record.epoch;
+        self.prev = fact.leaf;
+        self.tree.push(fact.leaf);
+        self.last_located = Some(self.at(i));
+        if self.wanted.contains(&self.tree.size()) {
+            self.roots.insert(self.tree.size(), self.tree.root());
+        }
+        None
+    }
+
+    fn classify_bad_mac(&mut self, i: usize) -> Option<Outcome> {
+        let line = self.lines[i].2;
+        let record = Record::parse_canonical(line, &mut Vec::new())?;
+        let body = &line[..Record::mac_input_len(line)];
         let highest = self.highest_epoch().max(self.epoch + 1);
         for epoch in (0..=highest).filter(|&e| e != record.epoch) {
             if self
-                .key(epoch)
-                .is_some_and(|k| to_hex(&k.mac(&[mac_input])) == record.mac)
+                .keys
+                .get(epoch)
+                .is_some_and(|k| to_hex(&k.mac(&[body, b"}"])) == record.mac)
             {
                 let detail = format!(
                     "claims epoch {} but is sealed with epoch {epoch}'s key",

@@ -107,12 +107,13 @@ impl Writer {
         while key.epoch() < last_epoch {
             key.advance();
         }
-        if let Some((record, mac_input)) = &resumed.last {
-            if key.epoch() == record.epoch && to_hex(&key.mac(&[mac_input])) != record.mac {
-                return Err(AuditError::KeyMismatch {
-                    path: base.to_owned(),
-                });
-            }
+        if let Some((record, mac_input)) = &resumed.last
+            && key.epoch() == record.epoch
+            && to_hex(&key.mac(&[mac_input])) != record.mac
+        {
+            return Err(AuditError::KeyMismatch {
+                path: base.to_owned(),
+            });
         }
         key_state::write(&state_path, &log_id, &key)?;
         let segment = u32::try_from(segments.len().saturating_sub(1)).unwrap_or(u32::MAX);
@@ -229,10 +230,9 @@ impl Writer {
         }
         if let (Durability::GroupCommit { max_delay, .. }, Some(oldest)) =
             (self.config.durability, self.oldest_unsynced)
+            && now.duration_since(oldest) >= max_delay
         {
-            if now.duration_since(oldest) >= max_delay {
-                self.sync()?;
-            }
+            self.sync()?;
         }
         if self.epoch_time_due(now) {
             self.advance_epoch(now)?;
@@ -313,10 +313,10 @@ impl Writer {
                 .sync_data()
                 .map_err(AuditError::io("sync checkpoint", &path))?;
         }
-        if let Some(sink) = self.config.sink.as_mut() {
-            if sink.publish(&signed).is_err() {
-                self.sink_failures += 1;
-            }
+        if let Some(sink) = self.config.sink.as_mut()
+            && sink.publish(&signed).is_err()
+        {
+            self.sink_failures += 1;
         }
         self.since_checkpoint = 0;
         self.last_checkpoint = now;

@@ -217,14 +217,20 @@ fn a_writer_killed_mid_stream_leaves_a_log_that_verifies_up_to_the_crash() {
     assert!(matches!(o.status.code(), Some(0 | 3)), "{first}");
     assert!(!first.contains("FAILED"), "{first}");
 
-    // A crash that tears the last record (simulated: cut the file inside it).
-    let len = std::fs::metadata(&s.log).unwrap().len();
-    std::fs::OpenOptions::new()
-        .write(true)
+    // A crash inside a write leaves the start of a record without its newline (simulated by
+    // appending the first bytes of one; a killed process normally stops between writes).
+    let text = std::fs::read(&s.log).unwrap();
+    let last_start = text[..text.len() - 1]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let partial = text[last_start..last_start + 100].to_vec();
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
         .open(&s.log)
-        .unwrap()
-        .set_len(len - 30)
         .unwrap();
+    std::io::Write::write_all(&mut file, &partial).unwrap();
+    drop(file);
     let o = s.run(&["audit", "verify", s.log()]);
     assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
     assert!(stdout(&o).starts_with("TORN: "), "{}", stdout(&o));

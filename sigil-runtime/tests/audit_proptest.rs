@@ -9,16 +9,16 @@ use audit_support::*;
 use proptest::prelude::*;
 use sigil_runtime::audit::{AuditConfig, Durability, MacKey, Outcome, VerifyKeys, verify_bytes};
 
-/// One log, written once: 40 events over several epochs with periodic checkpoints.
+/// One log, written once: 24 events over several epochs with periodic checkpoints.
 fn sealed() -> &'static (Vec<u8>, String) {
     static LOG: OnceLock<(Vec<u8>, String)> = OnceLock::new();
     LOG.get_or_init(|| {
         let f = Fixture::new();
         let cfg = AuditConfig::default()
             .durability(Durability::AtCheckpoint)
-            .epoch_every(6, None)
-            .checkpoint_every(20, None);
-        f.write(40, cfg);
+            .epoch_every(5, None)
+            .checkpoint_every(12, None);
+        f.write(24, cfg);
         (
             std::fs::read(&f.path).unwrap(),
             std::fs::read_to_string(f.sidecar()).unwrap(),

@@ -196,7 +196,7 @@ fn read_signing_key(path: &Path) -> Result<(String, SigningKey), AuditError> {
     Ok((name.to_owned(), key))
 }
 
-fn create_private_dir(dir: &Path) -> Result<(), AuditError> {
+pub(crate) fn create_private_dir(dir: &Path) -> Result<(), AuditError> {
     use std::os::unix::fs::DirBuilderExt;
     if dir.is_dir() {
         return Ok(());
@@ -212,6 +212,12 @@ fn create_private_dir(dir: &Path) -> Result<(), AuditError> {
 /// `$HOME/.local/share/sigil`.
 pub fn default_key_dir() -> Result<PathBuf, AuditError> {
     key_dir_from(std::env::var_os("XDG_DATA_HOME"), std::env::var_os("HOME"))
+}
+
+/// The default audit log: `audit.jsonl` in [`default_key_dir`], so that `sigil audit verify` finds
+/// the keys beside it with no flags.
+pub fn default_log_path() -> Result<PathBuf, AuditError> {
+    Ok(default_key_dir()?.join("audit.jsonl"))
 }
 
 /// [`default_key_dir`] from given values of `XDG_DATA_HOME` and `HOME`.

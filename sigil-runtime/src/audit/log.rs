@@ -35,7 +35,8 @@ impl std::fmt::Debug for AuditLog {
 }
 
 impl AuditLog {
-    /// Opens the log at `path` (segment 0), creating it (mode 0600) or continuing its chain.
+    /// Opens the log at `path` (segment 0), creating it (mode 0600, its directory 0700 if
+    /// missing) or continuing its chain.
     ///
     /// A new log gets a random log id and key epoch 0 = `keys.mac_key`. An existing log is read
     /// back (its last hash, seq, epoch, Merkle state); the current epoch key comes from

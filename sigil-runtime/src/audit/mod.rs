@@ -53,7 +53,7 @@ pub use error::AuditError;
 pub use event::{AuditEvent, AuditId, AuditSink, AuditSinkError, EventKind};
 pub use keys::{
     AuditKeys, DEFAULT_SIGNER_NAME, MAC_KEY_FILE, MacKey, SIGNING_KEY_FILE, VERIFIER_KEY_FILE,
-    default_key_dir, key_dir_from,
+    default_key_dir, default_log_path, key_dir_from,
 };
 pub use log::AuditLog;
 pub use merkle::{MerkleRange, leaf_hash, node_hash};

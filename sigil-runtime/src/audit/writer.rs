@@ -15,7 +15,7 @@ use super::config::{AuditConfig, Durability};
 use super::epoch_key::EpochKey;
 use super::error::AuditError;
 use super::event::AuditEvent;
-use super::keys::AuditKeys;
+use super::keys::{AuditKeys, create_private_dir};
 use super::merkle::{MerkleRange, leaf_hash};
 use super::record::{RecordFields, push_hex, to_hex};
 use super::resume::resume;
@@ -69,6 +69,9 @@ impl Writer {
             signing_key,
             signer_name,
         } = keys;
+        if let Some(parent) = base.parent().filter(|p| !p.as_os_str().is_empty()) {
+            create_private_dir(parent)?;
+        }
         let lock = open_append(base, false)?;
         lock.try_lock().map_err(|_| AuditError::Locked {
             path: base.to_owned(),

@@ -2,10 +2,11 @@
 //! whether it parses as a canonical record, and whether its MAC holds under the key of the epoch
 //! it claims. The chain, sequence and epoch checks then run sequentially over these facts.
 
+use super::canonical_scan::scan;
 use super::epoch_key::EpochKey;
 use super::keys::MacKey;
 use super::merkle::leaf_hash;
-use super::record::{Record, RecordRef, from_hex};
+use super::record::Record;
 
 /// What one line says.
 pub(crate) struct LineFacts {
@@ -70,29 +71,27 @@ pub(crate) fn analyse(lines: &[&[u8]], chains: &mut [KeyChain]) -> Vec<LineFacts
 }
 
 fn analyse_on(lines: &[&[u8]], chain: &mut KeyChain) -> Vec<LineFacts> {
-    let mut scratch = Vec::with_capacity(512);
     lines
         .iter()
         .map(|line| LineFacts {
             leaf: leaf_hash(line),
-            record: facts(line, chain, &mut scratch),
+            record: facts(line, chain),
         })
         .collect()
 }
 
-fn facts(line: &[u8], chain: &mut KeyChain, scratch: &mut Vec<u8>) -> Option<RecordFacts> {
-    let record = RecordRef::parse_canonical(line, scratch)?;
-    let mac: [u8; 32] = from_hex(&record.mac)?;
+fn facts(line: &[u8], chain: &mut KeyChain) -> Option<RecordFacts> {
+    let record = scan(line)?;
     let body = &line[..Record::mac_input_len(line)];
     let mac_ok = chain
         .get(record.epoch)
-        .is_some_and(|k| k.mac(&[body, b"}"]) == mac);
+        .is_some_and(|k| k.mac(&[body, b"}"]) == record.mac);
     Some(RecordFacts {
         seq: record.seq,
         epoch: record.epoch,
-        is_key_epoch: record.event == "key_epoch",
-        log: record.log.map(|l| l.into_owned()),
-        prev: from_hex(&record.prev)?,
+        is_key_epoch: record.event == b"key_epoch",
+        log: record.log.map(str::to_owned),
+        prev: record.prev,
         mac_ok,
     })
 }

@@ -26,6 +26,7 @@
 //! # Ok::<(), sigil_runtime::audit::AuditError>(())
 //! ```
 
+mod canonical_scan;
 mod checkpoint;
 mod config;
 mod epoch_key;

@@ -161,22 +161,42 @@ impl<'a> RecordRef<'a> {
         out.extend_from_slice(b"{\"seq\":");
         push_u64(self.seq, out);
         if let Some(log) = &self.log {
-            push_key_str("log", log, out);
+            push_key_cow("log", log, out);
         }
-        push_key_str("time", &self.time, out);
+        push_key_cow("time", &self.time, out);
         out.extend_from_slice(b",\"epoch\":");
         push_u64(self.epoch, out);
-        push_key_str("event", &self.event, out);
-        push_key_str("principal", &self.principal, out);
-        push_opt("tool", self.tool.as_deref(), out);
-        push_opt("decision", self.decision.as_deref(), out);
-        push_opt("reason", self.reason.as_deref(), out);
-        if let Some(rules) = &self.rules {
-            push_rules(rules.iter().map(|(id, n)| (id.as_ref(), *n)), out);
+        push_key_cow("event", &self.event, out);
+        push_key_cow("principal", &self.principal, out);
+        for (key, value) in [
+            ("tool", &self.tool),
+            ("decision", &self.decision),
+            ("reason", &self.reason),
+        ] {
+            if let Some(value) = value {
+                push_key_cow(key, value, out);
+            }
         }
-        push_opt("args_digest", self.args_digest.as_deref(), out);
-        push_opt("session", self.session.as_deref(), out);
-        push_key_str("prev", &self.prev, out);
+        if let Some(rules) = &self.rules {
+            let mut first = true;
+            for (id, count) in rules {
+                out.extend_from_slice(if first { b",\"rules\":{" } else { b"," });
+                first = false;
+                push_cow(id, out);
+                out.push(b':');
+                push_u64(*count, out);
+            }
+            out.push(b'}');
+        }
+        for (key, value) in [
+            ("args_digest", &self.args_digest),
+            ("session", &self.session),
+        ] {
+            if let Some(value) = value {
+                push_key_cow(key, value, out);
+            }
+        }
+        push_key_cow("prev", &self.prev, out);
         Some(())
     }
 
@@ -235,8 +255,13 @@ fn push_key_str(key: &str, value: &str, out: &mut Vec<u8>) {
 pub(crate) fn push_str(value: &str, out: &mut Vec<u8>) {
     out.push(b'"');
     let bytes = value.as_bytes();
+    let Some(first) = first_escape(bytes) else {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    };
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate().skip(first) {
         let escape: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -259,6 +284,55 @@ pub(crate) fn push_str(value: &str, out: &mut Vec<u8>) {
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
+}
+
+/// The first byte that needs escaping (`"`, `\\` or below 0x20), eight bytes at a time.
+fn first_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut chunks = bytes.chunks_exact(8);
+    for (n, chunk) in chunks.by_ref().enumerate() {
+        let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        // Bytes below 0x20: subtracting 0x20 borrows into the high bit for them (bytes >= 0x80
+        // are excluded by `!x`).
+        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+        if control
+            | has_zero(x ^ (ONES * u64::from(b'"')))
+            | has_zero(x ^ (ONES * u64::from(b'\\')))
+            != 0
+            && let Some(i) = chunk
+                .iter()
+                .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        {
+            return Some(n * 8 + i);
+        }
+    }
+    let tail = chunks.remainder();
+    let offset = bytes.len() - tail.len();
+    tail.iter()
+        .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
+        .map(|i| offset + i)
+}
+
+fn push_key_cow(key: &str, value: &Cow<'_, str>, out: &mut Vec<u8>) {
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(key.as_bytes());
+    out.extend_from_slice(b"\":");
+    push_cow(value, out);
+}
+
+/// A parsed string re-encoded: a borrowed one had no escape in the line (and JSON forbids raw
+/// control characters), so its canonical form is itself between quotes.
+fn push_cow(value: &Cow<'_, str>, out: &mut Vec<u8>) {
+    match value {
+        Cow::Borrowed(s) if first_escape(s.as_bytes()).is_none() => {
+            out.push(b'"');
+            out.extend_from_slice(s.as_bytes());
+            out.push(b'"');
+        }
+        other => push_str(other, out),
+    }
 }
 
 pub(crate) fn push_u64(value: u64, out: &mut Vec<u8>) {
@@ -381,6 +455,26 @@ mod tests {
             .unwrap()
             .replacen("}", ",\"tool\":null}", 1);
         assert!(Record::parse_canonical(nulled.as_bytes(), &mut scratch).is_none());
+    }
+
+    #[test]
+    fn the_fast_escape_scan_agrees_with_the_byte_loop() {
+        for len in 0..40 {
+            for pos in 0..len {
+                for special in [0u8, 0x1f, b'"', b'\\', 0x20, 0x7f, 0xc3] {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[pos] = special;
+                    let naive = bytes
+                        .iter()
+                        .position(|&b| b < 0x20 || b == b'"' || b == b'\\');
+                    assert_eq!(
+                        first_escape(&bytes),
+                        naive,
+                        "len {len} pos {pos} byte {special:#x}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -47,7 +47,7 @@ pub(crate) fn lines(bytes: &[u8]) -> impl Iterator<Item = (&[u8], bool)> {
         if rest.is_empty() {
             return None;
         }
-        match memchr_newline(rest) {
+        match memchr::memchr(b'\n', rest) {
             Some(i) => {
                 let line = &rest[..i];
                 rest = &rest[i + 1..];
@@ -60,10 +60,6 @@ pub(crate) fn lines(bytes: &[u8]) -> impl Iterator<Item = (&[u8], bool)> {
             }
         }
     })
-}
-
-fn memchr_newline(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'\n')
 }
 
 #[cfg(test)]

@@ -161,20 +161,20 @@ impl<'a> RecordRef<'a> {
         out.extend_from_slice(b"{\"seq\":");
         push_u64(self.seq, out);
         if let Some(log) = &self.log {
-            push_key_cow("log", log, out);
+            push_key_str("log", log, out);
         }
-        push_key_cow("time", &self.time, out);
+        push_key_str("time", &self.time, out);
         out.extend_from_slice(b",\"epoch\":");
         push_u64(self.epoch, out);
-        push_key_cow("event", &self.event, out);
-        push_key_cow("principal", &self.principal, out);
+        push_key_str("event", &self.event, out);
+        push_key_str("principal", &self.principal, out);
         for (key, value) in [
             ("tool", &self.tool),
             ("decision", &self.decision),
             ("reason", &self.reason),
         ] {
             if let Some(value) = value {
-                push_key_cow(key, value, out);
+                push_key_str(key, value, out);
             }
         }
         if let Some(rules) = &self.rules {
@@ -182,7 +182,7 @@ impl<'a> RecordRef<'a> {
             for (id, count) in rules {
                 out.extend_from_slice(if first { b",\"rules\":{" } else { b"," });
                 first = false;
-                push_cow(id, out);
+                push_str(id, out);
                 out.push(b':');
                 push_u64(*count, out);
             }
@@ -193,10 +193,10 @@ impl<'a> RecordRef<'a> {
             ("session", &self.session),
         ] {
             if let Some(value) = value {
-                push_key_cow(key, value, out);
+                push_key_str(key, value, out);
             }
         }
-        push_key_cow("prev", &self.prev, out);
+        push_key_str("prev", &self.prev, out);
         Some(())
     }
 
@@ -313,26 +313,6 @@ fn first_escape(bytes: &[u8]) -> Option<usize> {
     tail.iter()
         .position(|&b| b < 0x20 || b == b'"' || b == b'\\')
         .map(|i| offset + i)
-}
-
-fn push_key_cow(key: &str, value: &Cow<'_, str>, out: &mut Vec<u8>) {
-    out.extend_from_slice(b",\"");
-    out.extend_from_slice(key.as_bytes());
-    out.extend_from_slice(b"\":");
-    push_cow(value, out);
-}
-
-/// A parsed string re-encoded: a borrowed one had no escape in the line (and JSON forbids raw
-/// control characters), so its canonical form is itself between quotes.
-fn push_cow(value: &Cow<'_, str>, out: &mut Vec<u8>) {
-    match value {
-        Cow::Borrowed(s) if first_escape(s.as_bytes()).is_none() => {
-            out.push(b'"');
-            out.extend_from_slice(s.as_bytes());
-            out.push(b'"');
-        }
-        other => push_str(other, out),
-    }
 }
 
 pub(crate) fn push_u64(value: u64, out: &mut Vec<u8>) {

@@ -19,6 +19,8 @@ use sigil_runtime::audit::{
 const BUFFERED: u32 = 200_000;
 const GROUP: u32 = 50_000;
 const FSYNC_EACH: u32 = 300;
+/// Each throughput is the best of this many runs (the machine is shared with other work).
+const RUNS: u32 = 3;
 
 fn keys() -> AuditKeys {
     AuditKeys {
@@ -58,6 +60,9 @@ fn rate(n: u32, elapsed: Duration) -> f64 {
 
 fn append_run(dir: &Path, name: &str, n: u32, config: AuditConfig) -> (f64, Vec<u8>) {
     let path = dir.join(name);
+    for suffix in ["", ".checkpoints", ".key-state"] {
+        let _ = std::fs::remove_file(dir.join(format!("{name}{suffix}")));
+    }
     let events: Vec<AuditEvent> = (0..n).map(event).collect();
     let log = AuditLog::open(&path, keys(), config).expect("open");
     let start = Instant::now();
@@ -71,7 +76,7 @@ fn append_run(dir: &Path, name: &str, n: u32, config: AuditConfig) -> (f64, Vec<
 
 /// The baseline: serialize each event with `serde_json::to_string` and write it with two
 /// unbuffered `write` calls (record, newline); no hash, no MAC, no fsync.
-fn naive_append(dir: &Path, n: u32) -> f64 {
+fn naive_append(dir: &Path, run: u32, n: u32) -> f64 {
     #[derive(serde::Serialize)]
     struct Plain<'a> {
         seq: u32,
@@ -85,10 +90,11 @@ fn naive_append(dir: &Path, n: u32) -> f64 {
         session: Option<&'a str>,
     }
     let events: Vec<AuditEvent> = (0..n).map(event).collect();
+    let path = dir.join(format!("naive-{run}.jsonl"));
     let mut file = OpenOptions::new()
         .create(true)
         .append(true)
-        .open(dir.join("naive.jsonl"))
+        .open(&path)
         .expect("open");
     let start = Instant::now();
     for (seq, e) in events.iter().enumerate() {
@@ -107,7 +113,10 @@ fn naive_append(dir: &Path, n: u32) -> f64 {
         file.write_all(line.as_bytes()).expect("write");
         file.write_all(b"\n").expect("write");
     }
-    rate(n, start.elapsed())
+    let r = rate(n, start.elapsed());
+    // Flush its dirty pages outside the timing, so that they do not slow the next run down.
+    file.sync_all().expect("sync");
+    r
 }
 
 /// The naive verifier: parse each line into a `serde_json::Value`, re-serialize it without
@@ -136,19 +145,32 @@ fn naive_verify(log: &[u8]) -> f64 {
     rate(n, start.elapsed())
 }
 
+fn best(runs: impl Iterator<Item = f64>) -> f64 {
+    runs.fold(0.0, f64::max)
+}
+
 fn main() {
     let dir = tempfile::Builder::new()
         .prefix("sigil-audit-bench")
         .tempdir_in("/var/tmp")
         .expect("tempdir");
     let dir = dir.path();
-    println!("audit bench: {BUFFERED} records per buffered run, ~330-byte records\n");
+    println!(
+        "audit bench: {BUFFERED} records per buffered run, ~330-byte records, best of {RUNS} runs\n"
+    );
 
-    let naive = naive_append(dir, BUFFERED);
-    let buffered_cfg = AuditConfig::default()
-        .durability(Durability::AtCheckpoint)
-        .checkpoint_every(10_000, None);
-    let (buffered, log) = append_run(dir, "buffered.jsonl", BUFFERED, buffered_cfg);
+    let buffered_cfg = || {
+        AuditConfig::default()
+            .durability(Durability::AtCheckpoint)
+            .checkpoint_every(10_000, None)
+    };
+    let (mut naive, mut buffered, mut log) = (0f64, 0f64, Vec::new());
+    for run in 0..RUNS {
+        naive = naive.max(naive_append(dir, run, BUFFERED));
+        let (r, bytes) = append_run(dir, "buffered.jsonl", BUFFERED, buffered_cfg());
+        buffered = buffered.max(r);
+        log = bytes;
+    }
     println!(
         "append, baseline (serde_json + 2 unbuffered writes, no chain/MAC): {naive:>10.0} rec/s"
     );
@@ -157,46 +179,49 @@ fn main() {
         buffered / naive
     );
 
-    let group_cfg = AuditConfig::default().durability(Durability::GroupCommit {
-        max_records: 64,
-        max_delay: Duration::from_millis(200),
-    });
-    let (group, _) = append_run(dir, "group.jsonl", GROUP, group_cfg);
+    let group_cfg = || {
+        AuditConfig::default().durability(Durability::GroupCommit {
+            max_records: 64,
+            max_delay: Duration::from_millis(200),
+        })
+    };
+    let group = best((0..RUNS).map(|_| append_run(dir, "group.jsonl", GROUP, group_cfg()).0));
     println!(
         "append, group commit (fsync per 64 records or 200 ms):            {group:>10.0} rec/s"
     );
 
-    let each_cfg = AuditConfig::default().durability(Durability::EveryRecord);
-    let (each, _) = append_run(dir, "each.jsonl", FSYNC_EACH, each_cfg);
+    let each_cfg = || AuditConfig::default().durability(Durability::EveryRecord);
+    let each = best((0..RUNS).map(|_| append_run(dir, "each.jsonl", FSYNC_EACH, each_cfg()).0));
     println!(
         "append, fsync per record ({FSYNC_EACH} records):                          {each:>10.0} rec/s"
     );
 
-    let lines = log.iter().filter(|&&b| b == b'\n').count() as u32;
-    let naive_v = naive_verify(&log);
+    let lines = u32::try_from(log.iter().filter(|&&b| b == b'\n').count()).expect("fits");
+    let naive_v = best((0..RUNS).map(|_| naive_verify(&log)));
     let mac_key = MacKey::from_bytes([0x5a; 32]);
     let verifier = keys().verifier();
     let checkpoints =
         std::fs::read_to_string(dir.join("buffered.jsonl.checkpoints")).expect("checkpoints");
+    let checkpoint_files = [("checkpoints".to_owned(), checkpoints)];
     let segments = [("buffered.jsonl".to_owned(), log)];
-    let start = Instant::now();
-    let report = verify_bytes(
-        &segments,
-        VerifyKeys {
-            mac_key: &mac_key,
-            checkpoint_key: Some(&verifier),
-        },
-        &[("checkpoints".to_owned(), checkpoints)],
-    )
-    .expect("verify");
-    let ours_v = rate(lines, start.elapsed());
-    assert_eq!(report.outcome, Outcome::Intact);
+    let keys = VerifyKeys {
+        mac_key: &mac_key,
+        checkpoint_key: Some(&verifier),
+    };
+    let mut verified = 0;
+    let ours_v = best((0..RUNS).map(|_| {
+        let start = Instant::now();
+        let report = verify_bytes(&segments, keys, &checkpoint_files).expect("verify");
+        let r = rate(lines, start.elapsed());
+        assert_eq!(report.outcome, Outcome::Intact);
+        verified = report.checkpoints_verified;
+        r
+    }));
     println!(
         "\nverify, baseline (serde_json::Value re-serialize + fresh HMAC):    {naive_v:>10.0} rec/s"
     );
     println!(
-        "verify, ours ({lines} records, {} checkpoints):                {ours_v:>10.0} rec/s  ratio {:.2}x  goal >= 500,000",
-        report.checkpoints_verified,
+        "verify, ours ({lines} records, {verified} checkpoints):                {ours_v:>10.0} rec/s  ratio {:.2}x  goal >= 500,000",
         ours_v / naive_v
     );
 }

@@ -2,6 +2,8 @@
 //! exactly the canonical encoding (the same lines `Record::parse_canonical` accepts) and returns
 //! only what the chain checks need, without allocating.
 
+use std::borrow::Cow;
+
 use super::record::from_hex;
 use super::timestamp::is_record_time;
 
@@ -137,9 +139,14 @@ pub(crate) fn scan(line: &[u8]) -> Option<Scanned<'_>> {
         }
     }
     if c.eat(b",\"rules\":{") {
-        let mut previous: Option<Vec<u8>> = None;
+        let mut previous: Option<Cow<'_, [u8]>> = None;
         loop {
-            let id = unescape(c.string()?);
+            let raw = c.string()?;
+            let id = if raw.contains(&b'\\') {
+                Cow::Owned(unescape(raw))
+            } else {
+                Cow::Borrowed(raw)
+            };
             if previous.as_ref().is_some_and(|p| *p >= id) {
                 return None;
             }

@@ -79,6 +79,10 @@ pub struct SignedCheckpoint {
 /// Receives every checkpoint the writer signs, to keep it somewhere the log's writer cannot
 /// rewrite (only an outside checkpoint catches truncation and rollback). Called with the log's
 /// lock held: keep it quick, or hand the note to a queue.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot receive audit checkpoints",
+    note = "implement `CheckpointSink`, or pass a closure `FnMut(&SignedCheckpoint) -> std::io::Result<()> + Send + 'static`"
+)]
 pub trait CheckpointSink: Send + 'static {
     /// Takes one checkpoint. An error is counted by the log (see
     /// `AuditLog::checkpoint_sink_failures`); it does not fail the append that caused it.

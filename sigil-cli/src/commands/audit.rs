@@ -154,21 +154,18 @@ fn segments_of(logs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 
 fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
     let segments = segments_of(&a.logs)?;
-    let dir = match (&a.key, &a.pubkey) {
-        (Some(_), Some(_)) => None,
-        _ => Some(key_dir(a.key_dir.clone())?),
+    let dir = key_dir(a.key_dir.clone());
+    let key_path = match (&a.key, &dir) {
+        (Some(key), _) => key.clone(),
+        (None, Ok(dir)) => dir.join(MAC_KEY_FILE),
+        (None, Err(e)) => return Err(e.clone()),
     };
-    let key_path = a
-        .key
-        .clone()
-        .unwrap_or_else(|| dir.clone().unwrap_or_default().join(MAC_KEY_FILE));
     let mac_key = MacKey::from_file(&key_path).map_err(|e| e.to_string())?;
-    let pubkey_path = a
-        .pubkey
-        .clone()
-        .or_else(|| dir.map(|d| d.join(VERIFIER_KEY_FILE)));
-    let verifier = match pubkey_path {
-        Some(p) if a.pubkey.is_some() || p.exists() => Some(read_verifier(&p)?),
+    let verifier = match (&a.pubkey, &dir) {
+        (Some(pubkey), _) => Some(read_verifier(pubkey)?),
+        (None, Ok(dir)) if dir.join(VERIFIER_KEY_FILE).exists() => {
+            Some(read_verifier(&dir.join(VERIFIER_KEY_FILE))?)
+        }
         _ => None,
     };
     let mut checkpoints = a.checkpoint.clone();

@@ -73,6 +73,16 @@ fn a_copied_line_is_replayed() {
 }
 
 #[test]
+fn a_line_copied_ahead_of_its_place_is_replayed() {
+    let f = clean();
+    let mut lines = f.lines();
+    let copy = lines[8].clone();
+    lines.insert(3, copy);
+    f.set_lines(&lines);
+    assert_eq!(failure(&f.verify()), ("replayed", 4));
+}
+
+#[test]
 fn cutting_the_tail_is_truncated_against_the_checkpoint_only() {
     let f = clean();
     let mut lines = f.lines();

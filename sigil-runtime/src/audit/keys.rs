@@ -39,6 +39,11 @@ impl MacKey {
         Ok(Self(key))
     }
 
+    /// A key from 64 hex digits (for example from an environment variable); `None` otherwise.
+    pub fn from_hex(text: &str) -> Option<Self> {
+        from_hex::<32>(text.trim()).map(Self::from_bytes)
+    }
+
     /// Reads a key file: 64 hex digits (optionally followed by a newline) or 32 raw bytes.
     /// The file must be mode 0600 or stricter.
     pub fn from_file(path: &Path) -> Result<Self, AuditError> {

@@ -334,6 +334,15 @@ impl<'a> ChainPass<'a> {
             );
         }
         if record.seq > expected {
+            let line = self.lines[i].2;
+            if let Some(j) = (i + 1..self.lines.len()).find(|&j| self.lines[j].2 == line) {
+                let detail = format!(
+                    "record {} ahead of its place; it appears again at line {}",
+                    record.seq,
+                    self.at(j).line
+                );
+                return self.fail(i, FailureClass::Replayed, detail);
+            }
             let later =
                 (i + 1..self.lines.len()).find(|&j| peek_seq(self.lines[j].2) == Some(expected));
             return match later {

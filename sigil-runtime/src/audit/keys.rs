@@ -131,6 +131,12 @@ impl AuditKeys {
         Ok(keys)
     }
 
+    /// [`AuditKeys::load_or_create_in`] the [`default_key_dir`]: what a server does when no key
+    /// is configured, and where `sigil audit verify` looks when given no key flags.
+    pub fn load_or_create_default() -> Result<Self, AuditError> {
+        Self::load_or_create_in(&default_key_dir()?)
+    }
+
     /// Writes the three key files into `dir` (created 0700 if missing). Refuses to replace any
     /// existing one unless `overwrite`.
     pub fn write_to(&self, dir: &Path, overwrite: bool) -> Result<(), AuditError> {

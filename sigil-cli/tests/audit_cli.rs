@@ -1,0 +1,242 @@
+//! `sigil audit` and `sigil keygen` as a user runs them, including a writer killed mid-stream.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn sigil(args: &[&str], data_home: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sigil"))
+        .args(args)
+        .env("XDG_DATA_HOME", data_home)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+struct Setup {
+    dir: tempfile::TempDir,
+    log: PathBuf,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("audit.jsonl");
+        Self { dir, log }
+    }
+    fn home(&self) -> &Path {
+        self.dir.path()
+    }
+    fn log(&self) -> &str {
+        self.log.to_str().unwrap()
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        sigil(args, self.home())
+    }
+    fn append(&self, event: &str, principal: &str, count: &str) {
+        let o = self.run(&[
+            "audit",
+            "append",
+            self.log(),
+            "--event",
+            event,
+            "--principal",
+            principal,
+            "--count",
+            count,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+}
+
+#[test]
+fn keys_in_the_default_directory_make_verify_a_one_word_command() {
+    let s = Setup::new();
+    s.append("call_allowed", "local:alice", "3");
+    s.append("call_refused", "local:eve", "1");
+    assert!(
+        s.home().join("sigil/audit-mac.key").exists(),
+        "keys created under $XDG_DATA_HOME/sigil"
+    );
+    let o = s.run(&["audit", "verify", s.log()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).starts_with("OK: 6 records verified"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn an_edited_line_fails_with_its_line_number_and_class() {
+    let s = Setup::new();
+    s.append("call_refused", "local:eve", "4");
+    let text = std::fs::read_to_string(&s.log).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let edited = lines[2].replace("call_refused", "call_allowed");
+    lines[2] = &edited;
+    std::fs::write(&s.log, lines.join("\n") + "\n").unwrap();
+    let o = s.run(&["audit", "verify", s.log(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["status"], "failed");
+    assert_eq!(report["failure"]["class"], "modified");
+    assert_eq!(report["failure"]["line"], 3);
+}
+
+#[test]
+fn explicit_key_files_and_an_outside_checkpoint_are_used() {
+    let s = Setup::new();
+    s.append("call_allowed", "local:alice", "5");
+    let outside = s.home().join("kept-elsewhere.checkpoints");
+    std::fs::copy(s.log.with_extension("jsonl.checkpoints"), &outside).unwrap();
+    std::fs::remove_file(s.log.with_extension("jsonl.checkpoints")).unwrap();
+    let key = s.home().join("sigil/audit-mac.key");
+    let pubkey = s.home().join("sigil/audit-signing.pub");
+    let (key, pubkey, outside) = (
+        key.to_str().unwrap(),
+        pubkey.to_str().unwrap(),
+        outside.to_str().unwrap(),
+    );
+    let args = [
+        "audit",
+        "verify",
+        s.log(),
+        "--key",
+        key,
+        "--pubkey",
+        pubkey,
+        "--checkpoint",
+        outside,
+    ];
+    assert_eq!(s.run(&args).status.code(), Some(0));
+    // Cut the last two records: only the outside checkpoint can tell.
+    let text = std::fs::read_to_string(&s.log).unwrap();
+    let kept: Vec<&str> = text.lines().take(4).collect();
+    std::fs::write(&s.log, kept.join("\n") + "\n").unwrap();
+    let o = s.run(&args);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains(": truncated: "), "{}", stdout(&o));
+}
+
+#[test]
+fn show_filters_and_prints_a_table_or_json_lines() {
+    let s = Setup::new();
+    s.append("call_allowed", "local:alice", "2");
+    s.append("call_refused", "local:eve", "1");
+    let o = s.run(&["audit", "show", s.log(), "--principal", "local:eve"]);
+    let table = stdout(&o);
+    assert!(table.lines().next().unwrap().starts_with("SEQ"), "{table}");
+    assert!(
+        table.contains("call_refused") && !table.contains("local:alice"),
+        "{table}"
+    );
+    assert!(table.ends_with("1 records\n"));
+    let o = s.run(&[
+        "audit",
+        "show",
+        s.log(),
+        "--event",
+        "call_allowed",
+        "--since",
+        "2000-01-01",
+        "--format",
+        "json",
+    ]);
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines.iter().all(|r| r["principal"] == "local:alice"));
+    let o = s.run(&["audit", "show", s.log(), "--since", "2999-01-01"]);
+    assert!(stdout(&o).ends_with("0 records\n"));
+}
+
+#[test]
+fn keygen_writes_private_keys_and_refuses_to_overwrite() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Setup::new();
+    let out = s.home().join("k");
+    let o = s.run(&["keygen", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success());
+    for name in ["audit-mac.key", "audit-signing.key"] {
+        assert_eq!(
+            std::fs::metadata(out.join(name))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o600
+        );
+    }
+    let before = std::fs::read(out.join("audit-mac.key")).unwrap();
+    let o = s.run(&["keygen", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(std::fs::read(out.join("audit-mac.key")).unwrap(), before);
+    assert!(
+        s.run(&["keygen", "--out", out.to_str().unwrap(), "--force"])
+            .status
+            .success()
+    );
+    assert_ne!(std::fs::read(out.join("audit-mac.key")).unwrap(), before);
+}
+
+#[test]
+fn a_writer_killed_mid_stream_leaves_a_log_that_verifies_up_to_the_crash() {
+    let s = Setup::new();
+    s.append("server_start", "local:ops", "1");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sigil"))
+        .args([
+            "audit",
+            "append",
+            s.log(),
+            "--event",
+            "call_allowed",
+            "--principal",
+            "local:bot",
+        ])
+        .args(["--count", "100000000"])
+        .env("XDG_DATA_HOME", s.home())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::fs::metadata(&s.log).map_or(0, |m| m.len()) < 3_000_000 && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL: no destructor, no final checkpoint
+    child.wait().unwrap();
+    let o = s.run(&["audit", "verify", s.log()]);
+    let first = stdout(&o);
+    assert!(matches!(o.status.code(), Some(0 | 3)), "{first}");
+    assert!(!first.contains("FAILED"), "{first}");
+
+    // A crash inside a write leaves the start of a record without its newline (simulated by
+    // appending the first bytes of one; a killed process normally stops between writes).
+    let text = std::fs::read(&s.log).unwrap();
+    let last_start = text[..text.len() - 1]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let partial = text[last_start..last_start + 100].to_vec();
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&s.log)
+        .unwrap();
+    std::io::Write::write_all(&mut file, &partial).unwrap();
+    drop(file);
+    let o = s.run(&["audit", "verify", s.log()]);
+    assert_eq!(o.status.code(), Some(3), "{}", stdout(&o));
+    assert!(stdout(&o).starts_with("TORN: "), "{}", stdout(&o));
+
+    // The next writer cuts the torn line and continues the chain.
+    s.append("server_start", "local:ops", "1");
+    let o = s.run(&["audit", "verify", s.log()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}

@@ -6,6 +6,7 @@ import contextlib
 import os
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,13 +28,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def bank_env(data_home: str) -> dict[str, str]:
+    """A private data directory per server: its own audit log and keys."""
+    return {**os.environ, "XDG_DATA_HOME": data_home, "RUST_LOG": "warn"}
+
+
 @contextlib.contextmanager
-def http_bank(trust: str, extra: list[str] | None = None):
+def http_bank(trust: str, extra: list[str] | None = None, data_home: str | None = None):
     port = free_port()
     proc = subprocess.Popen(
         [bank_bin(), "--http", f"127.0.0.1:{port}", "--trust", trust, *(extra or [])],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env=bank_env(data_home or tempfile.mkdtemp(prefix="sigil-test-")),
     )
     try:
         deadline = time.monotonic() + 20
@@ -55,13 +62,14 @@ def http_bank(trust: str, extra: list[str] | None = None):
 
 
 @contextlib.contextmanager
-def bank(transport: str, trust: str, extra: list[str] | None = None):
+def bank(transport: str, trust: str, extra: list[str] | None = None, data_home: str | None = None):
     """Yields what `mcp.Client` takes as its server: a URL or stdio parameters."""
+    data_home = data_home or tempfile.mkdtemp(prefix="sigil-test-")
     if transport == "http":
-        with http_bank(trust, extra) as url:
+        with http_bank(trust, extra, data_home) as url:
             yield url
     else:
-        yield StdioServerParameters(command=bank_bin(), args=["--trust", trust, *(extra or [])], env={"RUST_LOG": "warn", **os.environ})
+        yield StdioServerParameters(command=bank_bin(), args=["--trust", trust, *(extra or [])], env=bank_env(data_home))
 
 
 @pytest.fixture

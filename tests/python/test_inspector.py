@@ -19,7 +19,7 @@ def inspector(*args: str, trust: str = "high", tmp_path: Path) -> subprocess.Com
     node_bin = INSPECTOR_DIR / "node_modules" / ".bin"
     if not launcher.exists():
         pytest.fail("the MCP Inspector is not installed: run `npm ci --prefix tests/inspector`")
-    env = {**os.environ, "PATH": f"{node_bin}:{os.environ['PATH']}", "MCP_CATALOG_PATH": str(tmp_path / "catalog.json")}
+    env = {**os.environ, "PATH": f"{node_bin}:{os.environ['PATH']}", "MCP_CATALOG_PATH": str(tmp_path / "catalog.json"), "XDG_DATA_HOME": str(tmp_path / "data")}
     return subprocess.run(
         [str(launcher), "--cli", bank_bin(), "--trust", trust, *args],
         capture_output=True,

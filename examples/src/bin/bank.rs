@@ -8,13 +8,19 @@
 //!
 //! Identity is local for now: the operator chooses the local user's trust with `--trust` or
 //! `SIGIL_TRUST` (default `low`).
+//!
+//! Every decision goes to a tamper-evident audit log: `--audit-log PATH`, by default
+//! `$XDG_DATA_HOME/sigil/audit.jsonl` (else `~/.local/share/sigil/audit.jsonl`), with its keys
+//! created beside it on first run (mode 0600) and signed checkpoints in `PATH.checkpoints`.
+//! `sigil audit verify PATH` checks it with those keys.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use sigil::prelude::*;
+use sigil::runtime::audit::{AuditConfig, AuditKeys, AuditLog, default_key_dir, default_log_path};
 use sigil::runtime::config::SigilConfig;
 use sigil::runtime::server::SigilServer;
 
@@ -121,12 +127,13 @@ struct Options {
     http: Option<SocketAddr>,
     trust: TrustLevel,
     config: Option<PathBuf>,
+    audit_log: Option<PathBuf>,
 }
 
-const USAGE: &str = "usage: bank [--http ADDR] [--trust low|medium|high] [--config sigil.toml]";
+const USAGE: &str = "usage: bank [--http ADDR] [--trust low|medium|high] [--config sigil.toml] [--audit-log PATH]";
 
 fn parse_options() -> Result<Options, String> {
-    let mut opts = Options { http: None, trust: TrustLevel::Low, config: None };
+    let mut opts = Options { http: None, trust: TrustLevel::Low, config: None, audit_log: None };
     if let Ok(t) = std::env::var("SIGIL_TRUST") {
         opts.trust = parse_trust(&t)?;
     }
@@ -140,11 +147,22 @@ fn parse_options() -> Result<Options, String> {
             }
             "--trust" => opts.trust = parse_trust(&value("--trust")?)?,
             "--config" => opts.config = Some(PathBuf::from(value("--config")?)),
+            "--audit-log" => opts.audit_log = Some(PathBuf::from(value("--audit-log")?)),
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }
     Ok(opts)
+}
+
+/// Opens the audit log; its keys live in the default key directory (created 0600 on first run).
+fn open_audit(path: Option<&std::path::Path>) -> Result<Arc<AuditLog>, Box<dyn std::error::Error>> {
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        None => default_log_path()?,
+    };
+    let keys = AuditKeys::load_or_create_in(&default_key_dir()?)?;
+    Ok(Arc::new(AuditLog::open(&path, keys, AuditConfig::default())?))
 }
 
 fn parse_trust(s: &str) -> Result<TrustLevel, String> {
@@ -177,9 +195,16 @@ async fn main() -> ExitCode {
         },
         None => SigilConfig::default(),
     };
+    let audit = match open_audit(opts.audit_log.as_deref()) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("bank: audit log: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
     let bank = Bank { state: Mutex::new(Account { balance_cents: 100_000, transfers: 0, closed: false }) };
-    let server = match SigilServer::for_service(bank).default_caller(Caller::local(user, opts.trust)).config(config).build() {
+    let server = match SigilServer::for_service(bank).default_caller(Caller::local(user, opts.trust)).config(config).audit(audit).build() {
         Ok(s) => s,
         Err(e) => {
             eprintln!("bank: {e}");

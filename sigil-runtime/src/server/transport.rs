@@ -68,13 +68,17 @@ impl SigilServer {
         result
     }
 
-    /// Binds `addr` and serves Streamable HTTP until Ctrl-C.
+    /// Binds `addr` and serves Streamable HTTP until Ctrl-C or SIGTERM.
     pub async fn serve_http_on(self, addr: SocketAddr) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let cancel = CancellationToken::new();
         let c = cancel.clone();
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         tokio::spawn(async move {
-            let _ = tokio::signal::ctrl_c().await;
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
             c.cancel();
         });
         self.serve_http(listener, cancel).await

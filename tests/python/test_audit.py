@@ -60,7 +60,7 @@ async def test_session_log_verifies_and_edits_are_caught(mode):
     assert ok.returncode == 0, ok.stdout + ok.stderr
 
     # Edit one line (a record in the middle): verification must fail and name the line.
-    i = len(lines) // 2
+    i = next(k for k in range(len(lines) // 2, len(lines)) if '"principal":"local:' in lines[k])
     edited = lines[i].replace('"principal":"local:', '"principal":"local:x', 1)
     assert edited != lines[i]
     lines[i] = edited

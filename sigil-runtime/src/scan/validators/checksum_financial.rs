@@ -191,6 +191,19 @@ pub(super) fn card_not_test_number(c: &Candidate<'_>) -> bool {
         .any(|pan| pan.len() == d.len() && pan.iter().zip(d).all(|(&p, &x)| p - b'0' == x))
 }
 
+/// `aba_routing`: nine digits of a US ABA routing number with the 3-7-1 weighted checksum.
+pub(super) fn aba_routing(c: &Candidate<'_>) -> bool {
+    let Some(d) = digits::exact::<9>(c.value) else {
+        return false;
+    };
+    let sum = digits::weighted_sum(&d, &[3, 7, 1, 3, 7, 1, 3, 7, 1]);
+    // The first two digits are a Federal Reserve district (00-12, 21-32, 61-72, 80 for travellers' cheques).
+    let district = digits::pair(&d, 0);
+    sum % 10 == 0
+        && matches!(district, 0..=12 | 21..=32 | 61..=72 | 80)
+        && !digits::all_same(&d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,6 +259,15 @@ mod tests {
         assert!(!ok(card_issuer_range, "3714496353984312"));
         assert!(!ok(card_issuer_range, "1234567812345670"));
         assert!(!ok(card_issuer_range, "5600000000"));
+    }
+
+    #[test]
+    fn aba_routing_weights_and_district() {
+        assert!(ok(aba_routing, "021000021"));
+        assert!(ok(aba_routing, "011000015"));
+        assert!(!ok(aba_routing, "021000022"));
+        assert!(!ok(aba_routing, "991000021"));
+        assert!(!ok(aba_routing, "000000000"));
     }
 
     #[test]

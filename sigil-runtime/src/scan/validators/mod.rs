@@ -98,6 +98,7 @@ const REGISTRY: &[(&str, CheckFn)] = &[
         "card_not_test_number",
         checksum_financial::card_not_test_number,
     ),
+    ("aba_routing", checksum_financial::aba_routing),
     // National identifiers: the Americas.
     ("us_ssn", national_id_americas::us_ssn),
     ("us_itin", national_id_americas::us_itin),

@@ -119,7 +119,9 @@ pub(super) fn bic(c: &Candidate<'_>) -> bool {
 /// Card schemes: (IIN prefix low, high, prefix digits, min length, max length).
 #[rustfmt::skip]
 const ISSUER_RANGES: &[(u32, u32, usize, usize, usize)] = &[
-    (4, 4, 1, 13, 19),             // Visa
+    (4, 4, 1, 13, 13),             // Visa (old 13-digit)
+    (4, 4, 1, 16, 16),             // Visa
+    (4, 4, 1, 19, 19),             // Visa (19-digit)
     (51, 55, 2, 16, 16),           // Mastercard
     (2221, 2720, 4, 16, 16),       // Mastercard 2-series
     (34, 34, 2, 15, 15),           // American Express
@@ -199,7 +201,7 @@ pub(super) fn aba_routing(c: &Candidate<'_>) -> bool {
     let sum = digits::weighted_sum(&d, &[3, 7, 1, 3, 7, 1, 3, 7, 1]);
     // The first two digits are a Federal Reserve district (00-12, 21-32, 61-72, 80 for travellers' cheques).
     let district = digits::pair(&d, 0);
-    sum % 10 == 0
+    sum.is_multiple_of(10)
         && matches!(district, 0..=12 | 21..=32 | 61..=72 | 80)
         && !digits::all_same(&d)
 }
@@ -259,6 +261,8 @@ mod tests {
         assert!(!ok(card_issuer_range, "3714496353984312"));
         assert!(!ok(card_issuer_range, "1234567812345670"));
         assert!(!ok(card_issuer_range, "5600000000"));
+        // Visa issues 13, 16 and 19 digits; an 18-digit id starting with 4 is not a card.
+        assert!(!ok(card_issuer_range, "412345678901234564"));
     }
 
     #[test]

@@ -91,6 +91,9 @@ const PLACEHOLDER_MARKS: &[&str] = &[
     "ipsum",
     "notreal",
     "not_real",
+    "!vault",
+    "!secret",
+    "!env",
     "not-a-real",
     "<none>",
     "•",
@@ -279,6 +282,7 @@ mod tests {
             "your_api_key_here",
             "ababababab",
             "process.env.TOKEN",
+            "!vault |",
             "",
             "  ",
         ] {

@@ -50,7 +50,8 @@ pub(super) fn au_tfn(c: &Candidate<'_>) -> bool {
     let Some(d) = digits::exact::<9>(c.value) else {
         return false;
     };
-    digits::weighted_sum(&d, &[1, 4, 3, 7, 5, 8, 6, 9, 10]) % 11 == 0 && !digits::all_same(&d)
+    digits::weighted_sum(&d, &[1, 4, 3, 7, 5, 8, 6, 9, 10]).is_multiple_of(11)
+        && !digits::all_same(&d)
 }
 
 #[cfg(test)]

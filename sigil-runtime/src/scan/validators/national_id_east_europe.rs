@@ -48,7 +48,7 @@ pub(super) fn cz_rodne_cislo(c: &Candidate<'_>) -> bool {
         return false;
     }
     let first9 = digits::number(&d[..9]);
-    digits::number(&d) % 11 == 0 || (first9 % 11 == 10 && d[9] == 0)
+    digits::number(&d).is_multiple_of(11) || (first9 % 11 == 10 && d[9] == 0)
 }
 
 /// `ro_cnp`: sex/century digit, YYMMDD, county 01–52, serial, check from weights

@@ -234,6 +234,22 @@ pub(super) fn not_file_path(c: &Candidate<'_>) -> bool {
         || (v.starts_with('/') && v[1..].contains('/')))
 }
 
+/// `not_code_reference`: not a dotted or `::` identifier path such as `settings.API_KEY`,
+/// `os.environ` or `config::Secret` (a reference to a value, not the value).
+pub(super) fn not_code_reference(c: &Candidate<'_>) -> bool {
+    let v = c.value;
+    let digits = v.bytes().filter(u8::is_ascii_digit).count();
+    let mut segments = 0;
+    let identifiers = v.split(['.', ':']).filter(|s| !s.is_empty()).all(|s| {
+        segments += 1;
+        let b = s.as_bytes();
+        (b[0].is_ascii_alphabetic() || b[0] == b'_')
+            && b.iter().all(|&x| x.is_ascii_alphanumeric() || x == b'_')
+    });
+    let separated = v.contains('.') || v.contains("::");
+    !(separated && identifiers && segments >= 2 && digits < 3)
+}
+
 /// `mixed_charset`: at least two of uppercase letters, lowercase letters and digits.
 pub(super) fn mixed_charset(c: &Candidate<'_>) -> bool {
     let b = c.value.as_bytes();
@@ -340,6 +356,16 @@ mod tests {
         assert!(!ok(not_file_path, "./secrets.json"));
         assert!(!ok(not_file_path, "C:\\keys\\id_rsa"));
         assert!(ok(not_file_path, "q8Vz3LmP/0xWc7TbN"));
+    }
+
+    #[test]
+    fn code_references_are_refused() {
+        assert!(!ok(not_code_reference, "settings.API_KEY"));
+        assert!(!ok(not_code_reference, "config::Secret"));
+        assert!(!ok(not_code_reference, "self.client.token"));
+        assert!(ok(not_code_reference, "q8Vz3LmP0xWc7TbN"));
+        assert!(ok(not_code_reference, "a1b2.c3d4e5.f6"));
+        assert!(ok(not_code_reference, "Tr0ub4dor&3"));
     }
 
     #[test]

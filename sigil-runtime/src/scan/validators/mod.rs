@@ -166,6 +166,7 @@ const REGISTRY: &[(&str, CheckFn)] = &[
     ("not_version", generic::not_version),
     ("not_date", generic::not_date),
     ("not_file_path", generic::not_file_path),
+    ("not_code_reference", generic::not_code_reference),
     ("mixed_charset", generic::mixed_charset),
     ("has_digit", generic::has_digit),
     (

@@ -259,7 +259,7 @@ fn every_example_hits_its_rule_and_no_negative_does() {
 }
 
 #[test]
-fn examples_are_not_taken_over_by_a_higher_priority_rule() {
+fn examples_are_not_contested_by_an_equal_or_higher_priority_rule() {
     let pack = load();
     let (compiled, errors) = compile(&pack.rule);
     assert!(errors.is_empty(), "{}", errors.join("\n"));
@@ -267,11 +267,16 @@ fn examples_are_not_taken_over_by_a_higher_priority_rule() {
     for (def, rule) in pack.rule.iter().zip(&compiled) {
         for ex in &def.examples {
             for own in hits(rule, ex) {
-                for other in compiled.iter().filter(|o| o.priority > rule.priority) {
+                // A rule of higher or equal priority overlapping the example would win, or leave
+                // the outcome to the engine's tie-break.
+                let rivals = compiled
+                    .iter()
+                    .filter(|o| o.priority >= rule.priority && o.id != rule.id);
+                for other in rivals {
                     if hits(other, ex).iter().any(|h| overlaps(&h.span, &own.span)) {
                         problems.push(format!(
-                            "{}: example {ex:?} is taken by higher-priority rule {}",
-                            def.id, other.id
+                            "{}: example {ex:?} is contested by rule {} (priority {} >= {})",
+                            def.id, other.id, other.priority, rule.priority
                         ));
                     }
                 }

@@ -22,7 +22,7 @@ const RESERVED_TLDS: &[&str] = &["example", "test", "invalid", "localhost", "loc
 
 fn ends_with_label_ci(domain: &str, suffix: &str) -> bool {
     domain.len() >= suffix.len()
-        && domain[domain.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+        && domain.as_bytes()[domain.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
         && (domain.len() == suffix.len()
             || domain.as_bytes()[domain.len() - suffix.len() - 1] == b'.')
 }
@@ -60,7 +60,7 @@ pub(super) fn email_domain(c: &Candidate<'_>) -> bool {
     }
     let tld_ok =
         (tld.len() >= 2 && tld.len() <= 24 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
-            || (tld.len() > 4 && tld[..4].eq_ignore_ascii_case("xn--"));
+            || (tld.len() > 4 && tld.as_bytes()[..4].eq_ignore_ascii_case(b"xn--"));
     labels >= 2
         && tld_ok
         && !FILE_EXTENSIONS.iter().any(|e| tld.eq_ignore_ascii_case(e))

@@ -189,7 +189,7 @@ pub(super) fn not_integrity_hash(c: &Candidate<'_>) -> bool {
     let v = c.value.trim();
     !["sha1-", "sha256-", "sha384-", "sha512-"]
         .iter()
-        .any(|p| v.len() > p.len() && v[..p.len()].eq_ignore_ascii_case(p))
+        .any(|p| v.len() > p.len() && v.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
 }
 
 /// `not_version`: not a version string (`1.2.3`, `v2.0.0-beta.1`, `10.4`).

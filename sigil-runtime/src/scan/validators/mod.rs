@@ -286,6 +286,97 @@ mod tests {
         assert!(!m.check(&Candidate::bare("abc")));
     }
 
+    /// A small deterministic generator (xorshift) so the robustness test is reproducible.
+    fn next(state: &mut u64) -> u64 {
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        *state
+    }
+
+    #[test]
+    fn no_validator_panics_on_arbitrary_text() {
+        const PIECES: &[&str] = &[
+            "0",
+            "7",
+            "9",
+            "A",
+            "Z",
+            "x",
+            "-",
+            ".",
+            "/",
+            ":",
+            "@",
+            "+",
+            "_",
+            " ",
+            "=",
+            "é",
+            "ø",
+            "€",
+            "😀",
+            "ghp_",
+            "sk_live_",
+            "-----BEGIN ",
+            "-----END ",
+            "PRIVATE KEY",
+            "-----",
+            "eyJ",
+            "xoxb-",
+            "2A",
+            "DE",
+            "+44",
+            "756",
+            "\n",
+            "\"",
+            "{",
+            "}",
+            "sha512-",
+            "${",
+        ];
+        let specs: Vec<&str> = names()
+            .map(|n| match n {
+                "entropy>=x" => "entropy>=3.0",
+                "min_length>=n" => "min_length>=8",
+                other => other,
+            })
+            .collect();
+        let validators: Vec<Validator> =
+            specs.iter().map(|s| Validator::parse(s).unwrap()).collect();
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..3000 {
+            let len = (next(&mut state) % 24) as usize;
+            let text: String = (0..len)
+                .map(|_| PIECES[(next(&mut state) % PIECES.len() as u64) as usize])
+                .collect();
+            let candidate = Candidate {
+                value: &text,
+                whole: &text,
+                before: "",
+            };
+            for v in &validators {
+                let _ = v.check(&candidate);
+            }
+        }
+        // Multibyte text at every length a validator slices at: no panic, and no checksum or
+        // structure check accepts it (only the negative filters may let it through).
+        for n in 1..=40 {
+            let text = "é".repeat(n);
+            for v in &validators {
+                let filter = match v {
+                    Validator::EntropyAtLeast(_) | Validator::MinLength(_) => true,
+                    Validator::Named(c) => c.name().contains("not_"),
+                    _ => false,
+                };
+                assert!(
+                    filter || !v.check(&Candidate::bare(&text)),
+                    "{v:?} accepted {text:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn named_checks_compare_by_name() {
         assert_eq!(Validator::parse("bic"), Validator::parse(" bic "));

@@ -64,7 +64,7 @@ const HETU_CHECK: &[u8; 31] = b"0123456789ABCDEFHJKLMNPRSTUVWXY";
 /// `fi_hetu`: DDMMYY, a century sign, an individual number 002–899 and the mod-31 check char.
 pub(super) fn fi_hetu(c: &Candidate<'_>) -> bool {
     let b = c.value.as_bytes();
-    if b.len() != 11 {
+    if b.len() != 11 || !c.value.is_ascii() {
         return false;
     }
     let century = match b[6].to_ascii_uppercase() {

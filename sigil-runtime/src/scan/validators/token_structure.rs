@@ -161,6 +161,9 @@ pub(super) fn jwt_structure(c: &Candidate<'_>) -> bool {
         return true;
     }
     // Decode just the first 8 characters (6 bytes) of the payload.
+    if !payload.is_ascii() {
+        return false;
+    }
     let head = &payload[..payload.len().min(8) / 4 * 4];
     let mut small = [0u8; 6];
     matches!(

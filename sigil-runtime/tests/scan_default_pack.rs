@@ -259,6 +259,30 @@ fn every_example_hits_its_rule_and_no_negative_does() {
 }
 
 #[test]
+fn examples_are_found_inside_surrounding_text() {
+    let pack = load();
+    let (compiled, errors) = compile(&pack.rule);
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let mut problems = Vec::new();
+    for (def, rule) in pack.rule.iter().zip(&compiled) {
+        for ex in &def.examples {
+            let wrapped = [
+                format!("before text\n{ex}\nafter text"),
+                format!("{{\"note\": \"{ex}\"}}"),
+                format!("(see: {ex} )"),
+                format!("{ex}\r\n"),
+            ];
+            for w in &wrapped {
+                if hits(rule, w).is_empty() {
+                    problems.push(format!("{}: not found in {w:?}", def.id));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
 fn examples_are_not_contested_by_an_equal_or_higher_priority_rule() {
     let pack = load();
     let (compiled, errors) = compile(&pack.rule);

@@ -91,6 +91,8 @@ const PLACEHOLDER_MARKS: &[&str] = &[
     "ipsum",
     "notreal",
     "not_real",
+    "#{",
+    "@{",
     "!vault",
     "!secret",
     "!env",
@@ -117,7 +119,8 @@ pub(super) fn is_placeholder(s: &str) -> bool {
     if PLACEHOLDER_VALUES.iter().any(|p| t.eq_ignore_ascii_case(p)) {
         return true;
     }
-    if matches!(b[0], b'$' | b'%' | b'@' | b'#' | b'&' | b'*')
+    // `$VAR`, `${VAR}`, `%VAR%`: a reference to a value kept elsewhere.
+    if matches!(b[0], b'$' | b'%')
         || PLACEHOLDER_MARKS
             .iter()
             .any(|m| contains_ci(b, m.as_bytes()))
@@ -182,6 +185,14 @@ pub(super) fn not_hex_hash(c: &Candidate<'_>) -> bool {
         .map_or(v, |(_, rest)| rest);
     let b = body.as_bytes();
     !(matches!(b.len(), 32 | 40 | 56 | 64 | 96 | 128) && is_hex(b))
+}
+
+/// `not_sha_digest`: not a bare SHA-1/SHA-2 hex digest (40, 56, 64, 96 or 128 hex digits).
+/// Unlike [`not_hex_hash`] it lets 32 hex digits through: assigned to a key name, an MD5-length
+/// value is far more often an API key than a hash.
+pub(super) fn not_sha_digest(c: &Candidate<'_>) -> bool {
+    let b = c.value.as_bytes();
+    !(matches!(b.len(), 40 | 56 | 64 | 96 | 128) && is_hex(b))
 }
 
 /// `not_integrity_hash`: not a Subresource-Integrity / lockfile digest (`sha512-<base64>`).
@@ -339,6 +350,19 @@ mod tests {
             "sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg=="
         ));
         assert!(ok(not_integrity_hash, "q8Vz3LmP0xWc7TbN"));
+    }
+
+    #[test]
+    fn sha_digests_are_refused_but_md5_length_values_pass() {
+        assert!(!ok(
+            not_sha_digest,
+            "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+        ));
+        assert!(!ok(
+            not_sha_digest,
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        ));
+        assert!(ok(not_sha_digest, "951bc382db9abad29c68634761dd6e19"));
     }
 
     #[test]

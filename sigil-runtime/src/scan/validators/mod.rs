@@ -162,6 +162,7 @@ const REGISTRY: &[(&str, CheckFn)] = &[
     ("not_placeholder", generic::not_placeholder),
     ("not_uuid", generic::not_uuid),
     ("not_hex_hash", generic::not_hex_hash),
+    ("not_sha_digest", generic::not_sha_digest),
     ("not_integrity_hash", generic::not_integrity_hash),
     ("not_version", generic::not_version),
     ("not_date", generic::not_date),

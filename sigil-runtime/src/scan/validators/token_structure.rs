@@ -63,7 +63,8 @@ pub(super) fn github_fine_grained(c: &Candidate<'_>) -> bool {
 }
 
 /// `slack_token`: `xox?-` or `xapp-`, dash-separated alphanumeric segments, at least one numeric
-/// id segment and a random final segment of 24 or more characters.
+/// id segment and a random final segment of 24 or more characters (legacy bot tokens have just
+/// the two).
 pub(super) fn slack_token(c: &Candidate<'_>) -> bool {
     let v = c.value;
     let prefix_ok = [
@@ -87,7 +88,7 @@ pub(super) fn slack_token(c: &Candidate<'_>) -> bool {
         last = s;
         count += 1;
     }
-    count >= 3 && numeric && last.len() >= 24 && distinct(last.as_bytes()) >= 10
+    count >= 2 && numeric && last.len() >= 24 && distinct(last.as_bytes()) >= 10
 }
 
 /// `stripe_secret_key`: a secret (`sk_`) or restricted (`rk_`) key in live or test mode, never a
@@ -258,6 +259,10 @@ mod tests {
         assert!(ok(
             slack_token,
             "xapp-1-A04QW9R7TZP-5038127364915-9f3c1e7a2b8d4c6e0f5a9b1c3d7e2f4a6b8c0d1e3f5a7b9c2d4e6f8a0b1c3d5e"
+        ));
+        assert!(ok(
+            slack_token,
+            "xoxb-153445930147-Qm7Vt2Lp9Xc4Rz8Nw1Bk6Hd3"
         ));
         assert!(!ok(slack_token, "xoxb-your-bot-token-here"));
         assert!(!ok(slack_token, "xoxb-2481937465-5829301746382-short"));

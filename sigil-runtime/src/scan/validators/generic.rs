@@ -92,6 +92,9 @@ const PLACEHOLDER_MARKS: &[&str] = &[
     "notreal",
     "not_real",
     "#{",
+    // A value that names the field (`"Password:"`, `#add-password`) is a label, not a password.
+    "password",
+    "passwd",
     "@{",
     "!vault",
     "!secret",
@@ -309,6 +312,8 @@ mod tests {
             "your_api_key_here",
             "ababababab",
             "process.env.TOKEN",
+            "#add-password",
+            "Password:",
             "!vault |",
             "",
             "  ",

@@ -34,7 +34,7 @@ pub mod __private {
     pub use std::string::String;
     pub use std::sync::Arc;
     pub use std::vec::Vec;
-    pub use std::{stringify, vec};
+    pub use std::{env, stringify, vec};
 
     pub use sigil_runtime::identity::TrustLevel;
     pub use sigil_runtime::policy::Rate;

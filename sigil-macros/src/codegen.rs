@@ -38,8 +38,8 @@ pub(crate) fn service(self_ty: &Type, identity: &Identity, tools: &[Tool]) -> To
             impl #p::SigilService for #self_ty {
                 fn server_identity() -> #p::ServerIdentity {
                     #p::ServerIdentity {
-                        name: #p::String::from(#name),
-                        version: #p::String::from(#version),
+                        name: <#p::String as #p::From<&'static str>>::from(#name),
+                        version: <#p::String as #p::From<&'static str>>::from(#version),
                     }
                 }
 

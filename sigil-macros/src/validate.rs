@@ -367,7 +367,8 @@ fn description(attrs: &[Attribute], explicit: Option<&LitStr>) -> String {
             _ => None,
         })
         .flat_map(|doc| {
-            doc.lines()
+            // `split`, not `lines`: an empty `///` line is `""` and must stay a blank line.
+            doc.split('\n')
                 .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end().to_owned())
                 .collect::<Vec<_>>()
         })

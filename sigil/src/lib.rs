@@ -29,6 +29,7 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use std::boxed::Box;
+    pub use std::convert::From;
     pub use std::option::Option::{self, None, Some};
     pub use std::result::Result::{self, Err, Ok};
     pub use std::string::String;

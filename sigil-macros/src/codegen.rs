@@ -113,6 +113,9 @@ fn entry(tool: &Tool) -> TokenStream {
         .output
         .as_ref()
         .map_or_else(|| quote!(()), |ty| quote!(#ty));
+    // Spanned at the method's name: a future that is not `Send` is reported there.
+    let span = Span::call_site().located_at(method.span());
+    let call = quote_spanned!(span=> #p::assert_send(Self::#method(&__sigil_service #(, #args)*)));
     quote! {
         #p::ToolEntry::new(
             #spec,
@@ -123,9 +126,7 @@ fn entry(tool: &Tool) -> TokenStream {
                         #p::Err(__sigil_error) => return #p::Err(__sigil_error),
                     };
                 )*
-                #p::IntoToolOutput::into_tool_output(
-                    Self::#method(&__sigil_service #(, #args)*).await,
-                )
+                <#output as #p::IntoToolOutput>::into_tool_output(#call.await)
             },
         )
         .input_schema_from(#p::vec![#(<#types as #p::FromGatedCall>::input_schema()),*])

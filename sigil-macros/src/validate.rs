@@ -196,7 +196,7 @@ fn signature(sig: &Signature, errors: &mut Errors) -> (Vec<Type>, Option<Type>) 
             "a `#[sigil::tool]` cannot be a `const fn`: remove `const` and write `async fn`",
         );
     }
-    if sig.asyncness.is_none() {
+    if sig.asyncness.is_none() && sig.constness.is_none() {
         errors.at(
             sig.fn_token.span,
             format!("`#[sigil::tool]` needs an `async fn`: write `async fn {name}(&self, ...)`"),

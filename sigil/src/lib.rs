@@ -55,4 +55,10 @@ pub mod __private {
 
     /// A compile-time check that `T` can be returned from a tool, spanned at the return type.
     pub fn assert_output<T: IntoToolOutput>() {}
+
+    /// Passes a tool method's future through unchanged, requiring it to be `Send`, so that a
+    /// future that is not is reported at the method's name.
+    pub fn assert_send<F: std::future::Future + Send>(future: F) -> F {
+        future
+    }
 }

@@ -22,7 +22,7 @@ mod validate;
 /// becomes a tool, put through the runtime's pipeline (identity, trust, scopes, rate limits,
 /// schema validation, confirmation, scanning, vault, audit) on every call.
 ///
-/// ```ignore
+/// ```
 /// use sigil::prelude::*;
 ///
 /// #[derive(Deserialize, JsonSchema)]
@@ -38,9 +38,12 @@ mod validate;
 ///     /// Transfer money to an IBAN.
 ///     #[sigil::tool(risk = High, confirm, scopes = ["bank:transfer"], reveal = [Iban])]
 ///     async fn transfer(&self, caller: Caller, Parameters(t): Parameters<Transfer>) -> Result<String, ToolError> {
-///         Ok(format!("{} sent {} cents", caller.principal(), t.amount_cents))
+///         Ok(format!("{} sent {} cents to {}", caller.principal(), t.amount_cents, t.to_iban))
 ///     }
 /// }
+///
+/// let tools = <Bank as sigil::SigilService>::tools();
+/// assert_eq!(tools.len(), 1);
 /// ```
 ///
 /// Keys: `name` (default: the type's name in lowercase) and `version` (default: the crate's

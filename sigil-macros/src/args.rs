@@ -160,8 +160,7 @@ impl ToolArgs {
 /// An example value for `key`, used in "needs a value" messages; empty for unknown keys.
 fn example_for(key: &str) -> &'static str {
     match key {
-        "risk" => "High",
-        "trust" => "High",
+        "risk" | "trust" => "High",
         "scopes" => "[\"bank:transfer\"]",
         "rate" => "\"10/min\"",
         "reveal" => "[Iban]",
@@ -255,7 +254,7 @@ fn parse_items(tokens: TokenStream, errors: &mut Errors) -> Vec<(Ident, Option<E
             Meta::Path(_) => items.push((key, None)),
             Meta::NameValue(nv) => items.push((key, Some(nv.value))),
             Meta::List(list) => {
-                errors.over(&list, format!("write `{key} = ...`, not `{key}(...)`"))
+                errors.over(&list, format!("write `{key} = ...`, not `{key}(...)`"));
             }
         }
     }

@@ -21,7 +21,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             Span::call_site(),
             "`#[sigil::server]` goes on an impl block holding the tools: `#[sigil::server] impl MyServer { ... }`",
         );
-        return emit(errors, item);
+        return emit(errors, &item);
     };
 
     let mut fallback_ok = true;
@@ -57,7 +57,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-fn emit(errors: Errors, item: TokenStream) -> TokenStream {
+fn emit(errors: Errors, item: &TokenStream) -> TokenStream {
     let errors = errors.finish().err().map(|e| e.to_compile_error());
     quote!(#errors #item)
 }

@@ -189,6 +189,44 @@ fn confirm_fits(risk: Risk, confirm: Confirm, span: Span, errors: &mut Errors) {
 /// Checks the signature: `async fn name(&self, extractors...) -> Output`, nothing generic,
 /// nothing the pipeline cannot call. Returns the extractor types and the return type.
 fn signature(sig: &Signature, errors: &mut Errors) -> (Vec<Type>, Option<Type>) {
+    header(sig, errors);
+    let mut inputs = sig.inputs.iter();
+    receiver(sig, inputs.next(), errors);
+    let mut types = Vec::new();
+    for input in inputs {
+        match input {
+            FnArg::Typed(pat) => {
+                if contains_impl_trait(&pat.ty) {
+                    errors.over(
+                        &pat.ty,
+                        "a `#[sigil::tool]` argument cannot be `impl Trait`: name a concrete extractor such as `Caller` or `Parameters<MyArgs>`",
+                    );
+                }
+                types.push((*pat.ty).clone());
+            }
+            FnArg::Receiver(receiver) => {
+                errors.over(receiver, "`self` must be the first argument");
+            }
+        }
+    }
+
+    let output = match &sig.output {
+        ReturnType::Default => None,
+        ReturnType::Type(_, ty) => {
+            if contains_impl_trait(ty) {
+                errors.over(
+                    ty,
+                    "a `#[sigil::tool]` must name its return type: `impl Trait` hides it from the output schema",
+                );
+            }
+            Some((**ty).clone())
+        }
+    };
+    (types, output)
+}
+
+/// `async fn` and nothing else: not `const`, `unsafe`, `extern`, variadic or generic.
+fn header(sig: &Signature, errors: &mut Errors) {
     let name = sig.ident.unraw();
     if let Some(token) = &sig.constness {
         errors.at(
@@ -230,9 +268,12 @@ fn signature(sig: &Signature, errors: &mut Errors) -> (Vec<Type>, Option<Type>) 
             "a `#[sigil::tool]` cannot have a `where` clause: each tool needs one concrete input and output schema",
         );
     }
+}
 
-    let mut inputs = sig.inputs.iter();
-    match inputs.next() {
+/// The first argument must be `&self` (or `self: &Self`).
+fn receiver(sig: &Signature, first: Option<&FnArg>, errors: &mut Errors) {
+    let name = sig.ident.unraw();
+    match first {
         Some(FnArg::Receiver(receiver)) => {
             let by_shared_ref = match (&receiver.reference, &receiver.colon_token) {
                 (Some(_), None) => receiver.mutability.is_none(),
@@ -277,38 +318,6 @@ fn signature(sig: &Signature, errors: &mut Errors) -> (Vec<Type>, Option<Type>) 
             );
         }
     }
-
-    let mut types = Vec::new();
-    for input in inputs {
-        match input {
-            FnArg::Typed(pat) => {
-                if contains_impl_trait(&pat.ty) {
-                    errors.over(
-                        &pat.ty,
-                        "a `#[sigil::tool]` argument cannot be `impl Trait`: name a concrete extractor such as `Caller` or `Parameters<MyArgs>`",
-                    );
-                }
-                types.push((*pat.ty).clone());
-            }
-            FnArg::Receiver(receiver) => {
-                errors.over(receiver, "`self` must be the first argument");
-            }
-        }
-    }
-
-    let output = match &sig.output {
-        ReturnType::Default => None,
-        ReturnType::Type(_, ty) => {
-            if contains_impl_trait(ty) {
-                errors.over(
-                    ty,
-                    "a `#[sigil::tool]` must name its return type: `impl Trait` hides it from the output schema",
-                );
-            }
-            Some((**ty).clone())
-        }
-    };
-    (types, output)
 }
 
 fn contains_impl_trait(ty: &Type) -> bool {

@@ -95,6 +95,12 @@ impl Bank {
         self.balance_cents.store(0, Ordering::Relaxed);
     }
 
+    /// The bank's opening hours: uses neither `self` nor an extractor, and never awaits.
+    #[sigil::tool(risk = Low, title = "Opening hours")]
+    async fn opening_hours(&self) -> &'static str {
+        "9-17"
+    }
+
     /// Not a tool: an ordinary method stays as it is.
     #[must_use]
     pub fn balance(&self) -> u64 {

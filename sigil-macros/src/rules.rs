@@ -1,5 +1,7 @@
 //! The runtime's rules that the macro checks at compile time. Each one mirrors a runtime item
-//! (named in its doc); a unit test in `ui-tests` compares the two lists.
+//! (named in its doc). Compile-pass cases in `ui-tests` check that the copies agree:
+//! `reveal_every_kind` (vault kinds), `risk_rules_agree` (risk rules, trust levels) and
+//! `rate_spellings` (rate grammar).
 
 /// Mirrors `sigil_runtime::tool::Risk`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -3,9 +3,14 @@
 //! Users name the `sigil` facade crate; this crate holds the machinery.
 
 pub mod audit;
+pub mod config;
+pub mod confirm;
+pub mod envelope;
 pub mod identity;
+pub mod pipeline;
 pub mod policy;
 pub mod scan;
 pub mod schema;
+pub mod server;
 pub mod tool;
 pub mod vault;

@@ -1,5 +1,7 @@
 //! The tamper-evident audit trail.
 
 mod event;
+mod memory;
 
 pub use event::{AuditEvent, AuditId, AuditSink, AuditSinkError, EventKind};
+pub use memory::MemoryAudit;

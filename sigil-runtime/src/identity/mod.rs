@@ -1,7 +1,18 @@
 //! Identity: who is calling and at what trust level.
+//!
+//! - [`oidc`]: the OAuth 2.1 resource server core: JWT access tokens verified against the issuer's
+//!   JWKS found by OIDC discovery, mapped to a [`Principal`] and a [`TrustLevel`].
+//! - [`resource_metadata`]: RFC 9728 Protected Resource Metadata and the `WWW-Authenticate`
+//!   challenges (401, 403 `insufficient_scope`, RFC 9470 step-up).
+//! - [`resource_server`]: both put together for one resource: `authenticate` a request's
+//!   `Authorization` header, `authorize` a call by scopes and trust, each failing with the
+//!   challenge to send.
 
 mod caller;
+pub mod oidc;
 mod principal;
+pub mod resource_metadata;
+pub mod resource_server;
 mod source;
 
 pub use caller::{AuthMethod, Caller};

@@ -31,6 +31,10 @@ pub struct ToolSpec {
     pub(crate) rate: Option<Rate>,
     pub(crate) reveal: Vec<VaultKind>,
     pub(crate) hints: Hints,
+    /// Set by a `dangerous_trust` config key: `trust` replaces the risk's floor.
+    pub(crate) risk_floor_overridden: bool,
+    /// Set by a `dangerous_skip_confirm` config key.
+    pub(crate) skip_confirm: bool,
 }
 
 impl ToolSpec {
@@ -47,6 +51,8 @@ impl ToolSpec {
             rate: None,
             reveal: Vec::new(),
             hints: Hints::default(),
+            risk_floor_overridden: false,
+            skip_confirm: false,
         }
     }
 
@@ -116,12 +122,16 @@ impl ToolSpec {
     /// The trust level a caller needs: the higher of the risk's floor and the declared trust.
     pub fn required_trust(&self) -> TrustLevel {
         let floor = self.risk.trust_floor();
-        self.trust.map_or(floor, |t| t.max(floor))
+        match self.trust {
+            Some(t) if self.risk_floor_overridden => t,
+            Some(t) => t.max(floor),
+            None => floor,
+        }
     }
 
     /// Whether every call needs a human confirmation (declared, or implied by `Critical`).
     pub fn needs_confirm(&self) -> bool {
-        self.confirm || self.risk.implies_confirm()
+        (self.confirm || self.risk.implies_confirm()) && !self.skip_confirm
     }
 
     /// The scopes a caller needs.

@@ -1,0 +1,203 @@
+//! `bank`: a secured MCP server with four tools of rising risk.
+//!
+//! ```text
+//! cargo run -p sigil-examples --bin bank                          # stdio
+//! cargo run -p sigil-examples --bin bank -- --http 127.0.0.1:8080 # Streamable HTTP at /mcp
+//! cargo run -p sigil-examples --bin bank -- --trust high          # the local user's trust
+//! ```
+//!
+//! Identity is local for now: the operator chooses the local user's trust with `--trust` or
+//! `SIGIL_TRUST` (default `low`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use sigil::prelude::*;
+use sigil::runtime::config::SigilConfig;
+use sigil::runtime::server::SigilServer;
+
+/// The bank's in-memory state.
+#[derive(Debug)]
+struct Bank {
+    state: Mutex<Account>,
+}
+
+#[derive(Debug)]
+struct Account {
+    balance_cents: u64,
+    transfers: u32,
+    closed: bool,
+}
+
+/// A transfer order.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct Transfer {
+    /// Destination IBAN (a vault pointer is fine).
+    to_iban: String,
+    /// Amount in cents, at least 1.
+    #[schemars(range(min = 1))]
+    amount_cents: u64,
+    /// Optional note for the recipient.
+    memo: Option<String>,
+}
+
+/// What a transfer did.
+#[derive(Debug, Serialize, JsonSchema)]
+struct Receipt {
+    /// Transfer number.
+    transfer_id: u32,
+    /// Amount moved, in cents.
+    amount_cents: u64,
+    /// Balance after the transfer, in cents.
+    balance_cents: u64,
+    /// Last four characters of the destination account.
+    to_account_suffix: String,
+}
+
+/// The account balance.
+#[derive(Debug, Serialize, JsonSchema)]
+struct Balance {
+    /// Balance in cents.
+    balance_cents: u64,
+    /// Transfers made so far.
+    transfers: u32,
+    /// Whether the account is closed.
+    closed: bool,
+}
+
+const INBOX: &str = "From: alice@example.net\nSubject: Rent\n\nHi! Please send the rent to my new account DE44 5001 0517 5407 3249 31 by Friday.\n\n---\nFrom: ci@build.example.net\nSubject: Deploy keys\n\nThe deploy user is set up. access key: AKIAZ3MHQX7RTB4LWKPN, contact ops-team@corp.example.net if it fails.\n";
+
+#[sigil::server(name = "bank", version = "1.0")]
+impl Bank {
+    /// Read the latest e-mails in the account holder's inbox.
+    #[sigil::tool(risk = Low)]
+    async fn read_email(&self) -> Result<String, ToolError> {
+        Ok(INBOX.to_owned())
+    }
+
+    /// Show the account balance.
+    #[sigil::tool(risk = Medium, read_only_hint = true)]
+    async fn get_balance(&self) -> Result<Json<Balance>, ToolError> {
+        let a = self.state.lock().map_err(|_| ToolError::new("account unavailable"))?;
+        Ok(Json(Balance { balance_cents: a.balance_cents, transfers: a.transfers, closed: a.closed }))
+    }
+
+    /// Transfer money to an IBAN. Asks the account holder to confirm.
+    #[sigil::tool(risk = High, confirm, reveal = [Iban], rate = "10/min")]
+    async fn transfer_funds(&self, caller: Caller, Parameters(t): Parameters<Transfer>) -> Result<Json<Receipt>, ToolError> {
+        let mut a = self.state.lock().map_err(|_| ToolError::new("account unavailable"))?;
+        if a.closed {
+            return Err(ToolError::new("the account is closed"));
+        }
+        if t.amount_cents > a.balance_cents {
+            return Err(ToolError::new("insufficient funds"));
+        }
+        a.balance_cents -= t.amount_cents;
+        a.transfers += 1;
+        let compact: String = t.to_iban.chars().filter(|c| !c.is_whitespace()).collect();
+        let suffix: String = compact.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        eprintln!(
+            "bank: transfer #{} of {} cents by {} (memo: {})",
+            a.transfers,
+            t.amount_cents,
+            caller.principal(),
+            if t.memo.is_some() { "yes" } else { "no" }
+        );
+        Ok(Json(Receipt { transfer_id: a.transfers, amount_cents: t.amount_cents, balance_cents: a.balance_cents, to_account_suffix: suffix }))
+    }
+
+    /// Close the account for good.
+    #[sigil::tool(risk = Critical)]
+    async fn close_account(&self) -> Result<String, ToolError> {
+        let mut a = self.state.lock().map_err(|_| ToolError::new("account unavailable"))?;
+        a.closed = true;
+        Ok("account closed".to_owned())
+    }
+}
+
+struct Options {
+    http: Option<SocketAddr>,
+    trust: TrustLevel,
+    config: Option<PathBuf>,
+}
+
+const USAGE: &str = "usage: bank [--http ADDR] [--trust low|medium|high] [--config sigil.toml]";
+
+fn parse_options() -> Result<Options, String> {
+    let mut opts = Options { http: None, trust: TrustLevel::Low, config: None };
+    if let Ok(t) = std::env::var("SIGIL_TRUST") {
+        opts.trust = parse_trust(&t)?;
+    }
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
+        match a.as_str() {
+            "--http" => {
+                let v = value("--http")?;
+                opts.http = Some(v.parse().map_err(|_| format!("--http: `{v}` is not an address like 127.0.0.1:8080"))?);
+            }
+            "--trust" => opts.trust = parse_trust(&value("--trust")?)?,
+            "--config" => opts.config = Some(PathBuf::from(value("--config")?)),
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+        }
+    }
+    Ok(opts)
+}
+
+fn parse_trust(s: &str) -> Result<TrustLevel, String> {
+    match TrustLevel::parse(s) {
+        Some(t) if t != TrustLevel::Unauthenticated => Ok(t),
+        _ => Err(format!("trust `{s}`: use low, medium or high")),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .init();
+    let opts = match parse_options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("bank: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let config = match &opts.config {
+        Some(p) => match SigilConfig::load(p) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("bank: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => SigilConfig::default(),
+    };
+    let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
+    let bank = Bank { state: Mutex::new(Account { balance_cents: 100_000, transfers: 0, closed: false }) };
+    let server = match SigilServer::for_service(bank).default_caller(Caller::local(user, opts.trust)).config(config).build() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("bank: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match opts.http {
+        Some(addr) => {
+            eprintln!("bank: serving Streamable HTTP at http://{addr}/mcp");
+            server.serve_http_on(addr).await
+        }
+        None => server.serve_stdio().await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bank: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

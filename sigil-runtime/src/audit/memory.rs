@@ -1,0 +1,37 @@
+//! An in-memory audit sink: for tests and for servers that configure no log yet.
+
+use std::sync::Mutex;
+
+use crate::audit::{AuditEvent, AuditId, AuditSink, AuditSinkError};
+
+/// Keeps every event in memory, in order. Cloning shares nothing; wrap in `Arc` to share.
+#[derive(Debug, Default)]
+pub struct MemoryAudit {
+    events: Mutex<Vec<AuditEvent>>,
+}
+
+impl MemoryAudit {
+    /// An empty sink.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A copy of every event so far.
+    pub fn events(&self) -> Vec<AuditEvent> {
+        self.events
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl AuditSink for MemoryAudit {
+    fn append(&self, event: AuditEvent) -> Result<AuditId, AuditSinkError> {
+        let mut events = self
+            .events
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        events.push(event);
+        Ok(AuditId(events.len() as u64))
+    }
+}

@@ -1,0 +1,9 @@
+//! Human confirmation, bound to the exact call, in both protocol eras.
+
+mod gate;
+mod preview;
+mod state;
+
+pub(crate) use gate::{ConfirmGate, ConfirmSubject, Mrtr};
+pub use gate::{ConfirmRefusal, INPUT_KEY};
+pub(crate) use preview::confirmation_message;

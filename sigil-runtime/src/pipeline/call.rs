@@ -1,0 +1,295 @@
+//! `tools/call` through every gate, in order.
+
+use std::time::Instant;
+
+use rmcp::ErrorData;
+use rmcp::RoleServer;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, InputRequiredResult, MetaObject,
+    ProtocolVersion,
+};
+use rmcp::service::RequestContext;
+use serde_json::{Map, Value};
+
+use crate::audit::EventKind;
+use crate::confirm::{ConfirmRefusal, ConfirmSubject, Mrtr, confirmation_message};
+use crate::envelope::{ENVELOPE_KEY, Envelope};
+use crate::identity::Caller;
+use crate::pipeline::digest::args_digest;
+use crate::pipeline::{GuardReport, Pipeline, Refusal, Registered};
+use crate::tool::{Approved, GatedCall, ToolOutput};
+
+/// Where the call stands after the confirmation step.
+enum Confirmation {
+    NotNeeded,
+    Approved,
+    Ask(InputRequiredResult),
+}
+
+impl Pipeline {
+    pub(crate) async fn call(
+        &self,
+        mut params: CallToolRequestParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        // 1. identify
+        let caller = match self.identity_source.identify(&ctx) {
+            Ok(c) => c,
+            Err(refused) => {
+                let mut e = crate::audit::AuditEvent::new(EventKind::IdentityRefused, "anonymous");
+                e.tool = Some(params.name.to_string());
+                e.reason = Some(refused.reason.clone());
+                self.audit(e);
+                return Err(Refusal::Unauthenticated(refused.reason).to_error());
+            }
+        };
+        let name = params.name.to_string();
+        let args = Value::Object(params.arguments.take().unwrap_or_default());
+        let digest = args_digest(&args);
+
+        // 2. authorize: unknown tools, trust, scopes, rate. Deny by default.
+        let Some(tool) = self.tool(&name) else {
+            return Err(self.refuse(&caller, &name, &digest, Refusal::UnknownTool(name.clone())));
+        };
+        if let Err(r) = self.authorize(&caller, tool) {
+            return Err(self.refuse(&caller, &name, &digest, r));
+        }
+        if let Some(rate) = tool.spec.rate
+            && !self.limiter.try_acquire(
+                &caller.principal().to_string(),
+                &name,
+                rate,
+                Instant::now(),
+            )
+        {
+            let r = Refusal::RateLimited(rate.to_string());
+            return Err(self.refuse_as(EventKind::RateLimited, &caller, &name, &digest, r));
+        }
+
+        // 3. validate against the advertised schema
+        let violations = tool.schema.validate(&args);
+        if !violations.is_empty() {
+            let r = Refusal::InvalidArguments(violations.iter().map(ToString::to_string).collect());
+            return Err(self.refuse(&caller, &name, &digest, r));
+        }
+
+        let Value::Object(args) = args else {
+            unreachable!("built as an object above")
+        };
+        // 4. confirm (on what the client sent, before any pointer is resolved)
+        let confirmed = match self
+            .confirm_step(&caller, tool, &args, &digest, &params, &ctx)
+            .await
+        {
+            Ok(Confirmation::Ask(ask)) => return Ok(CallToolResponse::InputRequired(ask)),
+            Ok(Confirmation::Approved) => true,
+            Ok(Confirmation::NotNeeded) => false,
+            Err(r) => return Err(self.refuse(&caller, &name, &digest, r)),
+        };
+
+        // 5. inbound guard: resolve vault pointers the tool may see, scan arguments
+        let mut resolved_args = args;
+        let inbound = match self.guard.inbound(&caller, &tool.spec, &mut resolved_args) {
+            Ok(r) => r,
+            Err(why) => return Err(self.refuse(&caller, &name, &digest, Refusal::Blocked(why))),
+        };
+        self.audit_guard(&caller, &name, &inbound, "arguments");
+
+        // 6. the gate: record the decision first (fail closed), then issue the proof
+        let decision = if confirmed { "confirmed" } else { "allowed" };
+        let mut e = self.event(EventKind::CallAllowed, &caller, Some(&name));
+        e.decision = Some(decision.into());
+        e.args_digest = Some(digest.clone());
+        if self.audit.append(e).is_err() {
+            return Err(Refusal::AuditUnavailable.to_error());
+        }
+        let call = GatedCall::new(
+            Approved::issue(confirmed),
+            name.clone(),
+            caller.clone(),
+            resolved_args,
+        );
+        let outcome = (tool.handler)(call).await;
+
+        // 7. outbound guard on whatever the tool returned, error text included
+        let (mut output, is_error) = match outcome {
+            Ok(o) => (o, false),
+            Err(err) => (ToolOutput::text(err.message().to_owned()), true),
+        };
+        let outbound = match self.guard.outbound(&caller, &tool.spec, &mut output) {
+            Ok(r) => r,
+            Err(why) => return Err(self.refuse(&caller, &name, &digest, Refusal::Blocked(why))),
+        };
+        self.audit_guard(&caller, &name, &outbound, "result");
+
+        // 8. audit the outcome; its id goes into the envelope
+        let mut e = self.event(
+            if is_error {
+                EventKind::ToolError
+            } else {
+                EventKind::ToolResult
+            },
+            &caller,
+            Some(&name),
+        );
+        e.decision = Some(decision.into());
+        e.args_digest = Some(digest);
+        e.rules = merge_rules(&inbound, &outbound);
+        let Some(audit_id) = self.audit(e) else {
+            return Err(Refusal::AuditUnavailable.to_error());
+        };
+        let envelope = Envelope {
+            scanned: inbound.scanned && outbound.scanned,
+            interceptions: inbound.interceptions + outbound.interceptions,
+            audit_id: audit_id.to_string(),
+            decision,
+            principal: caller.principal().to_string(),
+            trust_level: caller.trust().as_str(),
+        };
+        let (content, structured) = output.into_content();
+        let mut result = if is_error {
+            CallToolResult::error(content)
+        } else {
+            CallToolResult::success(content)
+        };
+        result.structured_content = structured;
+        let mut meta = Map::new();
+        meta.insert(
+            ENVELOPE_KEY.to_owned(),
+            serde_json::to_value(&envelope).unwrap_or(Value::Null),
+        );
+        result.meta = Some(MetaObject(meta));
+        Ok(CallToolResponse::Complete(result))
+    }
+
+    async fn confirm_step(
+        &self,
+        caller: &Caller,
+        tool: &Registered,
+        args: &Map<String, Value>,
+        digest: &str,
+        params: &CallToolRequestParams,
+        ctx: &RequestContext<RoleServer>,
+    ) -> Result<Confirmation, Refusal> {
+        if !tool.spec.needs_confirm() {
+            return Ok(Confirmation::NotNeeded);
+        }
+        let principal = caller.principal().to_string();
+        let name = tool.spec.name();
+        let guard = self.guard.clone();
+        let message =
+            confirmation_message(name, tool.spec.risk().as_str(), args, &move |s: &str| {
+                guard.redact_preview(s)
+            });
+        let subject = ConfirmSubject {
+            principal: &principal,
+            tool: name,
+            digest,
+            message,
+        };
+        let stateless = ctx
+            .protocol_version()
+            .is_some_and(|v| v.as_str() >= ProtocolVersion::V_2026_07_28.as_str());
+
+        let verdict = if stateless {
+            let can_elicit = ctx
+                .client_capabilities()
+                .is_some_and(|c| c.elicitation.is_some());
+            match self.confirm.mrtr(
+                subject,
+                can_elicit,
+                params.request_state.as_deref(),
+                params.input_responses.as_ref(),
+            ) {
+                Mrtr::Ask { requests, state } => {
+                    let mut e = self.event(EventKind::ConfirmRequested, caller, Some(name));
+                    e.args_digest = Some(digest.to_owned());
+                    self.audit(e);
+                    return Ok(Confirmation::Ask(InputRequiredResult::new(
+                        Some(requests),
+                        Some(state),
+                    )));
+                }
+                Mrtr::Approved => Ok(()),
+                Mrtr::Refused(r) => Err(r),
+            }
+        } else {
+            let mut e = self.event(EventKind::ConfirmRequested, caller, Some(name));
+            e.args_digest = Some(digest.to_owned());
+            self.audit(e);
+            self.confirm.ask_in_session(&ctx.peer, subject).await
+        };
+        let kind = match &verdict {
+            Ok(()) => EventKind::ConfirmAccepted,
+            Err(ConfirmRefusal::Declined) => EventKind::ConfirmDeclined,
+            Err(ConfirmRefusal::Expired | ConfirmRefusal::Replayed | ConfirmRefusal::Mismatch) => {
+                EventKind::ConfirmExpired
+            }
+            Err(ConfirmRefusal::Cancelled | ConfirmRefusal::Unavailable) => {
+                EventKind::ConfirmCancelled
+            }
+        };
+        let mut e = self.event(kind, caller, Some(name));
+        e.args_digest = Some(digest.to_owned());
+        if let Err(r) = &verdict {
+            e.reason = Some(r.reason().to_owned());
+        }
+        self.audit(e);
+        verdict
+            .map(|()| Confirmation::Approved)
+            .map_err(Refusal::Confirmation)
+    }
+
+    fn refuse(&self, caller: &Caller, tool: &str, digest: &str, refusal: Refusal) -> ErrorData {
+        self.refuse_as(EventKind::CallRefused, caller, tool, digest, refusal)
+    }
+
+    fn refuse_as(
+        &self,
+        kind: EventKind,
+        caller: &Caller,
+        tool: &str,
+        digest: &str,
+        refusal: Refusal,
+    ) -> ErrorData {
+        let mut e = self.event(kind, caller, Some(tool));
+        e.decision = Some("refused".into());
+        e.reason = Some(format!("{}: {}", refusal.code_name(), refusal.message()));
+        e.args_digest = Some(digest.to_owned());
+        self.audit(e);
+        refusal.to_error()
+    }
+
+    fn audit_guard(&self, caller: &Caller, tool: &str, report: &GuardReport, side: &str) {
+        if report.interceptions > 0 {
+            let mut e = self.event(EventKind::ScanInterception, caller, Some(tool));
+            e.rules = report.rules.clone();
+            e.reason = Some(format!(
+                "{} value(s) intercepted in the {side}",
+                report.interceptions
+            ));
+            self.audit(e);
+        }
+        for kind in &report.resolved {
+            let mut e = self.event(EventKind::VaultResolve, caller, Some(tool));
+            e.reason = Some(format!("{kind} pointer resolved into the {side}"));
+            self.audit(e);
+        }
+        for why in &report.refused {
+            let mut e = self.event(EventKind::VaultRefusal, caller, Some(tool));
+            e.reason = Some(why.clone());
+            self.audit(e);
+        }
+    }
+}
+
+fn merge_rules(a: &GuardReport, b: &GuardReport) -> Vec<(String, u32)> {
+    let mut out: Vec<(String, u32)> = Vec::new();
+    for (rule, n) in a.rules.iter().chain(&b.rules) {
+        match out.iter_mut().find(|(r, _)| r == rule) {
+            Some((_, m)) => *m += n,
+            None => out.push((rule.clone(), *n)),
+        }
+    }
+    out
+}

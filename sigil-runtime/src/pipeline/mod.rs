@@ -1,0 +1,87 @@
+//! The call pipeline: every security decision in one place.
+//!
+//! identify -> authorize (trust, scopes, rate) -> validate arguments -> guard inbound (vault
+//! pointers, scan) -> confirm -> run -> guard outbound (scan, vault) -> audit -> reply with the
+//! envelope. `tools/list` goes through identify + authorize too.
+
+mod call;
+mod digest;
+mod guard;
+mod list;
+mod refusal;
+mod registry;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub use guard::{ContentGuard, GuardReport, NoGuard};
+pub use refusal::{Refusal, codes};
+pub(crate) use registry::{Registered, register};
+
+use crate::audit::{AuditEvent, AuditId, AuditSink, EventKind};
+use crate::confirm::ConfirmGate;
+use crate::identity::{Caller, IdentitySource};
+use crate::policy::RateLimiter;
+use crate::tool::ServerIdentity;
+
+/// Everything a running server shares between sessions.
+pub(crate) struct Pipeline {
+    pub(crate) identity: ServerIdentity,
+    pub(crate) instructions: Option<String>,
+    pub(crate) tools: Vec<Registered>,
+    pub(crate) index: HashMap<String, usize>,
+    pub(crate) identity_source: Arc<dyn IdentitySource>,
+    pub(crate) guard: Arc<dyn ContentGuard>,
+    pub(crate) audit: Arc<dyn AuditSink>,
+    pub(crate) limiter: RateLimiter,
+    pub(crate) confirm: ConfirmGate,
+}
+
+impl Pipeline {
+    pub(crate) fn tool(&self, name: &str) -> Option<&Registered> {
+        self.index.get(name).map(|&i| &self.tools[i])
+    }
+
+    /// Whether `caller` may call `tool` as far as trust and scopes go (rate limits aside).
+    pub(crate) fn authorize(
+        &self,
+        caller: &Caller,
+        tool: &Registered,
+    ) -> Result<(), crate::pipeline::Refusal> {
+        let required = tool.spec.required_trust();
+        if caller.trust() < required {
+            return Err(Refusal::TrustTooLow {
+                required,
+                presented: caller.trust(),
+            });
+        }
+        if !tool
+            .spec
+            .required_scopes()
+            .iter()
+            .all(|s| caller.has_scope(s))
+        {
+            return Err(Refusal::InsufficientScope(
+                tool.spec.required_scopes().to_vec(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Appends an audit event.
+    pub(crate) fn audit(&self, event: AuditEvent) -> Option<AuditId> {
+        match self.audit.append(event) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                tracing::error!(error = %e, "audit append failed");
+                None
+            }
+        }
+    }
+
+    pub(crate) fn event(&self, kind: EventKind, caller: &Caller, tool: Option<&str>) -> AuditEvent {
+        let mut e = AuditEvent::new(kind, caller.principal().to_string());
+        e.tool = tool.map(str::to_owned);
+        e
+    }
+}

@@ -1,0 +1,98 @@
+//! The rmcp glue: `SigilServer` is an rmcp `ServerHandler` whose tools go through the pipeline.
+
+use std::sync::Arc;
+
+use rmcp::ErrorData;
+use rmcp::RoleServer;
+use rmcp::handler::server::ServerHandler;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, Implementation, InitializeResult, ListToolsResult,
+    PaginatedRequestParams, ServerCapabilities, Tool,
+};
+use rmcp::service::RequestContext;
+
+use crate::audit::{AuditEvent, EventKind};
+use crate::config::HttpConfig;
+use crate::pipeline::{Pipeline, Refusal};
+use crate::server::SigilServerBuilder;
+use crate::tool::{ServerIdentity, SigilService};
+
+/// A secured MCP server: cheap to clone, one pipeline shared by every session.
+#[derive(Clone)]
+pub struct SigilServer {
+    pub(crate) pipeline: Arc<Pipeline>,
+    pub(crate) http: HttpConfig,
+}
+
+impl std::fmt::Debug for SigilServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigilServer")
+            .field("identity", &self.pipeline.identity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigilServer {
+    /// A builder for a server with this name and version.
+    pub fn builder(name: impl Into<String>, version: impl Into<String>) -> SigilServerBuilder {
+        SigilServerBuilder::new(ServerIdentity {
+            name: name.into(),
+            version: version.into(),
+        })
+    }
+
+    /// A builder holding every tool of a `#[sigil::server]` service.
+    pub fn for_service<S: SigilService>(service: S) -> SigilServerBuilder {
+        SigilServerBuilder::new(S::server_identity()).service(service)
+    }
+
+    /// Every registered tool as advertised (before any caller filtering).
+    pub fn tools(&self) -> Vec<Tool> {
+        self.pipeline.tools.iter().map(|t| t.tool.clone()).collect()
+    }
+
+    /// Records server start in the audit trail.
+    pub(crate) fn audit_lifecycle(&self, kind: EventKind) {
+        let mut e = AuditEvent::new(kind, "anonymous");
+        e.reason = Some(format!(
+            "{} {}",
+            self.pipeline.identity.name, self.pipeline.identity.version
+        ));
+        self.pipeline.audit(e);
+    }
+}
+
+impl ServerHandler for SigilServer {
+    fn get_info(&self) -> InitializeResult {
+        let id = &self.pipeline.identity;
+        let mut info = InitializeResult::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new(id.name.clone(), id.version.clone()));
+        if let Some(i) = &self.pipeline.instructions {
+            info = info.with_instructions(i.clone());
+        }
+        info
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        match self.pipeline.identity_source.identify(&context) {
+            Ok(caller) => Ok(self.pipeline.list(&caller)),
+            Err(r) => Err(Refusal::Unauthenticated(r.reason).to_error()),
+        }
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        self.pipeline.call(request, context).await
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.pipeline.tool(name).map(|t| t.tool.clone())
+    }
+}

@@ -1,0 +1,8 @@
+//! The server: builder, rmcp handler and transports.
+
+mod builder;
+mod handler;
+mod transport;
+
+pub use builder::{BuildError, SigilServerBuilder, ToolDef};
+pub use handler::SigilServer;

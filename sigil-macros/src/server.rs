@@ -40,6 +40,7 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
         fallback_ok = false;
     }
 
+    let imported = imported_tool_attr(&item);
     let tools = take_tools(&mut item, &mut errors);
     check_unique_names(&tools, &mut errors);
     let identity = identity(server_args, &item.self_ty, &mut errors);
@@ -47,12 +48,12 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     match (errors.finish(), identity) {
         (Ok(()), Some(identity)) => {
             let service = codegen::service(&item.self_ty, &identity, &tools);
-            quote!(#item #service)
+            quote!(#item #service #imported)
         }
         (result, _) => {
             let errors = result.err().map(|e| e.to_compile_error());
             let fallback = fallback_ok.then(|| codegen::fallback(&item.self_ty));
-            quote!(#errors #item #fallback)
+            quote!(#errors #item #fallback #imported)
         }
     }
 }
@@ -121,6 +122,23 @@ fn take_tools(item: &mut ItemImpl, errors: &mut Errors) -> Vec<Tool> {
         );
     }
     tools
+}
+
+/// When a tool is marked `#[tool]` (after `use sigil::tool`), a use of that import: the
+/// attributes are removed before the compiler resolves them, so the import would otherwise be
+/// reported as unused.
+fn imported_tool_attr(item: &ItemImpl) -> Option<TokenStream> {
+    item.items.iter().find_map(|impl_item| {
+        let ImplItem::Fn(method) = impl_item else {
+            return None;
+        };
+        let attr = method
+            .attrs
+            .iter()
+            .find(|a| is_tool_attr(a) && a.path().segments.len() == 1)?;
+        let ident = &attr.path().segments[0].ident;
+        Some(quote!(const _: () = { use #ident as _; };))
+    })
 }
 
 /// `#[sigil::tool]`, `#[::sigil::tool]`, or `#[tool]` after `use sigil::tool`.

@@ -3,6 +3,12 @@
 //! `cargo clippy -p ui-tests --all-targets -- -D warnings -W clippy::pedantic` checks the
 //! macros' expansion under strict lints (see `strict_user`).
 
-#![deny(unused_qualifications, missing_docs, unreachable_pub, clippy::pedantic)]
+#![deny(
+    unused_qualifications,
+    unused_imports,
+    missing_docs,
+    unreachable_pub,
+    clippy::pedantic
+)]
 
 pub mod strict_user;

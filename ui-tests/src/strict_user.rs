@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use sigil::prelude::*;
+use sigil::tool;
 #[allow(unused_imports)]
 use sigil::{FromGatedCall, GatedCall, Hints, IntoToolOutput, SigilService, ToolOutput, ToolSpec};
 
@@ -96,7 +97,7 @@ impl Bank {
     }
 
     /// The bank's opening hours: uses neither `self` nor an extractor, and never awaits.
-    #[sigil::tool(risk = Low, title = "Opening hours")]
+    #[tool(risk = Low, title = "Opening hours")]
     async fn opening_hours(&self) -> &'static str {
         "9-17"
     }

@@ -1,5 +1,8 @@
 // `#[sigil::tool]`, `#[::sigil::tool]` and `#[tool]` after `use sigil::tool` all work; other
-// attributes, non-tool methods and associated items stay as they are.
+// attributes, non-tool methods and associated items stay as they are. The import of `tool`
+// counts as used although the server removes the attributes before they are resolved.
+#![deny(unused_imports)]
+
 use sigil::tool;
 
 struct Mixed;

@@ -23,9 +23,9 @@ impl Outputs {
         Ok(Json(Receipt { id: 2 }))
     }
 
-    /// `String`.
+    /// `String`, from a public method.
     #[sigil::tool(risk = Low)]
-    async fn string(&self) -> String {
+    pub async fn string(&self) -> String {
         String::from("text")
     }
 

@@ -178,14 +178,18 @@ fn identity(args: ServerArgs, self_ty: &Type, errors: &mut Errors) -> Option<Ide
     let name = match args.name {
         Some(name) => name,
         None => {
-            let Type::Path(path) = self_ty else {
+            let last = match self_ty {
+                Type::Path(path) => path.path.segments.last(),
+                _ => None,
+            };
+            let Some(last) = last else {
                 errors.over(
                     self_ty,
                     "cannot derive a server name from this type: write `#[sigil::server(name = \"...\")]`",
                 );
                 return None;
             };
-            let ident = path.path.segments.last()?.ident.unraw();
+            let ident = last.ident.unraw();
             LitStr::new(&ident.to_string().to_lowercase(), Span::call_site())
         }
     };

@@ -29,12 +29,13 @@ pub mod prelude {
 #[doc(hidden)]
 pub mod __private {
     pub use std::boxed::Box;
+    pub use std::convert::From;
     pub use std::option::Option::{self, None, Some};
     pub use std::result::Result::{self, Err, Ok};
     pub use std::string::String;
     pub use std::sync::Arc;
     pub use std::vec::Vec;
-    pub use std::{stringify, vec};
+    pub use std::{env, stringify, vec};
 
     pub use sigil_runtime::identity::TrustLevel;
     pub use sigil_runtime::policy::Rate;
@@ -54,4 +55,10 @@ pub mod __private {
 
     /// A compile-time check that `T` can be returned from a tool, spanned at the return type.
     pub fn assert_output<T: IntoToolOutput>() {}
+
+    /// Passes a tool method's future through unchanged, requiring it to be `Send`, so that a
+    /// future that is not is reported at the method's name.
+    pub fn assert_send<F: std::future::Future + Send>(future: F) -> F {
+        future
+    }
 }

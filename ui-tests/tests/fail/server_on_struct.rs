@@ -1,0 +1,4 @@
+#[sigil::server]
+struct Bank;
+
+fn main() {}

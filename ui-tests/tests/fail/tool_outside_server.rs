@@ -1,0 +1,9 @@
+struct Bank;
+
+impl Bank {
+    /// Transfer money.
+    #[sigil::tool(risk = High)]
+    async fn transfer(&self) {}
+}
+
+fn main() {}

@@ -32,18 +32,25 @@ fn keys() -> AuditKeys {
 
 /// A realistic event (~330 bytes sealed): principal, tool, decision, rules, digest, session.
 fn event(i: u32) -> AuditEvent {
-    let kind = if i % 5 == 0 {
+    let kind = if i.is_multiple_of(5) {
         EventKind::CallRefused
     } else {
         EventKind::CallAllowed
     };
     let mut e = AuditEvent::new(kind, "oidc:https://login.example.com#248289761001");
     e.tool = Some("transfer".into());
-    e.decision = Some(if i % 5 == 0 { "refused" } else { "allowed" }.into());
-    if i % 5 == 0 {
+    e.decision = Some(
+        if i.is_multiple_of(5) {
+            "refused"
+        } else {
+            "allowed"
+        }
+        .into(),
+    );
+    if i.is_multiple_of(5) {
         e.reason = Some("trust low < required high".into());
     }
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         e.rules = vec![("iban".into(), 1), ("aws_access_key_id".into(), 2)];
     }
     e.args_digest = Some(format!(

@@ -158,7 +158,8 @@ async def test_low_trust_caller_is_refused_and_sees_less(transport, mode):
 async def test_mrtr_approval_is_bound_and_single_use(transport):
     """Drive the 2026-07-28 rounds by hand: the sealed state approves one call, once."""
     with bank(transport, "high") as server:
-        async with Client(server, mode="auto") as client:
+        # The callback declares elicitation support; the rounds below are driven by hand.
+        async with Client(server, mode="auto", elicitation_callback=answering(True)) as client:
             check_era(client, "auto")
             args = {"to_iban": "DE89370400440532013000", "amount_cents": 700}
             first = await client.session.call_tool("transfer_funds", args, allow_input_required=True)

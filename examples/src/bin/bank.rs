@@ -86,14 +86,28 @@ impl Bank {
     /// Show the account balance.
     #[sigil::tool(risk = Medium, read_only_hint = true)]
     async fn get_balance(&self) -> Result<Json<Balance>, ToolError> {
-        let a = self.state.lock().map_err(|_| ToolError::new("account unavailable"))?;
-        Ok(Json(Balance { balance_cents: a.balance_cents, transfers: a.transfers, closed: a.closed }))
+        let a = self
+            .state
+            .lock()
+            .map_err(|_| ToolError::new("account unavailable"))?;
+        Ok(Json(Balance {
+            balance_cents: a.balance_cents,
+            transfers: a.transfers,
+            closed: a.closed,
+        }))
     }
 
     /// Transfer money to an IBAN. Asks the account holder to confirm.
     #[sigil::tool(risk = High, confirm, reveal = [Iban], rate = "10/min")]
-    async fn transfer_funds(&self, caller: Caller, Parameters(t): Parameters<Transfer>) -> Result<Json<Receipt>, ToolError> {
-        let mut a = self.state.lock().map_err(|_| ToolError::new("account unavailable"))?;
+    async fn transfer_funds(
+        &self,
+        caller: Caller,
+        Parameters(t): Parameters<Transfer>,
+    ) -> Result<Json<Receipt>, ToolError> {
+        let mut a = self
+            .state
+            .lock()
+            .map_err(|_| ToolError::new("account unavailable"))?;
         if a.closed {
             return Err(ToolError::new("the account is closed"));
         }
@@ -103,7 +117,14 @@ impl Bank {
         a.balance_cents -= t.amount_cents;
         a.transfers += 1;
         let compact: String = t.to_iban.chars().filter(|c| !c.is_whitespace()).collect();
-        let suffix: String = compact.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        let suffix: String = compact
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         eprintln!(
             "bank: transfer #{} of {} cents by {} (memo: {})",
             a.transfers,
@@ -111,13 +132,21 @@ impl Bank {
             caller.principal(),
             if t.memo.is_some() { "yes" } else { "no" }
         );
-        Ok(Json(Receipt { transfer_id: a.transfers, amount_cents: t.amount_cents, balance_cents: a.balance_cents, to_account_suffix: suffix }))
+        Ok(Json(Receipt {
+            transfer_id: a.transfers,
+            amount_cents: t.amount_cents,
+            balance_cents: a.balance_cents,
+            to_account_suffix: suffix,
+        }))
     }
 
     /// Close the account for good.
     #[sigil::tool(risk = Critical)]
     async fn close_account(&self) -> Result<String, ToolError> {
-        let mut a = self.state.lock().map_err(|_| ToolError::new("account unavailable"))?;
+        let mut a = self
+            .state
+            .lock()
+            .map_err(|_| ToolError::new("account unavailable"))?;
         a.closed = true;
         Ok("account closed".to_owned())
     }
@@ -130,20 +159,32 @@ struct Options {
     audit_log: Option<PathBuf>,
 }
 
-const USAGE: &str = "usage: bank [--http ADDR] [--trust low|medium|high] [--config sigil.toml] [--audit-log PATH]";
+const USAGE: &str =
+    "usage: bank [--http ADDR] [--trust low|medium|high] [--config sigil.toml] [--audit-log PATH]";
 
 fn parse_options() -> Result<Options, String> {
-    let mut opts = Options { http: None, trust: TrustLevel::Low, config: None, audit_log: None };
+    let mut opts = Options {
+        http: None,
+        trust: TrustLevel::Low,
+        config: None,
+        audit_log: None,
+    };
     if let Ok(t) = std::env::var("SIGIL_TRUST") {
         opts.trust = parse_trust(&t)?;
     }
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
+        let mut value = |name: &str| {
+            args.next()
+                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
+        };
         match a.as_str() {
             "--http" => {
                 let v = value("--http")?;
-                opts.http = Some(v.parse().map_err(|_| format!("--http: `{v}` is not an address like 127.0.0.1:8080"))?);
+                opts.http =
+                    Some(v.parse().map_err(|_| {
+                        format!("--http: `{v}` is not an address like 127.0.0.1:8080")
+                    })?);
             }
             "--trust" => opts.trust = parse_trust(&value("--trust")?)?,
             "--config" => opts.config = Some(PathBuf::from(value("--config")?)),
@@ -162,7 +203,11 @@ fn open_audit(path: Option<&std::path::Path>) -> Result<Arc<AuditLog>, Box<dyn s
         None => default_log_path()?,
     };
     let keys = AuditKeys::load_or_create_in(&default_key_dir()?)?;
-    Ok(Arc::new(AuditLog::open(&path, keys, AuditConfig::default())?))
+    Ok(Arc::new(AuditLog::open(
+        &path,
+        keys,
+        AuditConfig::default(),
+    )?))
 }
 
 fn parse_trust(s: &str) -> Result<TrustLevel, String> {
@@ -176,7 +221,9 @@ fn parse_trust(s: &str) -> Result<TrustLevel, String> {
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
         .init();
     let opts = match parse_options() {
         Ok(o) => o,
@@ -203,8 +250,19 @@ async fn main() -> ExitCode {
         }
     };
     let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
-    let bank = Bank { state: Mutex::new(Account { balance_cents: 100_000, transfers: 0, closed: false }) };
-    let server = match SigilServer::for_service(bank).default_caller(Caller::local(user, opts.trust)).config(config).audit(audit).build() {
+    let bank = Bank {
+        state: Mutex::new(Account {
+            balance_cents: 100_000,
+            transfers: 0,
+            closed: false,
+        }),
+    };
+    let server = match SigilServer::for_service(bank)
+        .default_caller(Caller::local(user, opts.trust))
+        .config(config)
+        .audit(audit)
+        .build()
+    {
         Ok(s) => s,
         Err(e) => {
             eprintln!("bank: {e}");

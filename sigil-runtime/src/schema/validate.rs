@@ -202,24 +202,24 @@ impl CompiledSchema {
         }
         match v {
             Value::Number(n) => {
-                let x = n.as_f64().unwrap_or(f64::NAN);
+                let x = n.as_f64().unwrap_or_default(); // JSON numbers are finite
                 if let Some(m) = rules.minimum
-                    && !(x >= m)
+                    && x < m
                 {
                     fail(out, path, format!("must be >= {m}"));
                 }
                 if let Some(m) = rules.maximum
-                    && !(x <= m)
+                    && x > m
                 {
                     fail(out, path, format!("must be <= {m}"));
                 }
                 if let Some(m) = rules.exclusive_minimum
-                    && !(x > m)
+                    && x <= m
                 {
                     fail(out, path, format!("must be > {m}"));
                 }
                 if let Some(m) = rules.exclusive_maximum
-                    && !(x < m)
+                    && x >= m
                 {
                     fail(out, path, format!("must be < {m}"));
                 }

@@ -15,7 +15,8 @@ use crate::pipeline::{ContentGuard, NoGuard, Pipeline, register};
 use crate::policy::RateLimiter;
 use crate::server::SigilServer;
 use crate::tool::{
-    ErasedHandler, GatedCall, ServerIdentity, SigilService, ToolError, ToolOutput, ToolSpec,
+    BoundTool, ErasedHandler, GatedCall, ServerIdentity, SigilService, ToolError, ToolOutput,
+    ToolSpec,
 };
 
 /// A tool known only at run time: its spec and JSON schemas.
@@ -84,12 +85,7 @@ impl From<ConfigError> for BuildError {
     }
 }
 
-type Pending = (
-    ToolSpec,
-    Option<Map<String, Value>>,
-    Option<Map<String, Value>>,
-    ErasedHandler,
-);
+type Pending = BoundTool;
 
 /// Builds a [`SigilServer`].
 pub struct SigilServerBuilder {

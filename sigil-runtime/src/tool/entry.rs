@@ -14,6 +14,14 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 pub(crate) type ErasedHandler =
     Arc<dyn Fn(GatedCall) -> BoxFuture<Result<ToolOutput, ToolError>> + Send + Sync>;
 
+/// A tool with its service bound: spec, input schema, output schema, handler.
+pub(crate) type BoundTool = (
+    ToolSpec,
+    Option<Map<String, Value>>,
+    Option<Map<String, Value>>,
+    ErasedHandler,
+);
+
 type ServiceHandler<S> =
     Arc<dyn Fn(Arc<S>, GatedCall) -> BoxFuture<Result<ToolOutput, ToolError>> + Send + Sync>;
 
@@ -62,15 +70,7 @@ impl<S: Send + Sync + 'static> ToolEntry<S> {
         self
     }
 
-    pub(crate) fn bind(
-        self,
-        service: Arc<S>,
-    ) -> (
-        ToolSpec,
-        Option<Map<String, Value>>,
-        Option<Map<String, Value>>,
-        ErasedHandler,
-    ) {
+    pub(crate) fn bind(self, service: Arc<S>) -> BoundTool {
         let handler = self.handler;
         let erased: ErasedHandler = Arc::new(move |call| handler(service.clone(), call));
         (self.spec, self.input_schema, self.output_schema, erased)

@@ -9,7 +9,7 @@ mod output;
 mod risk;
 mod spec;
 
-pub(crate) use entry::ErasedHandler;
+pub(crate) use entry::{BoundTool, ErasedHandler};
 pub use entry::{BoxFuture, ServerIdentity, SigilService, ToolEntry};
 pub use error::{ToolError, ToolErrorKind};
 pub use extract::{FromGatedCall, Parameters, assert_extractor};

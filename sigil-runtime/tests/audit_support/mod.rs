@@ -41,17 +41,17 @@ pub fn event(i: u32) -> AuditEvent {
         kinds[i as usize % kinds.len()],
         format!("oidc:https://id.example#user{}", i % 3),
     );
-    e.tool = Some(if i % 2 == 0 {
+    e.tool = Some(if i.is_multiple_of(2) {
         "transfer".into()
     } else {
         "read_email".into()
     });
-    e.decision = Some(if i % 3 == 0 {
+    e.decision = Some(if i.is_multiple_of(3) {
         "refused".into()
     } else {
         "allowed".into()
     });
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         e.reason = Some(format!("trust low < required high ({i})"));
     }
     if i % 4 == 2 {

@@ -2,12 +2,15 @@
 //! stored router, so it does not rebuild it per call) against the sigil pipeline (identify,
 //! authorize, validate, audit in memory, envelope; no scanner), from one run.
 //!
+//! A third row, plain rmcp answering with a `_meta` of the envelope's size, separates the
+//! pipeline's own cost from the client's cost of parsing the larger reply.
+//!
 //! `cargo bench -p sigil-tests --bench pipeline`
 
 use std::time::{Duration, Instant};
 
 use rmcp::handler::server::router::tool::ToolRouter;
-use rmcp::model::CallToolRequestParams;
+use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock, MetaObject};
 use rmcp::service::RunningService;
 use rmcp::{RoleClient, ServerHandler, ServiceExt, tool, tool_handler, tool_router};
 use sigil::runtime::server::{SigilServer, ToolDef};
@@ -29,6 +32,31 @@ impl Plain {
 
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for Plain {}
+
+#[derive(Debug, Clone)]
+struct PlainWithMeta {
+    tool_router: ToolRouter<Self>,
+}
+
+#[tool_router(router = tool_router)]
+impl PlainWithMeta {
+    /// Answers pong with an envelope-sized `_meta`.
+    #[tool(name = "ping")]
+    async fn ping(&self) -> CallToolResult {
+        let mut r = CallToolResult::success(vec![ContentBlock::text("pong")]);
+        let envelope = serde_json::json!({
+            "scanned": false, "interceptions": 0, "audit_id": "12345", "decision": "allowed",
+            "principal": "local:bench", "trust_level": "low"
+        });
+        let mut meta = serde_json::Map::new();
+        meta.insert("org.sigil-protocol/envelope".into(), envelope);
+        r.meta = Some(MetaObject(meta));
+        r
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for PlainWithMeta {}
 
 async fn client_for<S: ServerHandler>(server: S) -> RunningService<RoleClient, ()> {
     let (a, b) = tokio::io::duplex(1 << 16);
@@ -68,6 +96,10 @@ fn main() {
             tool_router: Plain::tool_router(),
         })
         .await;
+        let plain_meta = client_for(PlainWithMeta {
+            tool_router: PlainWithMeta::tool_router(),
+        })
+        .await;
         let server = SigilServer::builder("bench", "1")
             .default_caller(Caller::local("bench", TrustLevel::Low))
             .tool(
@@ -78,32 +110,36 @@ fn main() {
             .expect("server builds");
         let sigil = client_for(server).await;
 
-        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let (mut a, mut m, mut b) = (Vec::new(), Vec::new(), Vec::new());
         sample(&plain, 500, &mut Vec::new()).await; // warm up
+        sample(&plain_meta, 500, &mut Vec::new()).await;
         sample(&sigil, 500, &mut Vec::new()).await;
-        // Interleave batches so machine noise hits both alike.
+        // Interleave batches so machine noise hits all alike.
         for _ in 0..20 {
             sample(&plain, 250, &mut a).await;
+            sample(&plain_meta, 250, &mut m).await;
             sample(&sigil, 250, &mut b).await;
         }
         let (pa50, pa99) = (pct(&mut a, 0.50), pct(&mut a, 0.99));
+        let (pm50, pm99) = (pct(&mut m, 0.50), pct(&mut m, 0.99));
         let (pb50, pb99) = (pct(&mut b, 0.50), pct(&mut b, 0.99));
+        let ratio = |x: Duration, y: Duration| x.as_secs_f64() / y.as_secs_f64();
         println!(
             "tools/call round trip, in-process duplex, {} calls each",
             a.len()
         );
+        println!("  plain rmcp (stored router):        p50 {pa50:>8.1?}  p99 {pa99:>8.1?}");
+        println!("  plain rmcp, envelope-sized _meta:  p50 {pm50:>8.1?}  p99 {pm99:>8.1?}");
+        println!("  sigil pipeline:                    p50 {pb50:>8.1?}  p99 {pb99:>8.1?}");
         println!(
-            "  plain rmcp (stored router): p50 {:>8.1?}  p99 {:>8.1?}",
-            pa50, pa99
+            "  ratio sigil/plain:                 p50 {:>8.3}  p99 {:>8.3}",
+            ratio(pb50, pa50),
+            ratio(pb99, pa99)
         );
         println!(
-            "  sigil pipeline:             p50 {:>8.1?}  p99 {:>8.1?}",
-            pb50, pb99
-        );
-        println!(
-            "  ratio sigil/plain:          p50 {:>8.3}  p99 {:>8.3}",
-            pb50.as_secs_f64() / pa50.as_secs_f64(),
-            pb99.as_secs_f64() / pa99.as_secs_f64()
+            "  ratio sigil/plain with same reply: p50 {:>8.3}  p99 {:>8.3}",
+            ratio(pb50, pm50),
+            ratio(pb99, pm99)
         );
     });
 }

@@ -127,7 +127,10 @@ fn keyword_less_rules_run_with_all_their_validators() {
 #[test]
 fn the_allow_list_suppresses_placeholder_values() {
     assert_eq!(found("PLACEHOLDER"), vec![]);
-    assert_eq!(found("PLACEHOLDEX"), vec![pair("test-upper", "PLACEHOLDEX")]);
+    assert_eq!(
+        found("PLACEHOLDEX"),
+        vec![pair("test-upper", "PLACEHOLDEX")]
+    );
 }
 
 #[test]
@@ -154,9 +157,11 @@ fn redaction_replaces_each_span() {
     let hits = scanner().scan_text(text.as_bytes());
     let out = redact(text, &hits, |h| format!("[{}]", h.kind.tag()));
     assert_eq!(out, "a tok_[API_KEY] b [SECRET] c");
-    let bytes = redact_bytes(b"\xff ABCDEFGHIJ", &scanner().scan_text(b"\xff ABCDEFGHIJ"), |_| {
-        "R".into()
-    });
+    let bytes = redact_bytes(
+        b"\xff ABCDEFGHIJ",
+        &scanner().scan_text(b"\xff ABCDEFGHIJ"),
+        |_| "R".into(),
+    );
     assert_eq!(bytes, b"\xff R");
 }
 
@@ -287,7 +292,8 @@ fn one_scanner_serves_many_threads() {
 fn millions_of_near_matches_take_linear_time() {
     // Every position is a keyword hit or a digit run that fails its validator.
     let scanner = Scanner::default_pack().unwrap();
-    let unit = "tok_ AKIA ghp_ xoxb- eyJ :// @ password= 4556737586899856 DE89370400440532013001 +4";
+    let unit =
+        "tok_ AKIA ghp_ xoxb- eyJ :// @ password= 4556737586899856 DE89370400440532013001 +4";
     let small = unit.repeat(2_000);
     let large = unit.repeat(8_000);
     let time = |text: &str| {
@@ -321,5 +327,9 @@ fn unterminated_private_key_blocks_are_bounded() {
     let start = Instant::now();
     let hits = Scanner::default_pack().unwrap().scan_text(text.as_bytes());
     assert!(hits.is_empty());
-    assert!(start.elapsed() < Duration::from_secs(20), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
 }

@@ -50,13 +50,17 @@ fn escaped_quotes_delimit_a_password() {
 
 #[test]
 fn surrogate_pairs_before_and_inside_a_hit_keep_spans_exact() {
-    let raw = br#"{"a":"\ud83d\ude00 AKIAQWERTYUIOPASDFGH","b":"password=\ud83d\ude00Tr0ub4dor&3"}"#;
+    let raw =
+        br#"{"a":"\ud83d\ude00 AKIAQWERTYUIOPASDFGH","b":"password=\ud83d\ude00Tr0ub4dor&3"}"#;
     let hits = scanner().scan_json(raw);
     assert_eq!(
         spans(raw, &hits),
         vec![
             (&b"AKIAQWERTYUIOPASDFGH"[..], "aws-access-key-id".to_owned()),
-            (&br"\ud83d\ude00Tr0ub4dor&3"[..], "password-assignment".to_owned()),
+            (
+                &br"\ud83d\ude00Tr0ub4dor&3"[..],
+                "password-assignment".to_owned()
+            ),
         ]
     );
 }
@@ -93,7 +97,10 @@ fn invalid_utf8_inside_strings_does_not_hide_hits() {
 fn truncated_json_is_scanned_as_far_as_it_goes() {
     let scanner = scanner();
     let raw = br#"{"a":"x\nAKIAQWERTYUIOPASDFGH"#;
-    assert_eq!(spans(raw, &scanner.scan_json(raw))[0].0, b"AKIAQWERTYUIOPASDFGH");
+    assert_eq!(
+        spans(raw, &scanner.scan_json(raw))[0].0,
+        b"AKIAQWERTYUIOPASDFGH"
+    );
     for raw in [
         &br#"{"a":"\u00"#[..],
         br#"{"a":"\ud83d\u"#,

@@ -185,7 +185,10 @@ mod tests {
         assert_eq!(&*d.text, "{\"k\":\"x\nABC/\u{1F600}z\"}".as_bytes());
         let text = &*d.text;
         let find = |needle: &[u8]| {
-            let s = text.windows(needle.len()).position(|w| w == needle).unwrap();
+            let s = text
+                .windows(needle.len())
+                .position(|w| w == needle)
+                .unwrap();
             s..s + needle.len()
         };
         // "ABC" in decoded covers `AB\u0043` in raw.
@@ -206,7 +209,12 @@ mod tests {
 
     #[test]
     fn truncated_escapes_do_not_panic() {
-        for raw in [&br#""\u12"#[..], br#""\ud800\u"#, br#""\"#, br#""\ud800\udc0"#] {
+        for raw in [
+            &br#""\u12"#[..],
+            br#""\ud800\u"#,
+            br#""\"#,
+            br#""\ud800\udc0"#,
+        ] {
             let d = decode(raw);
             let n = d.text.len();
             let span = d.raw_span(0..n);

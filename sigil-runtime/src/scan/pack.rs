@@ -76,7 +76,11 @@ impl std::fmt::Display for SelfTestFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.problem {
             SelfTestProblem::ExampleMissed => {
-                write!(f, "rule `{}`: example {} is not found", self.rule, self.index)
+                write!(
+                    f,
+                    "rule `{}`: example {} is not found",
+                    self.rule, self.index
+                )
             }
             SelfTestProblem::NegativeHit => write!(
                 f,
@@ -243,7 +247,11 @@ fn location(text: &str, span: Option<std::ops::Range<usize>>) -> String {
     match span {
         Some(span) => {
             let at = span.start.min(text.len());
-            let line = text.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            let line = text.as_bytes()[..at]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
             format!(" (line {line})")
         }
         None => String::new(),

@@ -147,7 +147,9 @@ pub fn verify_pack(
     };
     let mut fields = sidecar.split_ascii_whitespace();
     if fields.next() != Some(MAGIC) {
-        return Err(malformed("signature file does not start with sigil-pack-sig-v1"));
+        return Err(malformed(
+            "signature file does not start with sigil-pack-sig-v1",
+        ));
     }
     let (Some(key), Some(sig), None) = (fields.next(), fields.next(), fields.next()) else {
         return Err(malformed(
@@ -219,7 +221,10 @@ fn zeroizing_read(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>, ScanError>
 #[cfg(unix)]
 fn check_private(path: &Path) -> Result<(), ScanError> {
     use std::os::unix::fs::PermissionsExt;
-    let mode = fs::metadata(path).map_err(io_err(path))?.permissions().mode();
+    let mode = fs::metadata(path)
+        .map_err(io_err(path))?
+        .permissions()
+        .mode();
     if mode & 0o077 != 0 {
         return Err(ScanError::KeyPermissions {
             path: path.to_owned(),

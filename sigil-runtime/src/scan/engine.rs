@@ -1,9 +1,9 @@
 //! The compiled rule set and the scan of one byte string.
 //!
-//! 1. One Aho-Corasick pass finds every keyword; each names rules, and each (rule, keyword)
-//!    gives a window the rule's matches must lie in.
-//! 2. One lazy-DFA pass runs every keyword-less pattern at once and reports where matches end;
-//!    each end gives a window before it.
+//! 1. One lazy-DFA pass over the text finds every keyword (ASCII case-insensitive) and every
+//!    end of a keyword-less rule's match. A keyword names rules and gives each a window around
+//!    it; a match end gives its rule a window before it.
+//! 2. (See `trigger_pass.rs` for why this is one DFA rather than Aho-Corasick plus a DFA.)
 //! 3. A rule's windows arrive in order and overlapping ones are merged, so each rule's regex
 //!    runs over every byte at most once: work is linear in the text for any input.
 //! 4. Matches are validated, checked against the allow list, and overlaps resolved.
@@ -19,17 +19,16 @@ use regex_automata::util::pool::Pool;
 use super::compiled_rule::{CompiledRule, parse_pattern};
 use super::error::ScanError;
 use super::hit::Hit;
-use super::keyword_pass::KeywordPass;
-use super::keywordless_pass::KeywordlessPass;
+use super::json_spans::Decoded;
 use super::overlap::{Found, resolve};
 use super::pack::Pack;
+use super::trigger_pass::{Event, TriggerPass};
 
 type ScratchFn = Box<dyn Fn() -> Scratch + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
 pub(crate) struct Engine {
     rules: Vec<CompiledRule>,
-    keywords: Option<KeywordPass>,
-    keywordless: Option<KeywordlessPass>,
+    triggers: Option<TriggerPass>,
     allow: Option<meta::Regex>,
     scratch: Pool<Scratch, ScratchFn>,
 }
@@ -42,6 +41,7 @@ struct Scratch {
     caps: Vec<Option<Captures>>,
     dfa_cache: Option<DfaCache>,
     found: Vec<Found>,
+    json: Decoded,
 }
 
 impl Engine {
@@ -85,26 +85,25 @@ impl Engine {
                 pairs.push((kw.clone(), index));
             }
         }
-        let keywords = KeywordPass::build(&pairs)?;
-        let keywordless_rules: Vec<_> = rules
+        let keyword_less: Vec<_> = rules
             .iter()
             .enumerate()
             .filter(|(_, r)| r.keyword_less)
             .map(|(i, r)| (i, &r.hir))
             .collect();
-        let keywordless = KeywordlessPass::build(&keywordless_rules)?;
+        let triggers = TriggerPass::build(&pairs, &keyword_less)?;
         let rule_count = rules.len();
-        let dfa = keywordless.as_ref().map(KeywordlessPass::dfa);
+        let dfa = triggers.as_ref().map(TriggerPass::dfa);
         let make: ScratchFn = Box::new(move || Scratch {
             pending: vec![None; rule_count],
             caps: (0..rule_count).map(|_| None).collect(),
             dfa_cache: dfa.as_ref().map(|d| d.create_cache()),
             found: Vec::new(),
+            json: Decoded::default(),
         });
         Ok(Self {
             rules,
-            keywords,
-            keywordless,
+            triggers,
             allow,
             scratch: Pool::new(make),
         })
@@ -117,21 +116,45 @@ impl Engine {
     /// Scans `text` and returns the resolved hits, sorted by start.
     pub(crate) fn scan(&self, text: &[u8]) -> Vec<Hit> {
         let mut guard = self.scratch.get();
+        self.scan_in(&mut guard, text)
+    }
+
+    /// Scans raw JSON decoded (see `json_spans.rs`); spans are of `raw`.
+    pub(crate) fn scan_json(&self, raw: &[u8]) -> Vec<Hit> {
+        let mut guard = self.scratch.get();
         let scratch = &mut *guard;
+        let mut json = std::mem::take(&mut scratch.json);
+        let hits = if json.decode(raw) {
+            let mut hits = self.scan_in(scratch, json.text());
+            for hit in &mut hits {
+                hit.span = json.raw_span(hit.span.clone());
+            }
+            hits
+        } else {
+            self.scan_in(scratch, raw)
+        };
+        json.release();
+        scratch.json = json;
+        hits
+    }
+
+    fn scan_in(&self, scratch: &mut Scratch, text: &[u8]) -> Vec<Hit> {
         scratch.found.clear();
         let len = text.len();
-        if let Some(kw) = &self.keywords {
-            kw.for_each(text, |r, start, end| {
-                let rule = &self.rules[r];
-                let window = end.saturating_sub(rule.back)..start.saturating_add(rule.fwd).min(len);
-                self.push_window(scratch, text, r, window);
-            });
-        }
-        if let Some(kl) = &self.keywordless {
+        if let Some(triggers) = &self.triggers {
             let mut cache = scratch.dfa_cache.take();
             let outcome = match cache.as_mut() {
-                Some(cache) => kl.for_each_end(cache, text, |r, end| {
-                    let window = end.saturating_sub(self.rules[r].back)..end;
+                Some(cache) => triggers.for_each(cache, text, |event| {
+                    let (r, window) = match event {
+                        Event::Keyword { rule, start, end } => {
+                            let rule_def = &self.rules[rule];
+                            let from = end.saturating_sub(rule_def.back);
+                            (rule, from..start.saturating_add(rule_def.fwd).min(len))
+                        }
+                        Event::MatchEnd { rule, end } => {
+                            (rule, end.saturating_sub(self.rules[rule].back)..end)
+                        }
+                    };
                     self.push_window(scratch, text, r, window);
                 }),
                 None => Ok(()),
@@ -139,8 +162,8 @@ impl Engine {
             scratch.dfa_cache = cache;
             if outcome.is_err() {
                 // The lazy DFA gave up (only possible with Unicode word boundaries on
-                // non-ASCII text): run each keyword-less rule over the whole text instead.
-                for r in kl.rules() {
+                // non-ASCII text): run every rule over the whole text instead.
+                for r in 0..self.rules.len() {
                     self.flush(scratch, text, r);
                     scratch.pending[r] = Some(0..len);
                 }

@@ -5,10 +5,9 @@
 //! The whole document is decoded as one text: structure outside strings is kept verbatim, so
 //! `"password": "..."` still reads as a key next to its value. There is no parse tree and no
 //! recursion, so nesting depth costs nothing. Text with no backslash at all is scanned in place
-//! with no copy. An invalid or truncated escape ends decoding: the rest is kept verbatim and
-//! scanned as plain text.
+//! with no copy. An invalid or truncated escape (invalid JSON) is kept verbatim and scanned as
+//! plain text.
 
-use std::borrow::Cow;
 use std::ops::Range;
 
 /// One escape sequence: `raw_len` bytes at `raw` in the input became `len` bytes at `at` in
@@ -21,64 +20,94 @@ struct Escape {
     raw_len: u8,
 }
 
-/// The decoded text and what is needed to map positions back to the raw input.
-pub(crate) struct Decoded<'a> {
-    pub(crate) text: Cow<'a, [u8]>,
+/// Reusable buffers for the decoded text and for mapping positions back to the raw input.
+#[derive(Default)]
+pub(crate) struct Decoded {
+    text: Vec<u8>,
     escapes: Vec<Escape>,
 }
 
-/// Decodes the string escapes of `raw`. Never fails; see the module docs.
-pub(crate) fn decode(raw: &[u8]) -> Decoded<'_> {
-    let Some(first) = memchr::memchr(b'\\', raw) else {
-        return Decoded {
-            text: Cow::Borrowed(raw),
-            escapes: Vec::new(),
+/// Buffers above this size are not kept between scans.
+const KEEP_CAPACITY: usize = 4 << 20;
+
+impl Decoded {
+    /// Decodes the string escapes of `raw` into `self`. Returns `false` (and decodes nothing)
+    /// when `raw` has no backslash: then it is its own decoded text, scanned in place.
+    ///
+    /// Only backslashes are looked for (with memchr): in JSON a backslash occurs only inside
+    /// strings, where it always starts an escape, so no tracking of string boundaries is
+    /// needed. A backslash that does not start a valid escape (invalid JSON) is kept verbatim.
+    pub(crate) fn decode(&mut self, raw: &[u8]) -> bool {
+        self.text.clear();
+        self.escapes.clear();
+        let Some(first) = memchr::memchr(b'\\', raw) else {
+            return false;
         };
-    };
-    let mut out = Vec::with_capacity(raw.len());
-    let mut escapes = Vec::new();
-    // Whether the prefix before the first backslash ends inside a string.
-    let mut in_string = memchr::memchr_iter(b'"', &raw[..first]).count() % 2 == 1;
-    out.extend_from_slice(&raw[..first]);
-    let mut i = first;
-    while i < raw.len() {
-        let Some(rel) = memchr::memchr2(b'"', b'\\', &raw[i..]) else {
-            out.extend_from_slice(&raw[i..]);
-            break;
-        };
-        let j = i + rel;
-        out.extend_from_slice(&raw[i..j]);
-        if raw[j] == b'"' {
-            in_string = !in_string;
-            out.push(b'"');
-            i = j + 1;
-            continue;
-        }
-        if !in_string {
-            out.push(b'\\');
-            i = j + 1;
-            continue;
-        }
-        match decode_escape(&raw[j..]) {
-            Some((bytes, n, raw_len)) => {
-                escapes.push(Escape {
-                    at: out.len(),
-                    raw: j,
-                    len: n,
-                    raw_len,
-                });
-                out.extend_from_slice(&bytes[..usize::from(n)]);
-                i = j + usize::from(raw_len);
+        let out = &mut self.text;
+        out.reserve(raw.len());
+        let mut i = 0;
+        let mut j = first;
+        loop {
+            out.extend_from_slice(&raw[i..j]);
+            match raw.get(j + 1).copied().and_then(simple_escape) {
+                Some(b) => {
+                    self.escapes.push(Escape {
+                        at: out.len(),
+                        raw: j,
+                        len: 1,
+                        raw_len: 2,
+                    });
+                    out.push(b);
+                    i = j + 2;
+                }
+                None => match decode_escape(&raw[j..]) {
+                    Some((bytes, n, raw_len)) => {
+                        self.escapes.push(Escape {
+                            at: out.len(),
+                            raw: j,
+                            len: n,
+                            raw_len,
+                        });
+                        out.extend_from_slice(&bytes[..usize::from(n)]);
+                        i = j + usize::from(raw_len);
+                    }
+                    None => {
+                        out.push(b'\\');
+                        i = j + 1;
+                    }
+                },
             }
-            None => {
-                out.extend_from_slice(&raw[j..]);
-                break;
+            // Escapes are often close together (`\"`, `\n` in text): look a few bytes ahead
+            // by hand before paying for a memchr call.
+            let near = raw[i..].iter().take(16).position(|&b| b == b'\\');
+            match near.or_else(|| {
+                raw.get(i + 16..)
+                    .and_then(|rest| memchr::memchr(b'\\', rest))
+                    .map(|p| p + 16)
+            }) {
+                Some(rel) => j = i + rel,
+                None => break,
             }
         }
+        out.extend_from_slice(&raw[i..]);
+        true
     }
-    Decoded {
-        text: Cow::Owned(out),
-        escapes,
+
+    /// The decoded text of the last [`Decoded::decode`] that returned `true`.
+    pub(crate) fn text(&self) -> &[u8] {
+        &self.text
+    }
+
+    /// Empties the buffers, giving back memory beyond a few megabytes.
+    pub(crate) fn release(&mut self) {
+        self.text.clear();
+        self.escapes.clear();
+        if self.text.capacity() > KEEP_CAPACITY {
+            self.text = Vec::new();
+        }
+        if self.escapes.capacity() * std::mem::size_of::<Escape>() > KEEP_CAPACITY {
+            self.escapes = Vec::new();
+        }
     }
 }
 
@@ -121,6 +150,21 @@ fn decode_escape(s: &[u8]) -> Option<([u8; 4], u8, u8)> {
     }
 }
 
+/// The byte a two-character escape stands for.
+fn simple_escape(b: u8) -> Option<u8> {
+    Some(match b {
+        b'"' => b'"',
+        b'\\' => b'\\',
+        b'/' => b'/',
+        b'b' => 0x08,
+        b'f' => 0x0c,
+        b'n' => b'\n',
+        b'r' => b'\r',
+        b't' => b'\t',
+        _ => return None,
+    })
+}
+
 fn hex4(s: &[u8]) -> Option<u32> {
     if s.len() != 4 {
         return None;
@@ -131,7 +175,7 @@ fn hex4(s: &[u8]) -> Option<u32> {
     })
 }
 
-impl Decoded<'_> {
+impl Decoded {
     /// Maps a span of the decoded text to the raw input. A span edge inside the output of an
     /// escape widens to cover the whole escape.
     pub(crate) fn raw_span(&self, span: Range<usize>) -> Range<usize> {
@@ -175,15 +219,21 @@ mod tests {
     #[test]
     fn text_without_backslash_is_not_copied() {
         let raw = br#"{"a":"b"}"#;
-        assert!(matches!(decode(raw).text, Cow::Borrowed(_)));
+        assert!(!Decoded::default().decode(raw));
+    }
+
+    fn decode(raw: &[u8]) -> Decoded {
+        let mut d = Decoded::default();
+        assert!(d.decode(raw));
+        d
     }
 
     #[test]
     fn escapes_decode_and_map_back() {
         let raw = br#"{"k":"x\nAB\u0043\/\ud83d\ude00z"}"#;
         let d = decode(raw);
-        assert_eq!(&*d.text, "{\"k\":\"x\nABC/\u{1F600}z\"}".as_bytes());
-        let text = &*d.text;
+        assert_eq!(d.text(), "{\"k\":\"x\nABC/\u{1F600}z\"}".as_bytes());
+        let text = d.text();
         let find = |needle: &[u8]| {
             let s = text
                 .windows(needle.len())
@@ -201,10 +251,10 @@ mod tests {
     }
 
     #[test]
-    fn backslash_outside_strings_and_bad_escapes_stay_verbatim() {
-        let raw = br#"x\n "a\qb\n""#;
+    fn bad_escapes_stay_verbatim_and_decoding_goes_on() {
+        let raw = br#""a\qb\n\\n""#;
         let d = decode(raw);
-        assert_eq!(&*d.text, &raw[..]);
+        assert_eq!(d.text(), b"\"a\\qb\n\\n\"");
     }
 
     #[test]

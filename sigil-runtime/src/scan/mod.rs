@@ -21,13 +21,12 @@ mod engine;
 mod error;
 mod hit;
 mod json_spans;
-mod keyword_pass;
-mod keywordless_pass;
 mod overlap;
 mod pack;
 mod pack_signature;
 mod redact;
 mod scanner;
+mod trigger_pass;
 pub mod validators;
 
 pub use error::ScanError;

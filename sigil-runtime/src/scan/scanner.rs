@@ -7,7 +7,6 @@ use std::sync::{Arc, OnceLock};
 use super::engine::Engine;
 use super::error::ScanError;
 use super::hit::Hit;
-use super::json_spans;
 use super::pack::Pack;
 use super::pack_signature::{PackPublicKey, read_verified};
 
@@ -64,12 +63,7 @@ impl Scanner {
     /// hit's span is a byte span of `raw` (covering whole escape sequences). Invalid or
     /// truncated JSON is scanned as plain text from the point where it stops making sense.
     pub fn scan_json(&self, raw: &[u8]) -> Vec<Hit> {
-        let decoded = json_spans::decode(raw);
-        let mut hits = self.engine.scan(&decoded.text);
-        for hit in &mut hits {
-            hit.span = decoded.raw_span(hit.span.clone());
-        }
-        hits
+        self.engine.scan_json(raw)
     }
 
     /// [`Scanner::scan_json`] on a string.

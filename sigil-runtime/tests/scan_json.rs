@@ -137,3 +137,77 @@ fn scan_json_str_matches_scan_json() {
         scanner().scan_json(raw.as_bytes())
     );
 }
+
+/// JSON-escapes `s` (quotes, backslashes, control characters, `/`, and non-ASCII as `\u`).
+fn json_string(s: &str) -> String {
+    let mut out = String::from("{\"k\":\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '/' => out.push_str("\\/"),
+            c if (c as u32) < 0x20 || !c.is_ascii() => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push_str("\"}");
+    out
+}
+
+#[test]
+fn escaping_a_text_into_json_never_changes_what_is_found() {
+    const PIECES: &[&str] = &[
+        "AKIAQWERTYUIOPASDFGH",
+        "jane.doe@example.org",
+        "postgres://app:s3cr3tPassw0rd@db/x",
+        "password=\"Tr0ub4dor&3xq!\"",
+        "4556 7375 8689 9855",
+        "DE89 3704 0044 0532 0130 00",
+        "+4915112345678",
+        "ghp_1a2B3c4D5e6F7g8H9i0JkLmNoPqRsTuVwXyZ",
+        "\n",
+        "\"",
+        "\\",
+        "/",
+        " ",
+        "é",
+        "😀",
+        "\t",
+        "plain words here",
+        "AKIA",
+        "@",
+    ];
+    let scanner = scanner();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut checked_hits = 0;
+    for _ in 0..3_000 {
+        let n = (next() % 8) as usize + 1;
+        let text: String = (0..n)
+            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+            .collect();
+        let plain = scanner.scan_text(text.as_bytes());
+        let raw = json_string(&text);
+        let hits = scanner.scan_json(raw.as_bytes());
+        let rules = |hs: &[Hit]| hs.iter().map(|h| h.rule.to_string()).collect::<Vec<_>>();
+        assert_eq!(rules(&plain), rules(&hits), "text {text:?}");
+        for (p, j) in plain.iter().zip(&hits) {
+            let decoded: String = serde_json::from_str(&format!("\"{}\"", &raw[j.span.clone()]))
+                .unwrap_or_else(|e| panic!("span {:?} of {raw:?} cuts an escape: {e}", j.span));
+            assert_eq!(decoded, text[p.span.clone()], "text {text:?}");
+            checked_hits += 1;
+        }
+    }
+    assert!(checked_hits > 1_000, "{checked_hits}");
+}

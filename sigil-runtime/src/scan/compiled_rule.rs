@@ -110,10 +110,12 @@ impl CompiledRule {
             let input = Input::new(text).range(at..window.end);
             self.regex.search_captures(&input, caps);
             let Some(m) = caps.get_match() else { break };
-            let span = caps
-                .get_group(self.report_group)
-                .unwrap_or(m.span())
-                .range();
+            let span = char_aligned(
+                text,
+                caps.get_group(self.report_group)
+                    .unwrap_or(m.span())
+                    .range(),
+            );
             if !span.is_empty() && self.accept(text, m.range(), span.clone(), allow) {
                 found(span);
             }
@@ -146,6 +148,25 @@ impl CompiledRule {
         };
         self.validators.iter().all(|v| v.check(&candidate))
     }
+}
+
+/// Widens a span so that, in UTF-8 text, it starts and ends on character boundaries (byte
+/// classes can stop inside a multi-byte character). A no-op on ASCII.
+fn char_aligned(text: &[u8], span: Range<usize>) -> Range<usize> {
+    let continuation = |i: usize| text.get(i).is_some_and(|&b| b & 0b1100_0000 == 0b1000_0000);
+    let mut start = span.start;
+    for _ in 0..3 {
+        if start > 0 && continuation(start) {
+            start -= 1;
+        }
+    }
+    let mut end = span.end;
+    for _ in 0..3 {
+        if continuation(end) {
+            end += 1;
+        }
+    }
+    start..end
 }
 
 /// Up to [`BEFORE_LEN`] bytes before `start`, beginning on a UTF-8 character boundary.

@@ -11,7 +11,6 @@
 use std::ops::Range;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 
-use regex_automata::hybrid::dfa::Cache as DfaCache;
 use regex_automata::meta;
 use regex_automata::util::captures::Captures;
 use regex_automata::util::pool::Pool;
@@ -19,10 +18,10 @@ use regex_automata::util::pool::Pool;
 use super::compiled_rule::{CompiledRule, parse_pattern};
 use super::error::ScanError;
 use super::hit::Hit;
-use super::json_spans::Decoded;
+use super::json_spans::{Escape, decode_from, locate, raw_span};
 use super::overlap::{Found, resolve};
 use super::pack::Pack;
-use super::trigger_pass::{Event, TriggerPass};
+use super::trigger_pass::{Event, TriggerCache, TriggerPass};
 
 type ScratchFn = Box<dyn Fn() -> Scratch + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
@@ -39,10 +38,22 @@ struct Scratch {
     pending: Vec<Option<Range<usize>>>,
     /// For each rule, its capture slots, made the first time the rule runs.
     caps: Vec<Option<Captures>>,
-    dfa_cache: Option<DfaCache>,
+    dfa_cache: Option<TriggerCache>,
     found: Vec<Found>,
-    json: Decoded,
+    /// Escapes of the JSON being scanned.
+    escapes: Vec<Escape>,
+    /// A window of JSON, decoded.
+    window: Vec<u8>,
 }
+
+/// Decoded text kept before a JSON window: validators see 64 bytes before a match.
+const CONTEXT_BEFORE: usize = 64;
+/// Decoded text kept after a JSON window, for look-ahead (`\b`).
+const CONTEXT_AFTER: usize = 8;
+/// Escape lists above this many entries are not kept between scans.
+const KEEP_ESCAPES: usize = 1 << 16;
+/// Window buffers above this size are not kept between scans.
+const KEEP_WINDOW: usize = 1 << 20;
 
 impl Engine {
     pub(crate) fn compile(packs: &[Pack]) -> Result<Self, ScanError> {
@@ -93,13 +104,14 @@ impl Engine {
             .collect();
         let triggers = TriggerPass::build(&pairs, &keyword_less)?;
         let rule_count = rules.len();
-        let dfa = triggers.as_ref().map(TriggerPass::dfa);
+        let make_cache = triggers.as_ref().map(TriggerPass::cache_maker);
         let make: ScratchFn = Box::new(move || Scratch {
             pending: vec![None; rule_count],
             caps: (0..rule_count).map(|_| None).collect(),
-            dfa_cache: dfa.as_ref().map(|d| d.create_cache()),
+            dfa_cache: make_cache.as_ref().map(|make| make()),
             found: Vec::new(),
-            json: Decoded::default(),
+            escapes: Vec::new(),
+            window: Vec::new(),
         });
         Ok(Self {
             rules,
@@ -116,46 +128,74 @@ impl Engine {
     /// Scans `text` and returns the resolved hits, sorted by start.
     pub(crate) fn scan(&self, text: &[u8]) -> Vec<Hit> {
         let mut guard = self.scratch.get();
-        self.scan_in(&mut guard, text)
+        self.scan_text_in(&mut guard, text)
     }
 
     /// Scans raw JSON decoded (see `json_spans.rs`); spans are of `raw`.
     pub(crate) fn scan_json(&self, raw: &[u8]) -> Vec<Hit> {
+        if memchr::memchr(b'\\', raw).is_none() {
+            // No escapes: the raw text is its own decoded text.
+            return self.scan(raw);
+        }
         let mut guard = self.scratch.get();
         let scratch = &mut *guard;
-        let mut json = std::mem::take(&mut scratch.json);
-        let hits = if json.decode(raw) {
-            let mut hits = self.scan_in(scratch, json.text());
-            for hit in &mut hits {
-                hit.span = json.raw_span(hit.span.clone());
+        scratch.found.clear();
+        let mut escapes = std::mem::take(&mut scratch.escapes);
+        escapes.clear();
+        let mut complete = true;
+        if let Some(triggers) = &self.triggers {
+            let mut cache = scratch.dfa_cache.take();
+            if let Some(cache) = cache.as_mut() {
+                complete = triggers
+                    .for_each_json(cache, raw, &mut escapes, |event, escapes| {
+                        let (r, window) = self.window(event, raw.len());
+                        self.push_window(scratch, Source::Json { raw, escapes }, r, window);
+                    })
+                    .is_ok();
             }
-            hits
+            scratch.dfa_cache = cache;
+        }
+        let mut hits = if complete {
+            let source = Source::Json {
+                raw,
+                escapes: &escapes,
+            };
+            for r in 0..self.rules.len() {
+                self.flush(scratch, source, r);
+            }
+            self.resolved(scratch)
         } else {
-            self.scan_in(scratch, raw)
+            // The lazy DFA gave up: decode the whole text and scan it the slow way.
+            scratch.pending.iter_mut().for_each(|p| *p = None);
+            escapes.clear();
+            let mut decoded = Vec::new();
+            decode_from(raw, 0, 0, usize::MAX, &mut decoded, Some(&mut escapes));
+            self.scan_text_in(scratch, &decoded)
         };
-        json.release();
-        scratch.json = json;
+        for hit in &mut hits {
+            hit.span = raw_span(&escapes, hit.span.clone());
+        }
+        escapes.clear();
+        if escapes.capacity() > KEEP_ESCAPES {
+            escapes = Vec::new();
+        }
+        scratch.escapes = escapes;
+        if scratch.window.capacity() > KEEP_WINDOW {
+            scratch.window = Vec::new();
+        }
         hits
     }
 
-    fn scan_in(&self, scratch: &mut Scratch, text: &[u8]) -> Vec<Hit> {
+    fn scan_text_in(&self, scratch: &mut Scratch, text: &[u8]) -> Vec<Hit> {
         scratch.found.clear();
         let len = text.len();
+        let source = Source::Text(text);
         if let Some(triggers) = &self.triggers {
             let mut cache = scratch.dfa_cache.take();
             let outcome = match cache.as_mut() {
                 Some(cache) => triggers.for_each(cache, text, |event| {
-                    let (r, window) = match event {
-                        Event::Keyword { rule, start, end } => {
-                            let rule_def = &self.rules[rule];
-                            let from = end.saturating_sub(rule_def.back);
-                            (rule, from..start.saturating_add(rule_def.fwd).min(len))
-                        }
-                        Event::MatchEnd { rule, end } => {
-                            (rule, end.saturating_sub(self.rules[rule].back)..end)
-                        }
-                    };
-                    self.push_window(scratch, text, r, window);
+                    let (r, window) = self.window(event, len);
+                    self.push_window(scratch, source, r, window);
                 }),
                 None => Ok(()),
             };
@@ -164,14 +204,31 @@ impl Engine {
                 // The lazy DFA gave up (only possible with Unicode word boundaries on
                 // non-ASCII text): run every rule over the whole text instead.
                 for r in 0..self.rules.len() {
-                    self.flush(scratch, text, r);
+                    self.flush(scratch, source, r);
                     scratch.pending[r] = Some(0..len);
                 }
             }
         }
         for r in 0..self.rules.len() {
-            self.flush(scratch, text, r);
+            self.flush(scratch, source, r);
         }
+        self.resolved(scratch)
+    }
+
+    /// The rule an event triggers and the window its matches must lie in.
+    fn window(&self, event: Event, len: usize) -> (usize, Range<usize>) {
+        match event {
+            Event::Keyword { rule, start, end } => {
+                let r = &self.rules[rule];
+                let from = end.saturating_sub(r.back);
+                (rule, from..start.saturating_add(r.fwd).min(len))
+            }
+            Event::MatchEnd { rule, end } => (rule, end.saturating_sub(self.rules[rule].back)..end),
+        }
+    }
+
+    /// Resolves overlaps among the findings and makes them hits.
+    fn resolved(&self, scratch: &mut Scratch) -> Vec<Hit> {
         let found = std::mem::take(&mut scratch.found);
         let kept = resolve(found, |r| self.rules[r].priority);
         kept.into_iter()
@@ -188,29 +245,65 @@ impl Engine {
             .collect()
     }
 
-    fn push_window(&self, scratch: &mut Scratch, text: &[u8], r: usize, window: Range<usize>) {
+    fn push_window(
+        &self,
+        scratch: &mut Scratch,
+        source: Source<'_>,
+        r: usize,
+        window: Range<usize>,
+    ) {
         match &mut scratch.pending[r] {
             Some(p) if window.start <= p.end => p.end = p.end.max(window.end),
             slot => {
                 if let Some(done) = slot.replace(window) {
-                    self.run(scratch, text, r, done);
+                    self.run(scratch, source, r, done);
                 }
             }
         }
     }
 
-    fn flush(&self, scratch: &mut Scratch, text: &[u8], r: usize) {
+    fn flush(&self, scratch: &mut Scratch, source: Source<'_>, r: usize) {
         if let Some(done) = scratch.pending[r].take() {
-            self.run(scratch, text, r, done);
+            self.run(scratch, source, r, done);
         }
     }
 
-    fn run(&self, scratch: &mut Scratch, text: &[u8], r: usize, window: Range<usize>) {
+    fn run(&self, scratch: &mut Scratch, source: Source<'_>, r: usize, window: Range<usize>) {
         let rule = &self.rules[r];
         let caps = scratch.caps[r].get_or_insert_with(|| rule.regex.create_captures());
         let found = &mut scratch.found;
-        rule.run(text, window, caps, self.allow.as_ref(), |span| {
-            found.push(Found { rule: r, span });
-        });
+        let allow = self.allow.as_ref();
+        match source {
+            Source::Text(text) => rule.run(text, window, caps, allow, |span| {
+                found.push(Found { rule: r, span });
+            }),
+            Source::Json { raw, escapes } => {
+                // Decode just the window, with context for look-around and validators.
+                let (from, base) = locate(escapes, window.start.saturating_sub(CONTEXT_BEFORE));
+                let want = window.end.saturating_add(CONTEXT_AFTER) - base;
+                decode_from(raw, from, base, want, &mut scratch.window, None);
+                let local = &scratch.window;
+                let start = (window.start - base).min(local.len());
+                let end = (window.end - base).min(local.len());
+                rule.run(local, start..end, caps, allow, |span| {
+                    found.push(Found {
+                        rule: r,
+                        span: span.start + base..span.end + base,
+                    });
+                });
+            }
+        }
     }
+}
+
+/// What a window's positions refer to.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    /// Plain text, scanned as it is.
+    Text(&'a [u8]),
+    /// Raw JSON; positions are in its decoded text, described by the escapes seen so far.
+    Json {
+        raw: &'a [u8],
+        escapes: &'a [Escape],
+    },
 }

@@ -2,113 +2,134 @@
 //! after `\n` or spelled `\u0041KIA...` is seen, and map hits on the decoded text back to byte
 //! spans of the raw JSON.
 //!
-//! The whole document is decoded as one text: structure outside strings is kept verbatim, so
-//! `"password": "..."` still reads as a key next to its value. There is no parse tree and no
-//! recursion, so nesting depth costs nothing. Text with no backslash at all is scanned in place
-//! with no copy. An invalid or truncated escape (invalid JSON) is kept verbatim and scanned as
-//! plain text.
+//! The whole document is read as one decoded text: structure outside strings is kept verbatim,
+//! so `"password": "..."` still reads as a key next to its value. There is no parse tree and
+//! no recursion, so nesting depth costs nothing. Only backslashes are looked for (with memchr):
+//! in JSON a backslash occurs only inside strings, where it always starts an escape, so string
+//! boundaries need no tracking. A backslash that does not start a valid escape (invalid or
+//! truncated JSON) is kept verbatim, and the text around it is scanned as plain text.
+//!
+//! The decoded text is never built whole on the fast path: the trigger pass feeds decoded
+//! bytes to its automaton straight from the raw input and records each escape (an
+//! [`Escape`]); only the windows where rules must run are decoded, with [`decode_from`].
 
 use std::ops::Range;
 
 /// One escape sequence: `raw_len` bytes at `raw` in the input became `len` bytes at `at` in
-/// the decoded text.
+/// the decoded text. Escapes are recorded in order.
 #[derive(Debug, Clone, Copy)]
-struct Escape {
-    at: usize,
-    raw: usize,
-    len: u8,
-    raw_len: u8,
+pub(crate) struct Escape {
+    pub(crate) at: usize,
+    pub(crate) raw: usize,
+    pub(crate) len: u8,
+    pub(crate) raw_len: u8,
 }
 
-/// Reusable buffers for the decoded text and for mapping positions back to the raw input.
-#[derive(Default)]
-pub(crate) struct Decoded {
-    text: Vec<u8>,
-    escapes: Vec<Escape>,
+/// Decodes the escape at `raw[j..]` (a backslash): the decoded bytes, how many, and how many
+/// raw bytes the escape took; `None` when it is not a valid escape (the backslash is then
+/// kept as it is).
+pub(crate) fn escape_at(raw: &[u8], j: usize) -> Option<([u8; 4], u8, u8)> {
+    match raw.get(j + 1).copied().and_then(simple_escape) {
+        Some(b) => Some(([b, 0, 0, 0], 1, 2)),
+        None => decode_escape(&raw[j..]),
+    }
 }
 
-/// Buffers above this size are not kept between scans.
-const KEEP_CAPACITY: usize = 4 << 20;
-
-impl Decoded {
-    /// Decodes the string escapes of `raw` into `self`. Returns `false` (and decodes nothing)
-    /// when `raw` has no backslash: then it is its own decoded text, scanned in place.
-    ///
-    /// Only backslashes are looked for (with memchr): in JSON a backslash occurs only inside
-    /// strings, where it always starts an escape, so no tracking of string boundaries is
-    /// needed. A backslash that does not start a valid escape (invalid JSON) is kept verbatim.
-    pub(crate) fn decode(&mut self, raw: &[u8]) -> bool {
-        self.text.clear();
-        self.escapes.clear();
-        let Some(first) = memchr::memchr(b'\\', raw) else {
-            return false;
+/// Decodes `raw` from `from` (which must not be inside an escape sequence) into `out` until
+/// `out` holds at least `want` bytes or the input ends. Records the escapes (with decoded
+/// positions counted from `base`, the decoded position of `from`) when `escapes` is given.
+pub(crate) fn decode_from(
+    raw: &[u8],
+    from: usize,
+    base: usize,
+    want: usize,
+    out: &mut Vec<u8>,
+    mut escapes: Option<&mut Vec<Escape>>,
+) {
+    out.clear();
+    let mut i = from;
+    while i < raw.len() && out.len() < want {
+        let Some(j) = memchr::memchr(b'\\', &raw[i..]).map(|p| i + p) else {
+            let take = (want - out.len()).min(raw.len() - i);
+            out.extend_from_slice(&raw[i..i + take]);
+            return;
         };
-        let out = &mut self.text;
-        out.reserve(raw.len());
-        let mut i = 0;
-        let mut j = first;
-        loop {
-            out.extend_from_slice(&raw[i..j]);
-            match raw.get(j + 1).copied().and_then(simple_escape) {
-                Some(b) => {
-                    self.escapes.push(Escape {
-                        at: out.len(),
+        let take = (want - out.len()).min(j - i);
+        out.extend_from_slice(&raw[i..i + take]);
+        if i + take < j {
+            return;
+        }
+        match escape_at(raw, j) {
+            Some((bytes, n, raw_len)) => {
+                if let Some(esc) = escapes.as_deref_mut() {
+                    esc.push(Escape {
+                        at: base + out.len(),
                         raw: j,
-                        len: 1,
-                        raw_len: 2,
+                        len: n,
+                        raw_len,
                     });
-                    out.push(b);
-                    i = j + 2;
                 }
-                None => match decode_escape(&raw[j..]) {
-                    Some((bytes, n, raw_len)) => {
-                        self.escapes.push(Escape {
-                            at: out.len(),
-                            raw: j,
-                            len: n,
-                            raw_len,
-                        });
-                        out.extend_from_slice(&bytes[..usize::from(n)]);
-                        i = j + usize::from(raw_len);
-                    }
-                    None => {
-                        out.push(b'\\');
-                        i = j + 1;
-                    }
-                },
+                out.extend_from_slice(&bytes[..usize::from(n)]);
+                i = j + usize::from(raw_len);
             }
-            // Escapes are often close together (`\"`, `\n` in text): look a few bytes ahead
-            // by hand before paying for a memchr call.
-            let near = raw[i..].iter().take(16).position(|&b| b == b'\\');
-            match near.or_else(|| {
-                raw.get(i + 16..)
-                    .and_then(|rest| memchr::memchr(b'\\', rest))
-                    .map(|p| p + 16)
-            }) {
-                Some(rel) => j = i + rel,
-                None => break,
+            None => {
+                out.push(b'\\');
+                i = j + 1;
             }
         }
-        out.extend_from_slice(&raw[i..]);
-        true
     }
+}
 
-    /// The decoded text of the last [`Decoded::decode`] that returned `true`.
-    pub(crate) fn text(&self) -> &[u8] {
-        &self.text
+/// For a decoded position `x` (at or before the last recorded escape's end), the raw position
+/// to decode from and the decoded position that raw position stands for (`x`, or the start of
+/// the escape whose output `x` is inside).
+pub(crate) fn locate(escapes: &[Escape], x: usize) -> (usize, usize) {
+    let i = escapes.partition_point(|e| e.at <= x);
+    if i == 0 {
+        return (x, x);
     }
+    let e = escapes[i - 1];
+    let out_end = e.at + usize::from(e.len);
+    if x < out_end {
+        (e.raw, e.at)
+    } else {
+        (e.raw + usize::from(e.raw_len) + (x - out_end), x)
+    }
+}
 
-    /// Empties the buffers, giving back memory beyond a few megabytes.
-    pub(crate) fn release(&mut self) {
-        self.text.clear();
-        self.escapes.clear();
-        if self.text.capacity() > KEEP_CAPACITY {
-            self.text = Vec::new();
-        }
-        if self.escapes.capacity() * std::mem::size_of::<Escape>() > KEEP_CAPACITY {
-            self.escapes = Vec::new();
-        }
+/// Maps a span of the decoded text to the raw input. A span edge inside the output of an
+/// escape widens to cover the whole escape.
+pub(crate) fn raw_span(escapes: &[Escape], span: Range<usize>) -> Range<usize> {
+    if escapes.is_empty() {
+        return span;
     }
+    locate(escapes, span.start).0..raw_end(escapes, span.end)
+}
+
+fn raw_end(escapes: &[Escape], x: usize) -> usize {
+    // Last escape starting strictly before x.
+    let i = escapes.partition_point(|e| e.at < x);
+    if i == 0 {
+        return x;
+    }
+    let e = escapes[i - 1];
+    let out_end = e.at + usize::from(e.len);
+    e.raw + usize::from(e.raw_len) + x.saturating_sub(out_end)
+}
+
+/// The byte a two-character escape stands for.
+fn simple_escape(b: u8) -> Option<u8> {
+    Some(match b {
+        b'"' => b'"',
+        b'\\' => b'\\',
+        b'/' => b'/',
+        b'b' => 0x08,
+        b'f' => 0x0c,
+        b'n' => b'\n',
+        b'r' => b'\r',
+        b't' => b'\t',
+        _ => return None,
+    })
 }
 
 /// Decodes the escape at the start of `s` (which starts with a backslash): the UTF-8 bytes,
@@ -150,21 +171,6 @@ fn decode_escape(s: &[u8]) -> Option<([u8; 4], u8, u8)> {
     }
 }
 
-/// The byte a two-character escape stands for.
-fn simple_escape(b: u8) -> Option<u8> {
-    Some(match b {
-        b'"' => b'"',
-        b'\\' => b'\\',
-        b'/' => b'/',
-        b'b' => 0x08,
-        b'f' => 0x0c,
-        b'n' => b'\n',
-        b'r' => b'\r',
-        b't' => b'\t',
-        _ => return None,
-    })
-}
-
 fn hex4(s: &[u8]) -> Option<u32> {
     if s.len() != 4 {
         return None;
@@ -175,57 +181,45 @@ fn hex4(s: &[u8]) -> Option<u32> {
     })
 }
 
-impl Decoded {
-    /// Maps a span of the decoded text to the raw input. A span edge inside the output of an
-    /// escape widens to cover the whole escape.
-    pub(crate) fn raw_span(&self, span: Range<usize>) -> Range<usize> {
-        if self.escapes.is_empty() {
-            return span;
-        }
-        self.raw_start(span.start)..self.raw_end(span.end)
-    }
-
-    fn raw_start(&self, x: usize) -> usize {
-        // Last escape starting at or before x.
-        let i = self.escapes.partition_point(|e| e.at <= x);
-        if i == 0 {
-            return x;
-        }
-        let e = self.escapes[i - 1];
-        let out_end = e.at + usize::from(e.len);
-        if x < out_end {
-            e.raw
-        } else {
-            e.raw + usize::from(e.raw_len) + (x - out_end)
-        }
-    }
-
-    fn raw_end(&self, x: usize) -> usize {
-        // Last escape starting strictly before x.
-        let i = self.escapes.partition_point(|e| e.at < x);
-        if i == 0 {
-            return x;
-        }
-        let e = self.escapes[i - 1];
-        let out_end = e.at + usize::from(e.len);
-        e.raw + usize::from(e.raw_len) + x.saturating_sub(out_end)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn text_without_backslash_is_not_copied() {
-        let raw = br#"{"a":"b"}"#;
-        assert!(!Decoded::default().decode(raw));
+    struct Decoded {
+        text: Vec<u8>,
+        escapes: Vec<Escape>,
+    }
+
+    impl Decoded {
+        fn text(&self) -> &[u8] {
+            &self.text
+        }
+        fn raw_span(&self, span: Range<usize>) -> Range<usize> {
+            raw_span(&self.escapes, span)
+        }
     }
 
     fn decode(raw: &[u8]) -> Decoded {
-        let mut d = Decoded::default();
-        assert!(d.decode(raw));
+        let mut d = Decoded {
+            text: Vec::new(),
+            escapes: Vec::new(),
+        };
+        decode_from(raw, 0, 0, usize::MAX, &mut d.text, Some(&mut d.escapes));
         d
+    }
+
+    #[test]
+    fn decoding_from_the_middle_stops_at_the_wanted_length() {
+        let raw = br#"ab\ncd\u0041ef"#;
+        let whole = decode(raw);
+        // Decoded: a b \n c d A e f; start at decoded 3 ("c"), want 4 bytes.
+        let (from, base) = locate(&whole.escapes, 3);
+        assert_eq!((from, base), (4, 3));
+        let mut out = Vec::new();
+        decode_from(raw, from, base, 4, &mut out, None);
+        assert_eq!(out, b"cdAe");
+        // A position inside an escape's output snaps to the escape.
+        assert_eq!(locate(&whole.escapes, 2), (2, 2));
     }
 
     #[test]

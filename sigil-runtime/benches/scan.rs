@@ -112,7 +112,7 @@ fn main() {
         .iter()
         .map(|r| {
             meta::Builder::new()
-                .syntax(syntax::Config::new().unicode(false).utf8(false))
+                .syntax(syntax::Config::new().utf8(false))
                 .build(&r.pattern)
                 .expect("rule compiles")
         })

@@ -333,3 +333,43 @@ fn unterminated_private_key_blocks_are_bounded() {
         start.elapsed()
     );
 }
+
+#[test]
+fn unicode_patterns_and_unicode_word_boundaries_work_on_non_ascii_text() {
+    let pack = r#"
+[pack]
+name = "unicode"
+version = "1"
+
+[[rule]]
+id = "fr-secu"
+name = "French social security number after its label"
+category = "pii"
+severity = "high"
+kind = "NationalId"
+keywords = ["curit"]
+pattern = '''s[ée]curit[ée] sociale (?P<secret>\d{13})\b'''
+
+[[rule]]
+id = "greek-key"
+name = "A keyword-less rule with Unicode word boundaries"
+category = "secret"
+severity = "low"
+kind = "Secret"
+pattern = '''\bκλειδί\d{4}\b'''
+"#;
+    let scanner = Scanner::builder().pack_toml(pack).unwrap().build().unwrap();
+    let text = "numéro de sécurité sociale 1234567890123 — κλειδί1234 — xκλειδί9999";
+    let got: Vec<(String, &str)> = scanner
+        .scan_text(text.as_bytes())
+        .iter()
+        .map(|h| (h.rule.to_string(), &text[h.span.clone()]))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("fr-secu".to_owned(), "1234567890123"),
+            ("greek-key".to_owned(), "κλειδί1234")
+        ]
+    );
+}

@@ -44,10 +44,11 @@ pub(crate) struct CompiledRule {
     pub(crate) hir: Hir,
 }
 
-/// Parses a pattern the way every rule is parsed: bytes, ASCII classes by default.
+/// Parses a pattern the way every rule is parsed: the `regex` crate's syntax and defaults
+/// (Unicode classes unless `(?-u)`), matched on bytes (so `(?-u:...)` classes may match bytes
+/// that are not UTF-8).
 pub(crate) fn parse_pattern(pattern: &str) -> Result<Hir, String> {
     regex_syntax::ParserBuilder::new()
-        .unicode(false)
         .utf8(false)
         .nest_limit(200)
         .build()
@@ -71,7 +72,13 @@ impl CompiledRule {
         let regex = meta::Builder::new()
             .configure(meta::Config::new().nfa_size_limit(Some(8 << 20)))
             .build_many_from_hir(&[&hir])
-            .map_err(|e| bad(format!("pattern does not compile: {e}")))?;
+            .map_err(|e| match e.size_limit() {
+                Some(limit) => bad(format!(
+                    "pattern is too large once compiled (over {limit} bytes): shorten bounded \
+                     repetitions of large classes, or make classes ASCII with (?-u:...)"
+                )),
+                None => bad(format!("pattern does not compile: {e}")),
+            })?;
         let info = regex.group_info();
         let report_group = match info.to_index(PatternID::ZERO, "secret") {
             Some(i) => i,

@@ -223,7 +223,16 @@ impl Engine {
                 let from = end.saturating_sub(r.back);
                 (rule, from..start.saturating_add(r.fwd).min(len))
             }
-            Event::MatchEnd { rule, end } => (rule, end.saturating_sub(self.rules[rule].back)..end),
+            Event::PrefixEnd {
+                rule,
+                end,
+                prefix_max,
+            } => {
+                // The match starts where the prefix does and reaches at most `fwd` beyond.
+                let r = &self.rules[rule];
+                let from = end.saturating_sub(prefix_max.min(r.back));
+                (rule, from..end.saturating_add(r.fwd).min(len))
+            }
         }
     }
 

@@ -27,6 +27,7 @@ mod pack_signature;
 mod redact;
 mod scanner;
 mod trigger_pass;
+mod trigger_prefix;
 pub mod validators;
 
 pub use error::ScanError;

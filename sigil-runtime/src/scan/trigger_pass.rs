@@ -17,25 +17,29 @@ use regex_syntax::hir::Hir;
 
 use super::error::ScanError;
 use super::json_spans::{Escape, escape_at};
+use super::trigger_prefix::trigger_prefix;
 
 /// What one DFA pattern stands for.
 enum Trigger {
     /// A keyword of this many bytes, listed by these rules.
     Keyword { len: usize, rules: Vec<usize> },
-    /// The pattern of a keyword-less rule.
-    Rule(usize),
+    /// The trigger prefix (see `trigger_prefix.rs`) of a keyword-less rule, and the longest
+    /// match of that prefix.
+    Rule { rule: usize, prefix_max: usize },
 }
 
-/// Where a rule must run: `Keyword` gives the keyword's span, `Match` a match end.
+/// Where a rule must run.
 pub(crate) enum Event {
     Keyword {
         rule: usize,
         start: usize,
         end: usize,
     },
-    MatchEnd {
+    /// A keyword-less rule's trigger prefix ended at `end`; it is at most `prefix_max` long.
+    PrefixEnd {
         rule: usize,
         end: usize,
+        prefix_max: usize,
     },
 }
 
@@ -79,8 +83,13 @@ impl TriggerPass {
             }
         }
         for (rule, hir) in keyword_less {
-            hirs.push((*hir).clone());
-            triggers.push(Trigger::Rule(*rule));
+            let prefix = trigger_prefix(hir);
+            let prefix_max = prefix.properties().maximum_len().unwrap_or(usize::MAX);
+            hirs.push(prefix);
+            triggers.push(Trigger::Rule {
+                rule: *rule,
+                prefix_max,
+            });
         }
         if hirs.is_empty() {
             return Ok(None);
@@ -300,7 +309,11 @@ impl TriggerPass {
                         });
                     }
                 }
-                Trigger::Rule(rule) => f(Event::MatchEnd { rule: *rule, end }),
+                Trigger::Rule { rule, prefix_max } => f(Event::PrefixEnd {
+                    rule: *rule,
+                    end,
+                    prefix_max: *prefix_max,
+                }),
             }
         }
     }

@@ -671,13 +671,16 @@ pub(crate) const DECOYS: &[Decoy] = &[
     Decoy {
         label: "url-without-password",
         make: |r| {
-            let v = format!(
-                "https://{}@github.com/{}/{}.git",
-                r.string(LOWER, 6),
-                r.string(LOWER, 5),
-                r.string(LOWER, 7)
-            );
-            before(r, &["remote: ", "clone "], v)
+            let v = match r.below(3) {
+                0 => format!(
+                    "https://github.com/{}/{}.git",
+                    r.string(LOWER, 5),
+                    r.string(LOWER, 7)
+                ),
+                1 => format!("https://docs.rs/{}/1.{}.0", r.string(LOWER, 6), r.below(40)),
+                _ => format!("postgres://db.{}.internal:5432/app", r.string(LOWER, 5)),
+            };
+            before(r, &["remote: ", "clone ", "see "], v)
         },
     },
     Decoy {

@@ -1,6 +1,38 @@
 //! Scanning of arguments and results for secrets, financial data and PII.
+//!
+//! A [`Scanner`] is compiled once from rule packs (the embedded default pack and any others)
+//! and shared (`Send + Sync`, cheap to clone). It scans plain bytes ([`Scanner::scan_text`]) or
+//! raw JSON ([`Scanner::scan_json`]), where string escapes are undone before scanning and hits
+//! are mapped back to byte spans of the raw text.
+//!
+//! ```
+//! use sigil_runtime::scan::Scanner;
+//!
+//! let scanner = Scanner::default_pack()?;
+//! let raw = br#"{"text":"key:\nAKIAQWERTYUIOPASDFGH"}"#;
+//! let hits = scanner.scan_json(raw);
+//! assert_eq!(hits.len(), 1);
+//! assert_eq!(&raw[hits[0].span.clone()], b"AKIAQWERTYUIOPASDFGH");
+//! # Ok::<(), sigil_runtime::scan::ScanError>(())
+//! ```
 
+mod compiled_rule;
+mod engine;
+mod error;
 mod hit;
+mod json_spans;
+mod overlap;
+mod pack;
+mod pack_signature;
+mod redact;
+mod scanner;
+mod trigger_pass;
+mod trigger_prefix;
 pub mod validators;
 
+pub use error::ScanError;
 pub use hit::{Category, Hit, Severity};
+pub use pack::{Pack, Rule, SelfTestFailure, SelfTestProblem};
+pub use pack_signature::{PackPublicKey, PackSigningKey, SIGNATURE_SUFFIX, sign_pack, verify_pack};
+pub use redact::{redact, redact_bytes};
+pub use scanner::{DEFAULT_PACK_TOML, Scanner, ScannerBuilder};

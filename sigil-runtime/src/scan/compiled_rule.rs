@@ -1,0 +1,186 @@
+//! One rule, compiled: its regex, which capture group it reports, and how far from a
+//! keyword (or a keyword-less match end) its matches can reach.
+
+use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::Arc;
+
+use regex_automata::meta;
+use regex_automata::util::captures::Captures;
+use regex_automata::{Input, PatternID};
+use regex_syntax::hir::Hir;
+
+use super::error::ScanError;
+use super::hit::{Category, Severity};
+use super::pack::Rule;
+use super::validators::{Candidate, Validator};
+use crate::vault::VaultKind;
+
+/// How far before a keyword a match of an unbounded pattern may start.
+const UNBOUNDED_BACK: usize = 512;
+/// How far after a keyword a match of an unbounded pattern may end (a PEM block fits).
+const UNBOUNDED_FWD: usize = 16 * 1024;
+/// No window reaches further than this from its anchor, whatever the pattern says.
+const WINDOW_CAP: usize = 64 * 1024;
+/// How much text before a match validators see as context.
+const BEFORE_LEN: usize = 64;
+
+pub(crate) struct CompiledRule {
+    pub(crate) id: Arc<str>,
+    pub(crate) category: Category,
+    pub(crate) severity: Severity,
+    pub(crate) kind: VaultKind,
+    pub(crate) priority: i32,
+    pub(crate) regex: meta::Regex,
+    /// Capture group index whose span is reported (0 = whole match).
+    report_group: usize,
+    validators: Vec<Validator>,
+    /// Bytes before the anchor where a match may start.
+    pub(crate) back: usize,
+    /// Bytes after the anchor's start where a match may end.
+    pub(crate) fwd: usize,
+    pub(crate) keyword_less: bool,
+    /// The parsed pattern, kept for building the keyword-less automaton.
+    pub(crate) hir: Hir,
+}
+
+/// Parses a pattern the way every rule is parsed: the `regex` crate's syntax and defaults
+/// (Unicode classes unless `(?-u)`), matched on bytes (so `(?-u:...)` classes may match bytes
+/// that are not UTF-8).
+pub(crate) fn parse_pattern(pattern: &str) -> Result<Hir, String> {
+    regex_syntax::ParserBuilder::new()
+        .utf8(false)
+        .nest_limit(200)
+        .build()
+        .parse(pattern)
+        .map_err(|e| format!("pattern does not compile: {e}"))
+}
+
+impl CompiledRule {
+    pub(crate) fn compile(rule: &Rule, origin: &str) -> Result<Self, ScanError> {
+        let bad = |reason: String| ScanError::InvalidRule {
+            origin: origin.to_owned(),
+            rule: rule.id.to_string(),
+            reason,
+        };
+        let hir = parse_pattern(&rule.pattern).map_err(&bad)?;
+        let props = hir.properties();
+        if props.minimum_len() == Some(0) {
+            return Err(bad("pattern can match the empty string".into()));
+        }
+        let max_len = props.maximum_len();
+        let regex = meta::Builder::new()
+            .configure(meta::Config::new().nfa_size_limit(Some(8 << 20)))
+            .build_many_from_hir(&[&hir])
+            .map_err(|e| match e.size_limit() {
+                Some(limit) => bad(format!(
+                    "pattern is too large once compiled (over {limit} bytes): shorten bounded \
+                     repetitions of large classes, or make classes ASCII with (?-u:...)"
+                )),
+                None => bad(format!("pattern does not compile: {e}")),
+            })?;
+        let info = regex.group_info();
+        let report_group = match info.to_index(PatternID::ZERO, "secret") {
+            Some(i) => i,
+            None if info.group_len(PatternID::ZERO) > 1 => 1,
+            None => 0,
+        };
+        Ok(Self {
+            id: rule.id.clone(),
+            category: rule.category,
+            severity: rule.severity,
+            kind: rule.kind,
+            priority: rule.priority,
+            regex,
+            report_group,
+            validators: rule.validators.clone(),
+            back: max_len.unwrap_or(UNBOUNDED_BACK).min(WINDOW_CAP),
+            fwd: max_len.unwrap_or(UNBOUNDED_FWD).min(WINDOW_CAP),
+            keyword_less: rule.keywords.is_empty(),
+            hir,
+        })
+    }
+
+    /// Runs the rule's regex over `window` of `text` (look-around sees the text outside it) and
+    /// calls `found` with the reported span of every match that passes the validators and the
+    /// allow list.
+    pub(crate) fn run(
+        &self,
+        text: &[u8],
+        window: Range<usize>,
+        caps: &mut Captures,
+        allow: Option<&meta::Regex>,
+        mut found: impl FnMut(Range<usize>),
+    ) {
+        let mut at = window.start;
+        while at < window.end {
+            let input = Input::new(text).range(at..window.end);
+            self.regex.search_captures(&input, caps);
+            let Some(m) = caps.get_match() else { break };
+            let span = char_aligned(
+                text,
+                caps.get_group(self.report_group)
+                    .unwrap_or(m.span())
+                    .range(),
+            );
+            if !span.is_empty() && self.accept(text, m.range(), span.clone(), allow) {
+                found(span);
+            }
+            at = m.end().max(at + 1);
+        }
+    }
+
+    fn accept(
+        &self,
+        text: &[u8],
+        whole: Range<usize>,
+        span: Range<usize>,
+        allow: Option<&meta::Regex>,
+    ) -> bool {
+        if let Some(allow) = allow
+            && allow.is_match(&text[span.clone()])
+        {
+            return false;
+        }
+        if self.validators.is_empty() {
+            return true;
+        }
+        let value = String::from_utf8_lossy(&text[span]);
+        let whole_text = String::from_utf8_lossy(&text[whole.clone()]);
+        let before = before_context(text, whole.start);
+        let candidate = Candidate {
+            value: &value,
+            whole: &whole_text,
+            before: &before,
+        };
+        self.validators.iter().all(|v| v.check(&candidate))
+    }
+}
+
+/// Widens a span so that, in UTF-8 text, it starts and ends on character boundaries (byte
+/// classes can stop inside a multi-byte character). A no-op on ASCII.
+fn char_aligned(text: &[u8], span: Range<usize>) -> Range<usize> {
+    let continuation = |i: usize| text.get(i).is_some_and(|&b| b & 0b1100_0000 == 0b1000_0000);
+    let mut start = span.start;
+    for _ in 0..3 {
+        if start > 0 && continuation(start) {
+            start -= 1;
+        }
+    }
+    let mut end = span.end;
+    for _ in 0..3 {
+        if continuation(end) {
+            end += 1;
+        }
+    }
+    start..end
+}
+
+/// Up to [`BEFORE_LEN`] bytes before `start`, beginning on a UTF-8 character boundary.
+fn before_context(text: &[u8], start: usize) -> Cow<'_, str> {
+    let mut from = start.saturating_sub(BEFORE_LEN);
+    while from < start && (text[from] & 0b1100_0000) == 0b1000_0000 {
+        from += 1;
+    }
+    String::from_utf8_lossy(&text[from..start])
+}

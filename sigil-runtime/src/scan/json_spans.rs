@@ -1,0 +1,268 @@
+//! JSON-aware scanning: undo the escapes of JSON string values (and keys) so that a token
+//! after `\n` or spelled `\u0041KIA...` is seen, and map hits on the decoded text back to byte
+//! spans of the raw JSON.
+//!
+//! The whole document is read as one decoded text: structure outside strings is kept verbatim,
+//! so `"password": "..."` still reads as a key next to its value. There is no parse tree and
+//! no recursion, so nesting depth costs nothing. Only backslashes are looked for (with memchr):
+//! in JSON a backslash occurs only inside strings, where it always starts an escape, so string
+//! boundaries need no tracking. A backslash that does not start a valid escape (invalid or
+//! truncated JSON) is kept verbatim, and the text around it is scanned as plain text.
+//!
+//! The decoded text is never built whole on the fast path: the trigger pass feeds decoded
+//! bytes to its automaton straight from the raw input and records each escape (an
+//! [`Escape`]); only the windows where rules must run are decoded, with [`decode_from`].
+
+use std::ops::Range;
+
+/// One escape sequence: `raw_len` bytes at `raw` in the input became `len` bytes at `at` in
+/// the decoded text. Escapes are recorded in order.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Escape {
+    pub(crate) at: usize,
+    pub(crate) raw: usize,
+    pub(crate) len: u8,
+    pub(crate) raw_len: u8,
+}
+
+/// Decodes the escape at `raw[j..]` (a backslash): the decoded bytes, how many, and how many
+/// raw bytes the escape took; `None` when it is not a valid escape (the backslash is then
+/// kept as it is).
+pub(crate) fn escape_at(raw: &[u8], j: usize) -> Option<([u8; 4], u8, u8)> {
+    match raw.get(j + 1).copied().and_then(simple_escape) {
+        Some(b) => Some(([b, 0, 0, 0], 1, 2)),
+        None => decode_escape(&raw[j..]),
+    }
+}
+
+/// Decodes `raw` from `from` (which must not be inside an escape sequence) into `out` until
+/// `out` holds at least `want` bytes or the input ends. Records the escapes (with decoded
+/// positions counted from `base`, the decoded position of `from`) when `escapes` is given.
+pub(crate) fn decode_from(
+    raw: &[u8],
+    from: usize,
+    base: usize,
+    want: usize,
+    out: &mut Vec<u8>,
+    mut escapes: Option<&mut Vec<Escape>>,
+) {
+    out.clear();
+    let mut i = from;
+    while i < raw.len() && out.len() < want {
+        let Some(j) = memchr::memchr(b'\\', &raw[i..]).map(|p| i + p) else {
+            let take = (want - out.len()).min(raw.len() - i);
+            out.extend_from_slice(&raw[i..i + take]);
+            return;
+        };
+        let take = (want - out.len()).min(j - i);
+        out.extend_from_slice(&raw[i..i + take]);
+        if i + take < j {
+            return;
+        }
+        match escape_at(raw, j) {
+            Some((bytes, n, raw_len)) => {
+                if let Some(esc) = escapes.as_deref_mut() {
+                    esc.push(Escape {
+                        at: base + out.len(),
+                        raw: j,
+                        len: n,
+                        raw_len,
+                    });
+                }
+                out.extend_from_slice(&bytes[..usize::from(n)]);
+                i = j + usize::from(raw_len);
+            }
+            None => {
+                out.push(b'\\');
+                i = j + 1;
+            }
+        }
+    }
+}
+
+/// For a decoded position `x` (at or before the last recorded escape's end), the raw position
+/// to decode from and the decoded position that raw position stands for (`x`, or the start of
+/// the escape whose output `x` is inside).
+pub(crate) fn locate(escapes: &[Escape], x: usize) -> (usize, usize) {
+    let i = escapes.partition_point(|e| e.at <= x);
+    if i == 0 {
+        return (x, x);
+    }
+    let e = escapes[i - 1];
+    let out_end = e.at + usize::from(e.len);
+    if x < out_end {
+        (e.raw, e.at)
+    } else {
+        (e.raw + usize::from(e.raw_len) + (x - out_end), x)
+    }
+}
+
+/// Maps a span of the decoded text to the raw input. A span edge inside the output of an
+/// escape widens to cover the whole escape.
+pub(crate) fn raw_span(escapes: &[Escape], span: Range<usize>) -> Range<usize> {
+    if escapes.is_empty() {
+        return span;
+    }
+    locate(escapes, span.start).0..raw_end(escapes, span.end)
+}
+
+fn raw_end(escapes: &[Escape], x: usize) -> usize {
+    // Last escape starting strictly before x.
+    let i = escapes.partition_point(|e| e.at < x);
+    if i == 0 {
+        return x;
+    }
+    let e = escapes[i - 1];
+    let out_end = e.at + usize::from(e.len);
+    e.raw + usize::from(e.raw_len) + x.saturating_sub(out_end)
+}
+
+/// The byte a two-character escape stands for.
+fn simple_escape(b: u8) -> Option<u8> {
+    Some(match b {
+        b'"' => b'"',
+        b'\\' => b'\\',
+        b'/' => b'/',
+        b'b' => 0x08,
+        b'f' => 0x0c,
+        b'n' => b'\n',
+        b'r' => b'\r',
+        b't' => b'\t',
+        _ => return None,
+    })
+}
+
+/// Decodes the escape at the start of `s` (which starts with a backslash): the UTF-8 bytes,
+/// how many of them, and how many raw bytes the escape took. `None` when invalid or cut off.
+fn decode_escape(s: &[u8]) -> Option<([u8; 4], u8, u8)> {
+    let simple = |b: u8| Some(([b, 0, 0, 0], 1, 2));
+    match *s.get(1)? {
+        b'"' => simple(b'"'),
+        b'\\' => simple(b'\\'),
+        b'/' => simple(b'/'),
+        b'b' => simple(0x08),
+        b'f' => simple(0x0c),
+        b'n' => simple(b'\n'),
+        b'r' => simple(b'\r'),
+        b't' => simple(b'\t'),
+        b'u' => {
+            let hi = hex4(s.get(2..6)?)?;
+            let (c, raw_len) = if (0xD800..0xDC00).contains(&hi) {
+                match s.get(6..8) {
+                    Some(b"\\u") => match hex4(s.get(8..12).unwrap_or(&[]))
+                        .filter(|lo| (0xDC00..0xE000).contains(lo))
+                    {
+                        Some(lo) => {
+                            let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                            (char::from_u32(c).unwrap_or('\u{FFFD}'), 12)
+                        }
+                        None => ('\u{FFFD}', 6),
+                    },
+                    _ => ('\u{FFFD}', 6),
+                }
+            } else {
+                (char::from_u32(hi).unwrap_or('\u{FFFD}'), 6)
+            };
+            let mut buf = [0u8; 4];
+            let n = c.encode_utf8(&mut buf).len();
+            Some((buf, n as u8, raw_len))
+        }
+        _ => None,
+    }
+}
+
+fn hex4(s: &[u8]) -> Option<u32> {
+    if s.len() != 4 {
+        return None;
+    }
+    s.iter().try_fold(0u32, |acc, &b| {
+        let d = (b as char).to_digit(16)?;
+        Some(acc * 16 + d)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Decoded {
+        text: Vec<u8>,
+        escapes: Vec<Escape>,
+    }
+
+    impl Decoded {
+        fn text(&self) -> &[u8] {
+            &self.text
+        }
+        fn raw_span(&self, span: Range<usize>) -> Range<usize> {
+            raw_span(&self.escapes, span)
+        }
+    }
+
+    fn decode(raw: &[u8]) -> Decoded {
+        let mut d = Decoded {
+            text: Vec::new(),
+            escapes: Vec::new(),
+        };
+        decode_from(raw, 0, 0, usize::MAX, &mut d.text, Some(&mut d.escapes));
+        d
+    }
+
+    #[test]
+    fn decoding_from_the_middle_stops_at_the_wanted_length() {
+        let raw = br#"ab\ncd\u0041ef"#;
+        let whole = decode(raw);
+        // Decoded: a b \n c d A e f; start at decoded 3 ("c"), want 4 bytes.
+        let (from, base) = locate(&whole.escapes, 3);
+        assert_eq!((from, base), (4, 3));
+        let mut out = Vec::new();
+        decode_from(raw, from, base, 4, &mut out, None);
+        assert_eq!(out, b"cdAe");
+        // A position inside an escape's output snaps to the escape.
+        assert_eq!(locate(&whole.escapes, 2), (2, 2));
+    }
+
+    #[test]
+    fn escapes_decode_and_map_back() {
+        let raw = br#"{"k":"x\nAB\u0043\/\ud83d\ude00z"}"#;
+        let d = decode(raw);
+        assert_eq!(d.text(), "{\"k\":\"x\nABC/\u{1F600}z\"}".as_bytes());
+        let text = d.text();
+        let find = |needle: &[u8]| {
+            let s = text
+                .windows(needle.len())
+                .position(|w| w == needle)
+                .unwrap();
+            s..s + needle.len()
+        };
+        // "ABC" in decoded covers `AB\u0043` in raw.
+        let span = d.raw_span(find(b"ABC"));
+        assert_eq!(&raw[span], br"AB\u0043");
+        let span = d.raw_span(find("\u{1F600}z".as_bytes()));
+        assert_eq!(&raw[span], br"\ud83d\ude00z");
+        let span = d.raw_span(find(b"\nAB"));
+        assert_eq!(&raw[span], br"\nAB");
+    }
+
+    #[test]
+    fn bad_escapes_stay_verbatim_and_decoding_goes_on() {
+        let raw = br#""a\qb\n\\n""#;
+        let d = decode(raw);
+        assert_eq!(d.text(), b"\"a\\qb\n\\n\"");
+    }
+
+    #[test]
+    fn truncated_escapes_do_not_panic() {
+        for raw in [
+            &br#""\u12"#[..],
+            br#""\ud800\u"#,
+            br#""\"#,
+            br#""\ud800\udc0"#,
+        ] {
+            let d = decode(raw);
+            let n = d.text.len();
+            let span = d.raw_span(0..n);
+            assert!(span.end <= raw.len());
+        }
+    }
+}

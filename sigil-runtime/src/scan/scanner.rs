@@ -1,0 +1,162 @@
+//! The public scanner and its builder.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use super::engine::Engine;
+use super::error::ScanError;
+use super::hit::Hit;
+use super::pack::Pack;
+use super::pack_signature::{PackPublicKey, read_verified};
+
+/// The default rule pack, embedded in the crate.
+pub const DEFAULT_PACK_TOML: &str = include_str!("packs/default.toml");
+
+const DEFAULT_ORIGIN: &str = "<embedded default>";
+
+/// A compiled set of rules. Compile once, share everywhere: cloning is an `Arc` clone, and
+/// scanning takes `&self` from any number of threads.
+///
+/// Scanning never fails and never panics on any input; time and memory are linear in the input.
+#[derive(Clone)]
+pub struct Scanner {
+    engine: Arc<Engine>,
+}
+
+impl fmt::Debug for Scanner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scanner")
+            .field("rules", &self.engine.rule_count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Scanner {
+    /// Starts a scanner made of the packs that are added to the builder (none by default).
+    pub fn builder() -> ScannerBuilder {
+        ScannerBuilder { packs: Vec::new() }
+    }
+
+    /// The scanner for the embedded default pack, compiled on first use and shared after.
+    pub fn default_pack() -> Result<Scanner, ScanError> {
+        static DEFAULT: OnceLock<Option<Scanner>> = OnceLock::new();
+        let build = || Scanner::builder().default_pack()?.build();
+        match DEFAULT.get_or_init(|| build().ok()) {
+            Some(s) => Ok(s.clone()),
+            // Only reachable with a broken embedded pack; rebuild to report why.
+            None => build(),
+        }
+    }
+
+    /// Number of rules compiled in.
+    pub fn rule_count(&self) -> usize {
+        self.engine.rule_count()
+    }
+
+    /// Scans plain bytes (need not be UTF-8). Hits are sorted by start and do not overlap.
+    pub fn scan_text(&self, text: &[u8]) -> Vec<Hit> {
+        self.engine.scan(text)
+    }
+
+    /// Scans raw JSON (or JSON Lines): string values and keys are scanned decoded, and each
+    /// hit's span is a byte span of `raw` (covering whole escape sequences). Invalid or
+    /// truncated JSON is scanned as plain text from the point where it stops making sense.
+    pub fn scan_json(&self, raw: &[u8]) -> Vec<Hit> {
+        self.engine.scan_json(raw)
+    }
+
+    /// [`Scanner::scan_json`] on a string.
+    pub fn scan_json_str(&self, raw: &str) -> Vec<Hit> {
+        self.scan_json(raw.as_bytes())
+    }
+}
+
+/// Collects rule packs, then compiles them into a [`Scanner`].
+#[derive(Debug)]
+pub struct ScannerBuilder {
+    packs: Vec<Pack>,
+}
+
+impl ScannerBuilder {
+    /// Adds the embedded default pack.
+    pub fn default_pack(self) -> Result<Self, ScanError> {
+        self.pack_toml_named(DEFAULT_PACK_TOML, DEFAULT_ORIGIN)
+    }
+
+    /// Adds a parsed pack.
+    pub fn pack(mut self, pack: Pack) -> Self {
+        self.packs.push(pack);
+        self
+    }
+
+    /// Adds a pack from TOML text.
+    pub fn pack_toml(self, toml_text: &str) -> Result<Self, ScanError> {
+        self.pack_toml_named(toml_text, "<string>")
+    }
+
+    fn pack_toml_named(self, toml_text: &str, origin: &str) -> Result<Self, ScanError> {
+        Ok(self.pack(Pack::parse(toml_text, origin)?))
+    }
+
+    /// Adds a pack from a file (unsigned packs are accepted; see
+    /// [`ScannerBuilder::pack_file_signed`]).
+    pub fn pack_file(self, path: impl AsRef<Path>) -> Result<Self, ScanError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ScanError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        self.pack_toml_named(&text, &path.display().to_string())
+    }
+
+    /// Adds a pack from a file after checking its `<pack>.sig` sidecar against `trusted`.
+    /// A missing, malformed or failing signature refuses the pack.
+    pub fn pack_file_signed(
+        self,
+        path: impl AsRef<Path>,
+        trusted: &PackPublicKey,
+    ) -> Result<Self, ScanError> {
+        let path = path.as_ref();
+        let bytes = read_verified(path, trusted)?;
+        let text = String::from_utf8(bytes).map_err(|_| ScanError::PackSyntax {
+            origin: path.display().to_string(),
+            message: "pack is not UTF-8".into(),
+        })?;
+        self.pack_toml_named(&text, &path.display().to_string())
+    }
+
+    /// Compiles every rule of every pack into one scanner. Rule ids must be unique across
+    /// packs.
+    pub fn build(self) -> Result<Scanner, ScanError> {
+        Ok(Scanner {
+            engine: Arc::new(Engine::compile(&self.packs)?),
+        })
+    }
+}
+
+impl Pack {
+    /// The embedded default pack, parsed.
+    pub fn embedded_default() -> Result<Pack, ScanError> {
+        Pack::parse(DEFAULT_PACK_TOML, DEFAULT_ORIGIN)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync + std::panic::UnwindSafe>() {}
+
+    #[test]
+    fn scanner_is_shareable_across_threads() {
+        assert_send_sync::<Scanner>();
+    }
+
+    #[test]
+    fn embedded_default_pack_passes_its_self_test() {
+        let pack = Pack::embedded_default().unwrap();
+        let failures = pack.self_test().unwrap();
+        assert!(failures.is_empty(), "{failures:#?}");
+    }
+}

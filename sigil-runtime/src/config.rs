@@ -6,6 +6,10 @@
 //! [confirm]
 //! timeout_secs = 120
 //!
+//! [scan]                    # vault (default) or block, per category
+//! credential = "vault"
+//! pii = "block"
+//!
 //! [http]
 //! allowed_hosts = ["localhost", "127.0.0.1"]
 //! allowed_origins = []
@@ -56,9 +60,68 @@ pub struct SigilConfig {
     /// HTTP transport settings.
     #[serde(default)]
     pub http: HttpConfig,
+    /// What to do with what the scanner finds, per category.
+    #[serde(default)]
+    pub scan: ScanConfig,
     /// Per-tool tightening.
     #[serde(default)]
     pub tools: BTreeMap<String, ToolConfig>,
+}
+
+/// What happens to a value the scanner finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScanAction {
+    /// Encrypt it into the vault and replace it by a pointer (results); record it (arguments).
+    Vault,
+    /// Refuse the call.
+    Block,
+}
+
+/// `[scan]`: the action per category. Every default is `vault`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanConfig {
+    /// Credentials (API keys, tokens, private keys).
+    #[serde(default = "vault")]
+    pub credential: ScanAction,
+    /// Other secrets.
+    #[serde(default = "vault")]
+    pub secret: ScanAction,
+    /// Financial data.
+    #[serde(default = "vault")]
+    pub financial: ScanAction,
+    /// Personal data.
+    #[serde(default = "vault")]
+    pub pii: ScanAction,
+}
+
+fn vault() -> ScanAction {
+    ScanAction::Vault
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        Self {
+            credential: vault(),
+            secret: vault(),
+            financial: vault(),
+            pii: vault(),
+        }
+    }
+}
+
+impl ScanConfig {
+    /// The action for `category`.
+    pub fn action(&self, category: crate::scan::Category) -> ScanAction {
+        use crate::scan::Category;
+        match category {
+            Category::Credential => self.credential,
+            Category::Secret => self.secret,
+            Category::Financial => self.financial,
+            Category::Pii => self.pii,
+        }
+    }
 }
 
 /// `[confirm]`.

@@ -9,6 +9,10 @@
 //! Identity is local for now: the operator chooses the local user's trust with `--trust` or
 //! `SIGIL_TRUST` (default `low`).
 //!
+//! Every result is scanned: the IBAN, the AWS key and the e-mail addresses in `read_email` reach
+//! the client as vault pointers; `transfer_funds` (`reveal = [Iban]`) receives the IBAN behind a
+//! pointer in clear, for the caller who owns it.
+//!
 //! Every decision goes to a tamper-evident audit log: `--audit-log PATH`, by default
 //! `$XDG_DATA_HOME/sigil/audit.jsonl` (else `~/.local/share/sigil/audit.jsonl`), with its keys
 //! created beside it on first run (mode 0600) and signed checkpoints in `PATH.checkpoints`.
@@ -22,7 +26,9 @@ use std::sync::{Arc, Mutex};
 use sigil::prelude::*;
 use sigil::runtime::audit::{AuditConfig, AuditKeys, AuditLog, default_key_dir, default_log_path};
 use sigil::runtime::config::SigilConfig;
+use sigil::runtime::scan::Scanner;
 use sigil::runtime::server::SigilServer;
+use sigil::runtime::vault::{MasterKey, Vault};
 
 /// The bank's in-memory state.
 #[derive(Debug)]
@@ -249,6 +255,22 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Results are scanned; what leaks is encrypted into the vault under a key kept in the data
+    // directory (created 0600 on first run) and replaced by pointers.
+    let scanning = MasterKey::load_or_create_default()
+        .map_err(|e| e.to_string())
+        .and_then(|key| {
+            Scanner::default_pack()
+                .map(|s| (s, Arc::new(Vault::in_memory(key))))
+                .map_err(|e| e.to_string())
+        });
+    let (scanner, vault) = match scanning {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("bank: scanner or vault: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
     let bank = Bank {
         state: Mutex::new(Account {
@@ -261,6 +283,7 @@ async fn main() -> ExitCode {
         .default_caller(Caller::local(user, opts.trust))
         .config(config)
         .audit(audit)
+        .scanning(scanner, vault)
         .build()
     {
         Ok(s) => s,

@@ -10,6 +10,7 @@ mod guard;
 mod list;
 mod refusal;
 mod registry;
+mod scan_guard;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use std::sync::Arc;
 pub use guard::{ContentGuard, GuardReport, NoGuard};
 pub use refusal::{Refusal, codes};
 pub(crate) use registry::{Registered, register};
+pub use scan_guard::ScanVaultGuard;
 
 use crate::audit::{AuditEvent, AuditId, AuditSink, EventKind};
 use crate::confirm::ConfirmGate;

@@ -11,13 +11,15 @@ use crate::audit::{AuditSink, MemoryAudit};
 use crate::config::{ConfigError, SigilConfig};
 use crate::confirm::ConfirmGate;
 use crate::identity::{Caller, ExtensionsOrDefault, IdentitySource};
-use crate::pipeline::{ContentGuard, NoGuard, Pipeline, register};
+use crate::pipeline::{ContentGuard, NoGuard, Pipeline, ScanVaultGuard, register};
 use crate::policy::RateLimiter;
+use crate::scan::Scanner;
 use crate::server::SigilServer;
 use crate::tool::{
     BoundTool, ErasedHandler, GatedCall, ServerIdentity, SigilService, ToolError, ToolOutput,
     ToolSpec,
 };
+use crate::vault::Vault;
 
 /// A tool known only at run time: its spec and JSON schemas.
 #[derive(Debug, Clone)]
@@ -96,6 +98,7 @@ pub struct SigilServerBuilder {
     guard: Arc<dyn ContentGuard>,
     audit: Arc<dyn AuditSink>,
     config: SigilConfig,
+    scanning: Option<(Scanner, Arc<Vault>)>,
 }
 
 impl std::fmt::Debug for SigilServerBuilder {
@@ -116,6 +119,7 @@ impl SigilServerBuilder {
             guard: Arc::new(NoGuard),
             audit: Arc::new(MemoryAudit::new()),
             config: SigilConfig::default(),
+            scanning: None,
         }
     }
 
@@ -170,6 +174,15 @@ impl SigilServerBuilder {
         self
     }
 
+    /// Scan every argument and result with `scanner`; vault what results leak into `vault`,
+    /// acting per the configuration's `[scan]` section (default: vault every category).
+    /// Replaces any guard set with [`guard`](Self::guard).
+    #[must_use]
+    pub fn scanning(mut self, scanner: Scanner, vault: Arc<Vault>) -> Self {
+        self.scanning = Some((scanner, vault));
+        self
+    }
+
     /// The audit seam. Default: in memory.
     #[must_use]
     pub fn audit(mut self, sink: Arc<dyn AuditSink>) -> Self {
@@ -203,13 +216,19 @@ impl SigilServerBuilder {
         }
         let confirm = ConfirmGate::new(Duration::from_secs(self.config.confirm.timeout_secs))
             .map_err(|_| BuildError::Random)?;
+        let guard: Arc<dyn ContentGuard> = match self.scanning {
+            Some((scanner, vault)) => {
+                Arc::new(ScanVaultGuard::new(scanner, vault, self.config.scan))
+            }
+            None => self.guard,
+        };
         let pipeline = Pipeline {
             identity: self.identity,
             instructions: self.instructions,
             tools,
             index,
             identity_source: self.identity_source,
-            guard: self.guard,
+            guard,
             audit: self.audit,
             limiter: RateLimiter::default(),
             confirm,

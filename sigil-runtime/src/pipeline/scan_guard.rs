@@ -1,0 +1,246 @@
+//! The content guard SIGIL ships: the scanner finds sensitive values, the vault keeps them.
+//!
+//! - Results (text, structured content, tool error messages): every hit whose category's action
+//!   is `vault` is encrypted into the vault under the caller's principal and trust and replaced by
+//!   its pointer; a `block` action refuses the result. The client never sees the value.
+//! - Arguments: scanned for the audit trail (rule ids and counts) and for `block` actions; then
+//!   vault pointers are resolved into clear values only where the vault's rules allow it (owner,
+//!   trust, the tool's `reveal` kinds, expiry). Refused pointers stay opaque.
+//! - Confirmation previews: hits are masked as `[KIND]`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::config::{ScanAction, ScanConfig};
+use crate::identity::Caller;
+use crate::pipeline::{ContentGuard, GuardReport};
+use crate::scan::{Category, Hit, Scanner, redact};
+use crate::tool::{ToolOutput, ToolSpec};
+use crate::vault::{ResolveRequest, Vault};
+
+/// Scanner + vault behind the pipeline's content seam.
+pub struct ScanVaultGuard {
+    scanner: Scanner,
+    vault: Arc<Vault>,
+    actions: ScanConfig,
+}
+
+impl std::fmt::Debug for ScanVaultGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanVaultGuard")
+            .field("rules", &self.scanner.rule_count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ScanVaultGuard {
+    /// A guard scanning with `scanner`, vaulting into `vault`, acting per `actions`.
+    pub fn new(scanner: Scanner, vault: Arc<Vault>, actions: ScanConfig) -> Self {
+        Self {
+            scanner,
+            vault,
+            actions,
+        }
+    }
+
+    fn action(&self, category: Category) -> ScanAction {
+        self.actions.action(category)
+    }
+
+    /// Replaces every vaulted hit in `text` by its pointer; counts rules.
+    fn protect_text(
+        &self,
+        text: &str,
+        caller: &Caller,
+        report: &mut Tally,
+    ) -> Result<Option<String>, String> {
+        let mut hits = self.scanner.scan_text(text.as_bytes());
+        if hits.is_empty() {
+            return Ok(None);
+        }
+        hits.sort_by_key(|h| (h.span.start, std::cmp::Reverse(h.span.end)));
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for hit in hits {
+            report.count(&hit);
+            if self.action(hit.category) == ScanAction::Block {
+                return Err(format!(
+                    "the result contains {} data (rule `{}`)",
+                    hit.category.as_str(),
+                    hit.rule
+                ));
+            }
+            // Overlaps were resolved by the scanner; skip any leftover, and any span that is not
+            // on character boundaries (the scanner widens spans, so this does not happen).
+            let (Some(before), Some(value)) =
+                (text.get(at..hit.span.start), text.get(hit.span.clone()))
+            else {
+                continue;
+            };
+            if hit.span.start < at {
+                continue;
+            }
+            let pointer = self
+                .vault
+                .store(value, hit.kind, caller.principal(), caller.trust())
+                .map_err(|e| format!("the vault could not store an intercepted value: {e}"))?;
+            out.push_str(before);
+            out.push_str(&pointer.to_string());
+            at = hit.span.end;
+            report.interceptions += 1;
+        }
+        out.push_str(text.get(at..).unwrap_or_default());
+        Ok(Some(out))
+    }
+
+    fn protect_value(
+        &self,
+        v: &mut Value,
+        caller: &Caller,
+        report: &mut Tally,
+    ) -> Result<(), String> {
+        match v {
+            Value::String(s) => {
+                if let Some(new) = self.protect_text(s, caller, report)? {
+                    *s = new;
+                }
+            }
+            Value::Array(a) => {
+                for x in a {
+                    self.protect_value(x, caller, report)?;
+                }
+            }
+            Value::Object(m) => {
+                for x in m.values_mut() {
+                    self.protect_value(x, caller, report)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn scan_arguments(&self, v: &Value, report: &mut Tally) -> Result<(), String> {
+        match v {
+            Value::String(s) => {
+                for hit in self.scanner.scan_text(s.as_bytes()) {
+                    report.count(&hit);
+                    if self.action(hit.category) == ScanAction::Block {
+                        return Err(format!(
+                            "the arguments contain {} data (rule `{}`)",
+                            hit.category.as_str(),
+                            hit.rule
+                        ));
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().try_for_each(|x| self.scan_arguments(x, report))?,
+            Value::Object(m) => m
+                .values()
+                .try_for_each(|x| self.scan_arguments(x, report))?,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    interceptions: u32,
+    rules: BTreeMap<String, u32>,
+}
+
+impl Tally {
+    fn count(&mut self, hit: &Hit) {
+        *self.rules.entry(hit.rule.to_string()).or_default() += 1;
+    }
+
+    fn into_report(self) -> GuardReport {
+        GuardReport {
+            scanned: true,
+            interceptions: self.interceptions,
+            rules: self.rules.into_iter().collect(),
+            resolved: Vec::new(),
+            refused: Vec::new(),
+        }
+    }
+}
+
+impl ContentGuard for ScanVaultGuard {
+    fn inbound(
+        &self,
+        caller: &Caller,
+        spec: &ToolSpec,
+        args: &mut Map<String, Value>,
+    ) -> Result<GuardReport, String> {
+        let mut tally = Tally::default();
+        let mut value = Value::Object(std::mem::take(args));
+        let scanned = self.scan_arguments(&value, &mut tally);
+        let mut report = tally.into_report();
+        let outcomes = match scanned {
+            Ok(()) => {
+                let req = ResolveRequest::new(caller.principal(), caller.trust(), spec.reveals());
+                self.vault.resolve_in_value(&mut value, &req)
+            }
+            Err(e) => {
+                *args = match value {
+                    Value::Object(m) => m,
+                    _ => Map::new(),
+                };
+                return Err(e);
+            }
+        };
+        for o in outcomes {
+            if o.is_resolved() {
+                report.resolved.push(o.pointer.kind.tag().to_owned());
+            } else {
+                report.refused.push(format!(
+                    "{} pointer not resolved: {}",
+                    o.pointer.kind.tag(),
+                    o.reason()
+                ));
+            }
+        }
+        if let Value::Object(m) = value {
+            *args = m;
+        }
+        Ok(report)
+    }
+
+    fn outbound(
+        &self,
+        caller: &Caller,
+        _spec: &ToolSpec,
+        output: &mut ToolOutput,
+    ) -> Result<GuardReport, String> {
+        let mut tally = Tally::default();
+        // When the text block is the JSON rendering of the structured content, redact the
+        // structure and render it again, so both say the same pointers.
+        let rendered = output.structured.as_ref().map(Value::to_string);
+        let text_is_rendering = rendered.is_some()
+            && output.text.len() == 1
+            && output.text.first() == rendered.as_ref();
+        if let Some(structured) = output.structured.as_mut() {
+            self.protect_value(structured, caller, &mut tally)?;
+        }
+        if text_is_rendering {
+            if let Some(s) = &output.structured {
+                output.text = vec![s.to_string()];
+            }
+        } else {
+            for t in &mut output.text {
+                if let Some(new) = self.protect_text(t, caller, &mut tally)? {
+                    *t = new;
+                }
+            }
+        }
+        Ok(tally.into_report())
+    }
+
+    fn redact_preview(&self, text: &str) -> String {
+        let hits = self.scanner.scan_text(text.as_bytes());
+        redact(text, &hits, |h| format!("[{}]", h.kind.tag()))
+    }
+}

@@ -15,12 +15,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from email.message import Message
 from pathlib import Path
 
+import httpx2
 import pytest
 from mcp import Client, MCPError
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared._httpx_utils import create_mcp_http_client
 
 from conftest import bank_bin, bank_env, free_port
 from test_bank import answering, envelope
@@ -117,12 +118,13 @@ def token(issuer: str, resource: str, client: str, scope: str) -> str:
 
 @contextlib.asynccontextmanager
 async def client_with(url: str, bearer: str, mode: str, callback):
-    async with create_mcp_http_client(headers={"Authorization": f"Bearer {bearer}"}) as http:
+    # The SDK's documented way to add headers: an httpx2 client of our own for the transport.
+    async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {bearer}"}, timeout=httpx2.Timeout(30, read=300)) as http:
         async with Client(streamable_http_client(url, http_client=http), mode=mode, elicitation_callback=callback) as client:
             yield client
 
 
-def raw_post(url: str, body: dict, bearer: str | None = None) -> tuple[int, dict, str]:
+def raw_post(url: str, body: dict, bearer: str | None = None) -> tuple[int, Message, str]:
     """(status, headers, body) of a plain POST, as a client without the SDK sees it."""
     headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2026-07-28"}
     if "method" in body:
@@ -134,9 +136,9 @@ def raw_post(url: str, body: dict, bearer: str | None = None) -> tuple[int, dict
     req = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers, method="POST")
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, dict(r.headers), r.read().decode()
+            return r.status, r.headers, r.read().decode()
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read().decode()
+        return e.code, e.headers, e.read().decode()
 
 
 def stateless_call(tool: str, arguments: dict) -> dict:

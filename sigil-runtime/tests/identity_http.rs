@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use identity_rig::{OTHER_RESOURCE, RESOURCE, config, shared};
 use serde_json::{Value, json};
+use sigil_runtime::audit::{EventKind, MemoryAudit};
+use sigil_runtime::config::{HttpConfig, SigilConfig};
 use sigil_runtime::identity::oidc::OidcVerifier;
 use sigil_runtime::identity::resource_server::ResourceServer;
 use sigil_runtime::server::{SigilServer, ToolDef};
@@ -20,6 +22,15 @@ const ENVELOPE: &str = "org.sigil-protocol/envelope";
 /// A server with a low-risk `whoami` and a high-risk `pay` that needs `bank:transfer`, behind the
 /// provider's tokens, listening on a free loopback port. Returns its `/mcp` URL.
 async fn serve() -> (String, CancellationToken) {
+    let (url, cancel, _) = serve_audited(HttpConfig::default()).await;
+    (url, cancel)
+}
+
+/// [`serve`] with this HTTP configuration, also returning its audit trail.
+async fn serve_audited(http: HttpConfig) -> (String, CancellationToken, Arc<MemoryAudit>) {
+    let audit = Arc::new(MemoryAudit::new());
+    let mut sigil_config = SigilConfig::default();
+    sigil_config.http = http;
     let verifier = OidcVerifier::discover(config(&shared().0.issuer))
         .await
         .unwrap();
@@ -35,13 +46,15 @@ async fn serve() -> (String, CancellationToken) {
             |_call| async move { Ok(ToolOutput::text("paid")) },
         )
         .oidc(resource)
+        .audit(audit.clone())
+        .config(sigil_config)
         .build()
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/mcp", listener.local_addr().unwrap());
     let cancel = CancellationToken::new();
     tokio::spawn(server.serve_http(listener, cancel.clone()));
-    (url, cancel)
+    (url, cancel, audit)
 }
 
 /// A stateless (2026-07-28) JSON-RPC request, as an MCP client sends it.
@@ -181,7 +194,7 @@ async fn a_low_token_lists_only_what_it_may_call() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_for_another_audience_gets_401_invalid_token() {
-    let (url, cancel) = serve().await;
+    let (url, cancel, audit) = serve_audited(HttpConfig::default()).await;
     let other = shared()
         .0
         .client_credentials("client-high", "bank:read", OTHER_RESOURCE)
@@ -198,6 +211,23 @@ async fn a_token_for_another_audience_gets_401_invalid_token() {
         "{challenge}"
     );
     assert!(!challenge.contains(&other), "the token is echoed");
+    let events = audit.events();
+    let refused = events
+        .iter()
+        .find(|e| e.kind == EventKind::IdentityRefused)
+        .expect("the refused token is audited");
+    assert!(
+        refused
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("not meant for this resource"),
+        "{refused:?}"
+    );
+    assert!(
+        !format!("{events:?}").contains(&other),
+        "the token is audited"
+    );
     cancel.cancel();
 }
 
@@ -225,7 +255,7 @@ async fn too_low_trust_gets_a_step_up_401_with_the_pipelines_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_scopes_get_403_insufficient_scope_listing_every_scope() {
-    let (url, cancel) = serve().await;
+    let (url, cancel, audit) = serve_audited(HttpConfig::default()).await;
     let token = token("client-high", "bank:read").await;
     let reply = call(&url, Some(&token), "pay").await;
     assert_eq!(reply.status, 403);
@@ -244,7 +274,45 @@ async fn missing_scopes_get_403_insufficient_scope_listing_every_scope() {
         message["error"]["data"]["required_scopes"],
         json!(["bank:transfer"])
     );
+    let refused: Vec<_> = audit
+        .events()
+        .into_iter()
+        .filter(|e| e.kind == EventKind::CallRefused)
+        .collect();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].tool.as_deref(), Some("pay"));
+    assert_eq!(
+        refused[0].principal,
+        format!("oidc:{}#client-high", shared().0.issuer)
+    );
+    assert!(
+        refused[0]
+            .reason
+            .as_deref()
+            .unwrap()
+            .starts_with("insufficient_scope")
+    );
     // The low-risk tool needs no scope: the same token calls it.
     assert_eq!(call(&url, Some(&token), "whoami").await.status, 200);
+    cancel.cancel();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_above_the_configured_limit_is_refused_before_the_mcp_layer() {
+    let mut http = HttpConfig::default();
+    http.max_body_bytes = 4096;
+    let (url, cancel, audit) = serve_audited(http).await;
+    let token = token("client-high", "bank:read bank:transfer").await;
+    let mut body = request("tools/call", json!({"name": "pay", "arguments": {}}));
+    body["params"]["arguments"]["padding"] = json!("x".repeat(8192));
+    let reply = post(&url, Some(&token), &body).await;
+    assert_eq!(reply.status, 413);
+    assert!(
+        audit
+            .events()
+            .iter()
+            .all(|e| e.kind != EventKind::CallAllowed),
+        "nothing ran"
+    );
     cancel.cancel();
 }

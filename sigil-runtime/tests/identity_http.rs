@@ -29,8 +29,10 @@ async fn serve() -> (String, CancellationToken) {
 /// [`serve`] with this HTTP configuration, also returning its audit trail.
 async fn serve_audited(http: HttpConfig) -> (String, CancellationToken, Arc<MemoryAudit>) {
     let audit = Arc::new(MemoryAudit::new());
-    let mut sigil_config = SigilConfig::default();
-    sigil_config.http = http;
+    let sigil_config = SigilConfig {
+        http,
+        ..SigilConfig::default()
+    };
     let verifier = OidcVerifier::discover(config(&shared().0.issuer))
         .await
         .unwrap();
@@ -299,8 +301,10 @@ async fn missing_scopes_get_403_insufficient_scope_listing_every_scope() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_above_the_configured_limit_is_refused_before_the_mcp_layer() {
-    let mut http = HttpConfig::default();
-    http.max_body_bytes = 4096;
+    let http = HttpConfig {
+        max_body_bytes: 4096,
+        ..HttpConfig::default()
+    };
     let (url, cancel, audit) = serve_audited(http).await;
     let token = token("client-high", "bank:read bank:transfer").await;
     let mut body = request("tools/call", json!({"name": "pay", "arguments": {}}));

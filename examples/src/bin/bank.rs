@@ -4,10 +4,21 @@
 //! cargo run -p sigil-examples --bin bank                          # stdio
 //! cargo run -p sigil-examples --bin bank -- --http 127.0.0.1:8080 # Streamable HTTP at /mcp
 //! cargo run -p sigil-examples --bin bank -- --trust high          # the local user's trust
+//! cargo run -p sigil-examples --bin bank -- --http 127.0.0.1:8080 \
+//!     --oidc-issuer https://login.example.eu                      # bearer tokens required
 //! ```
 //!
-//! Identity is local for now: the operator chooses the local user's trust with `--trust` or
-//! `SIGIL_TRUST` (default `low`).
+//! Without OIDC the caller is local: the operator chooses the local user's trust with `--trust`
+//! or `SIGIL_TRUST` (default `low`).
+//!
+//! With `--oidc-issuer URL` (HTTP only) bank is an OAuth 2.1 resource server: every request to
+//! `/mcp` needs a JWT access token from that issuer whose audience is `--resource` (default
+//! `http://ADDR/mcp`); without one the reply is 401 with `WWW-Authenticate: Bearer
+//! resource_metadata=...`, and the RFC 9728 metadata is served under
+//! `/.well-known/oauth-protected-resource`. The caller is the token's `oidc:<iss>#<sub>`, its
+//! trust comes from the token's eIDAS `acr`; tokens without an end user (client credentials)
+//! are capped at `--oidc-service-trust` (default `low`). Scopes a tool needs come from
+//! `sigil.toml` (`[tools.NAME] scopes = [...]`), and are advertised in the metadata.
 //!
 //! Every result is scanned: the IBAN, the AWS key and the e-mail addresses in `read_email` reach
 //! the client as vault pointers; `transfer_funds` (`reveal = [Iban]`) receives the IBAN behind a
@@ -26,6 +37,8 @@ use std::sync::{Arc, Mutex};
 use sigil::prelude::*;
 use sigil::runtime::audit::{AuditConfig, AuditKeys, AuditLog, default_key_dir, default_log_path};
 use sigil::runtime::config::SigilConfig;
+use sigil::runtime::identity::oidc::{IssuerConfig, OidcConfig, OidcVerifier};
+use sigil::runtime::identity::resource_server::ResourceServer;
 use sigil::runtime::scan::Scanner;
 use sigil::runtime::server::SigilServer;
 use sigil::runtime::vault::{MasterKey, Vault};
@@ -163,10 +176,14 @@ struct Options {
     trust: TrustLevel,
     config: Option<PathBuf>,
     audit_log: Option<PathBuf>,
+    oidc_issuer: Option<String>,
+    resource: Option<String>,
+    service_trust: TrustLevel,
 }
 
 const USAGE: &str =
-    "usage: bank [--http ADDR] [--trust low|medium|high] [--config sigil.toml] [--audit-log PATH]";
+    "usage: bank [--http ADDR] [--trust low|medium|high] [--config sigil.toml] [--audit-log PATH]
+            [--oidc-issuer URL [--resource URL] [--oidc-service-trust low|medium|high]]";
 
 fn parse_options() -> Result<Options, String> {
     let mut opts = Options {
@@ -174,6 +191,9 @@ fn parse_options() -> Result<Options, String> {
         trust: TrustLevel::Low,
         config: None,
         audit_log: None,
+        oidc_issuer: None,
+        resource: None,
+        service_trust: TrustLevel::Low,
     };
     if let Ok(t) = std::env::var("SIGIL_TRUST") {
         opts.trust = parse_trust(&t)?;
@@ -195,11 +215,53 @@ fn parse_options() -> Result<Options, String> {
             "--trust" => opts.trust = parse_trust(&value("--trust")?)?,
             "--config" => opts.config = Some(PathBuf::from(value("--config")?)),
             "--audit-log" => opts.audit_log = Some(PathBuf::from(value("--audit-log")?)),
+            "--oidc-issuer" => opts.oidc_issuer = Some(value("--oidc-issuer")?),
+            "--resource" => opts.resource = Some(value("--resource")?),
+            "--oidc-service-trust" => {
+                opts.service_trust = parse_trust(&value("--oidc-service-trust")?)?;
+            }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }
+    if opts.http.is_none() && (opts.oidc_issuer.is_some() || opts.resource.is_some()) {
+        return Err(format!(
+            "--oidc-issuer and --resource need --http (stdio has no bearer tokens)\n{USAGE}"
+        ));
+    }
+    if opts.resource.is_some() && opts.oidc_issuer.is_none() {
+        return Err(format!("--resource needs --oidc-issuer\n{USAGE}"));
+    }
     Ok(opts)
+}
+
+/// Discovers the issuer and builds the resource server for `resource`; the scopes it advertises
+/// are every scope `sigil.toml` gives a tool.
+async fn resource_server(
+    opts: &Options,
+    issuer: &str,
+    addr: SocketAddr,
+    config: &SigilConfig,
+) -> Result<ResourceServer, String> {
+    let resource = opts
+        .resource
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}/mcp"));
+    let oidc = OidcConfig::new(vec![
+        IssuerConfig::new(issuer, resource.clone()).with_service_trust(opts.service_trust),
+    ]);
+    let verifier = OidcVerifier::discover(oidc)
+        .await
+        .map_err(|e| format!("OIDC issuer: {e}"))?;
+    let mut scopes: Vec<String> = config
+        .tools
+        .values()
+        .flat_map(|t| t.scopes.iter().cloned())
+        .collect();
+    scopes.sort();
+    scopes.dedup();
+    ResourceServer::new(Arc::new(verifier), &resource, scopes)
+        .map_err(|e| format!("--resource: {e}"))
 }
 
 /// Opens the audit log; its keys live in the default key directory (created 0600 on first run).
@@ -279,8 +341,19 @@ async fn main() -> ExitCode {
             closed: false,
         }),
     };
-    let server = match SigilServer::for_service(bank)
-        .default_caller(Caller::local(user, opts.trust))
+    let mut builder = SigilServer::for_service(bank);
+    builder = match (&opts.oidc_issuer, opts.http) {
+        (Some(issuer), Some(addr)) => match resource_server(&opts, issuer, addr, &config).await {
+            // Callers are whoever their tokens say; nobody is the local user.
+            Ok(rs) => builder.oidc(rs).default_caller(Caller::anonymous()),
+            Err(e) => {
+                eprintln!("bank: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => builder.default_caller(Caller::local(user, opts.trust)),
+    };
+    let server = match builder
         .config(config)
         .audit(audit)
         .scanning(scanner, vault)
@@ -294,7 +367,13 @@ async fn main() -> ExitCode {
     };
     let result = match opts.http {
         Some(addr) => {
-            eprintln!("bank: serving Streamable HTTP at http://{addr}/mcp");
+            match server.resource_server() {
+                Some(rs) => eprintln!(
+                    "bank: serving Streamable HTTP at http://{addr}/mcp (bearer tokens; metadata at {})",
+                    rs.metadata_url()
+                ),
+                None => eprintln!("bank: serving Streamable HTTP at http://{addr}/mcp"),
+            }
             server.serve_http_on(addr).await
         }
         None => server.serve_stdio().await,

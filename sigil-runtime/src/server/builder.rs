@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::audit::{AuditSink, MemoryAudit};
 use crate::config::{ConfigError, SigilConfig};
 use crate::confirm::ConfirmGate;
+use crate::identity::resource_server::ResourceServer;
 use crate::identity::{Caller, ExtensionsOrDefault, IdentitySource};
 use crate::pipeline::{ContentGuard, NoGuard, Pipeline, ScanVaultGuard, register};
 use crate::policy::RateLimiter;
@@ -99,6 +100,7 @@ pub struct SigilServerBuilder {
     audit: Arc<dyn AuditSink>,
     config: SigilConfig,
     scanning: Option<(Scanner, Arc<Vault>)>,
+    oidc: Option<Arc<ResourceServer>>,
 }
 
 impl std::fmt::Debug for SigilServerBuilder {
@@ -120,6 +122,7 @@ impl SigilServerBuilder {
             audit: Arc::new(MemoryAudit::new()),
             config: SigilConfig::default(),
             scanning: None,
+            oidc: None,
         }
     }
 
@@ -165,6 +168,16 @@ impl SigilServerBuilder {
     #[must_use]
     pub fn default_caller(self, caller: Caller) -> Self {
         self.identity(ExtensionsOrDefault::new(caller))
+    }
+
+    /// Makes the HTTP transport an OAuth 2.1 resource server: `/mcp` needs a bearer token that
+    /// `resource` accepts (401 with `WWW-Authenticate` otherwise), its metadata is served on
+    /// `resource.metadata_paths()`, and each call's [`Caller`] is the token's principal, trust
+    /// and scopes. stdio is unaffected; its caller stays the default caller.
+    #[must_use]
+    pub fn oidc(mut self, resource: ResourceServer) -> Self {
+        self.oidc = Some(Arc::new(resource));
+        self
     }
 
     /// The scanner/vault seam.
@@ -236,6 +249,7 @@ impl SigilServerBuilder {
         Ok(SigilServer {
             pipeline: Arc::new(pipeline),
             http: self.config.http,
+            oidc: self.oidc,
         })
     }
 }

@@ -13,6 +13,8 @@ use rmcp::service::RequestContext;
 
 use crate::audit::{AuditEvent, EventKind};
 use crate::config::HttpConfig;
+use crate::identity::resource_server::ResourceServer;
+use crate::identity::{Caller, TrustLevel};
 use crate::pipeline::{Pipeline, Refusal};
 use crate::server::SigilServerBuilder;
 use crate::tool::{ServerIdentity, SigilService};
@@ -22,6 +24,7 @@ use crate::tool::{ServerIdentity, SigilService};
 pub struct SigilServer {
     pub(crate) pipeline: Arc<Pipeline>,
     pub(crate) http: HttpConfig,
+    pub(crate) oidc: Option<Arc<ResourceServer>>,
 }
 
 impl std::fmt::Debug for SigilServer {
@@ -49,6 +52,34 @@ impl SigilServer {
     /// Every registered tool as advertised (before any caller filtering).
     pub fn tools(&self) -> Vec<Tool> {
         self.pipeline.tools.iter().map(|t| t.tool.clone()).collect()
+    }
+
+    /// The OAuth resource server guarding `/mcp` over HTTP, if configured.
+    pub fn resource_server(&self) -> Option<&ResourceServer> {
+        self.oidc.as_deref()
+    }
+
+    /// The trust and scopes a call of `tool` needs (after configuration); `None` for a tool that
+    /// is unknown or disabled. Read-only: the HTTP front door uses it to answer a `tools/call`
+    /// with the right challenge before the pipeline refuses it.
+    pub(crate) fn required_for(&self, tool: &str) -> Option<(TrustLevel, Vec<String>)> {
+        self.pipeline
+            .tool(tool)
+            .map(|t| (t.spec.required_trust(), t.spec.required_scopes().to_vec()))
+    }
+
+    /// Records a call refused by the HTTP front door, as the pipeline records its refusals.
+    pub(crate) fn audit_http_refusal(&self, caller: &Caller, tool: &str, refusal: &Refusal) {
+        let mut e = self
+            .pipeline
+            .event(EventKind::CallRefused, caller, Some(tool));
+        e.decision = Some("refused".into());
+        e.reason = Some(format!(
+            "{}: {} (HTTP)",
+            refusal.code_name(),
+            refusal.message()
+        ));
+        self.pipeline.audit(e);
     }
 
     /// Records server start in the audit trail.

@@ -1,5 +1,6 @@
 //! The server: builder, rmcp handler and transports.
 
+mod bearer;
 mod builder;
 mod handler;
 mod transport;

@@ -11,7 +11,7 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use tokio_util::sync::CancellationToken;
 
 use crate::audit::EventKind;
-use crate::server::SigilServer;
+use crate::server::{SigilServer, bearer};
 
 impl SigilServer {
     /// Serves one session over stdin/stdout until the client closes it. Logs go to stderr.
@@ -30,7 +30,9 @@ impl SigilServer {
     }
 
     /// An axum router serving Streamable HTTP at `/mcp`: stateful sessions (so legacy clients
-    /// can confirm), allowed hosts and origins, a body size limit.
+    /// can confirm), allowed hosts and origins, a body size limit. With a resource server
+    /// configured ([`crate::server::SigilServerBuilder::oidc`]), `/mcp` needs a bearer token and
+    /// the RFC 9728 metadata is served too (see `server::bearer`).
     pub fn http_router(&self, cancel: CancellationToken) -> Router {
         let config = StreamableHttpServerConfig::default()
             .with_allowed_hosts(self.http.allowed_hosts.clone())
@@ -44,7 +46,11 @@ impl SigilServer {
             Arc::new(LocalSessionManager::default()),
             config,
         );
-        Router::new().nest_service("/mcp", service)
+        let router = Router::new().nest_service("/mcp", service);
+        match &self.oidc {
+            Some(resource) => bearer::protect(router, self, resource.clone()),
+            None => router,
+        }
     }
 
     /// Serves Streamable HTTP on `listener` until `cancel` fires. Accepted sockets get

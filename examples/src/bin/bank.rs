@@ -92,7 +92,7 @@ struct Balance {
     closed: bool,
 }
 
-const INBOX: &str = "From: alice@example.net\nSubject: Rent\n\nHi! Please send the rent to my new account DE44 5001 0517 5407 3249 31 by Friday.\n\n---\nFrom: ci@build.example.net\nSubject: Deploy keys\n\nThe deploy user is set up. access key: AKIAZ3MHQX7RTB4LWKPN, contact ops-team@corp.example.net if it fails.\n";
+const INBOX: &str = "From: alice.weber@postfach-demo.de\nSubject: Rent\n\nHi! Please send the rent to my new account DE44 5001 0517 5407 3249 31 by Friday.\n\n---\nFrom: ci@build-demo.eu\nSubject: Deploy keys\n\nThe deploy user is set up. access key: AKIAZ3MHQX7RTB4LWKPN, contact ops-team@corp-demo.eu if it fails.\n";
 
 #[sigil::server(name = "bank", version = "1.0")]
 impl Bank {

@@ -1,0 +1,59 @@
+"""Scanning and the vault, seen from the official SDK: secrets in results reach the client as
+opaque pointers, and a tool that declares `reveal = [Iban]` gets the IBAN behind its pointer."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from mcp import Client, types
+
+from conftest import bank
+
+POINTER = re.compile(r"\[SIGIL-VAULT: ([A-Z_]+):([a-z2-7]{26})\]")
+IBAN = "DE44 5001 0517 5407 3249 31"
+AWS_KEY = "AKIAZ3MHQX7RTB4LWKPN"
+EMAILS = ("alice.weber@postfach-demo.de", "ops-team@corp-demo.eu")
+
+
+async def approve(context, params):
+    return types.ElicitResult(action="accept", content={"approve": True})
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("transport,mode", [("stdio", "legacy"), ("http", "auto")])
+async def test_read_email_returns_pointers_and_transfer_resolves_the_iban(transport, mode):
+    with bank(transport, "high") as server:
+        async with Client(server, mode=mode, elicitation_callback=approve) as client:
+            r = await client.call_tool("read_email", {})
+            text = r.content[0].text
+            for secret in (IBAN, IBAN.replace(" ", ""), AWS_KEY, *EMAILS):
+                assert secret not in text, f"{secret} reached the client"
+            kinds = [k for k, _ in POINTER.findall(text)]
+            assert "IBAN" in kinds and "CLOUD_KEY" in kinds and "EMAIL" in kinds, text
+            env = r.meta["org.sigil-protocol/envelope"]
+            assert env["scanned"] is True and env["interceptions"] >= 3, env
+
+            iban_pointer = next(m.group(0) for m in POINTER.finditer(text) if m.group(1) == "IBAN")
+            done = await client.call_tool("transfer_funds", {"to_iban": iban_pointer, "amount_cents": 900})
+            assert not done.is_error, done
+            # The tool saw the real IBAN (its suffix), the client never did.
+            assert done.structured_content["to_account_suffix"] == IBAN.replace(" ", "")[-4:]
+            assert IBAN.replace(" ", "") not in str(done.model_dump())
+
+
+@pytest.mark.anyio
+async def test_a_pointer_does_not_resolve_for_another_tool_kind_or_server():
+    with bank("stdio", "high") as server:
+        async with Client(server, mode="legacy", elicitation_callback=approve) as client:
+            text = (await client.call_tool("read_email", {})).content[0].text
+            cloud_pointer = next(m.group(0) for m in POINTER.finditer(text) if m.group(1) == "CLOUD_KEY")
+            # transfer_funds may see IBANs only: a CLOUD_KEY pointer stays opaque.
+            done = await client.call_tool("transfer_funds", {"to_iban": cloud_pointer, "amount_cents": 1})
+            assert done.structured_content["to_account_suffix"] == cloud_pointer[-4:]
+    # Another server (another vault, another session) cannot resolve this one's pointers.
+    with bank("stdio", "high") as server:
+        async with Client(server, mode="legacy", elicitation_callback=approve) as client:
+            iban_pointer = next(m.group(0) for m in POINTER.finditer(text) if m.group(1) == "IBAN")
+            done = await client.call_tool("transfer_funds", {"to_iban": iban_pointer, "amount_cents": 1})
+            assert done.structured_content["to_account_suffix"] == iban_pointer[-4:]

@@ -16,7 +16,6 @@ use regex_automata::{Input, MatchError, MatchKind};
 use regex_syntax::hir::Hir;
 
 use super::error::ScanError;
-use super::json_spans::{Escape, escape_at};
 use super::trigger_prefix::trigger_prefix;
 
 /// What one DFA pattern stands for.
@@ -45,17 +44,12 @@ pub(crate) enum Event {
 
 pub(crate) struct TriggerPass {
     dfa: Arc<DFA>,
-    /// The same automaton, stopping at every backslash, for raw JSON.
-    json_dfa: Arc<DFA>,
-    /// What the JSON automaton is fed for a decoded backslash (see `for_each_json`).
-    backslash_stand_in: u8,
     triggers: Vec<Trigger>,
 }
 
 /// Working memory of both automata, one per scanning thread.
 pub(crate) struct TriggerCache {
     text: Cache,
-    json: Cache,
 }
 
 impl TriggerPass {
@@ -110,22 +104,11 @@ impl TriggerPass {
             .unicode_word_boundary(true)
             .cache_capacity(8 << 20);
         let dfa = DFA::builder()
-            .configure(config.clone())
-            .build_from_nfa(nfa.clone())
-            .map_err(|e| compile_err(e.to_string()))?;
-        let json_dfa = DFA::builder()
-            .configure(config.quit(b'\\', true))
+            .configure(config)
             .build_from_nfa(nfa)
             .map_err(|e| compile_err(e.to_string()))?;
-        // A byte no pattern tells apart from the backslash, if there is one.
-        let classes = dfa.byte_classes();
-        let backslash_stand_in = (0u8..0x80)
-            .find(|&b| b != b'\\' && classes.get(b) == classes.get(b'\\'))
-            .unwrap_or(b'!');
         Ok(Some(Self {
             dfa: Arc::new(dfa),
-            json_dfa: Arc::new(json_dfa),
-            backslash_stand_in,
             triggers,
         }))
     }
@@ -133,10 +116,8 @@ impl TriggerPass {
     /// Makes the per-thread working memory for this pass.
     pub(crate) fn cache_maker(&self) -> impl Fn() -> TriggerCache + Send + Sync + 'static {
         let dfa = Arc::clone(&self.dfa);
-        let json_dfa = Arc::clone(&self.json_dfa);
         move || TriggerCache {
             text: dfa.create_cache(),
-            json: json_dfa.create_cache(),
         }
     }
 
@@ -157,68 +138,9 @@ impl TriggerPass {
         self.finish(dfa, cache, sid, text.len(), &mut f)
     }
 
-    /// Like [`TriggerPass::for_each`] on the decoded text of raw JSON, without building it:
-    /// the JSON automaton stops at each backslash, the escape's decoded bytes are fed in its
-    /// place, and the raw bytes after it go on. Event positions are positions in the decoded
-    /// text; every escape is appended to `escapes` (which `f` also sees, complete up to the
-    /// current position).
-    ///
-    /// A decoded backslash (`\\\\` in the raw text) cannot be fed to the JSON automaton: a
-    /// stand-in byte is fed instead, one that no pattern tells apart from a backslash when
-    /// there is such a byte (there is unless some pattern names the backslash), else `!`. In
-    /// that last case a keyword-less rule whose match holds a literal backslash may not be
-    /// triggered in JSON; keywords hold none.
-    pub(crate) fn for_each_json(
-        &self,
-        caches: &mut TriggerCache,
-        raw: &[u8],
-        escapes: &mut Vec<Escape>,
-        mut f: impl FnMut(Event, &[Escape]),
-    ) -> Result<(), MatchError> {
-        let dfa = &*self.json_dfa;
-        let cache = &mut caches.json;
-        let mut sid = dfa.start_state_forward(cache, &Input::new(raw))?;
-        let mut at = 0;
-        // How many bytes shorter the decoded text is than the raw text so far.
-        let mut shrink = 0;
-        loop {
-            let (next, fed) = self.feed(dfa, cache, sid, &raw[at..], at - shrink, &mut |e| {
-                f(e, escapes)
-            })?;
-            sid = next;
-            at += fed;
-            if at == raw.len() {
-                break;
-            }
-            // Stopped at a backslash.
-            let decoded_at = at - shrink;
-            let (mut bytes, n, raw_len) = escape_at(raw, at).unwrap_or(([b'\\', 0, 0, 0], 1, 1));
-            if raw_len > 1 {
-                escapes.push(Escape {
-                    at: decoded_at,
-                    raw: at,
-                    len: n,
-                    raw_len,
-                });
-            }
-            let decoded = &mut bytes[..usize::from(n)];
-            for b in decoded.iter_mut() {
-                if *b == b'\\' {
-                    *b = self.backslash_stand_in;
-                }
-            }
-            sid = self
-                .feed(dfa, cache, sid, decoded, decoded_at, &mut |e| f(e, escapes))?
-                .0;
-            shrink += usize::from(raw_len - n);
-            at += usize::from(raw_len);
-        }
-        self.finish(dfa, cache, sid, raw.len() - shrink, &mut |e| f(e, escapes))
-    }
-
     /// Feeds `bytes` (which sit at position `base` of the text) to the automaton from state
-    /// `sid` and returns the state after them and how many were fed: all of them, or (JSON
-    /// automaton) those before the first backslash. Reports every match on the way.
+    /// `sid` and returns the state after them and how many were fed (all of them). Reports
+    /// every match on the way.
     ///
     /// An overlapping search written out over the lazy DFA's transition API, with a tight loop
     /// while no state of interest (match, unknown, dead, quit) is reached. Matches are delayed
@@ -259,10 +181,6 @@ impl TriggerPass {
             if next.is_match() {
                 self.report(dfa, cache, next, base + at, f);
             } else if next.is_quit() {
-                if bytes[at] == b'\\' {
-                    // The JSON automaton stops before each backslash.
-                    return Ok((sid, at));
-                }
                 return Err(MatchError::quit(bytes[at], base + at));
             }
             sid = next;

@@ -43,13 +43,15 @@ pub(crate) enum Event {
 }
 
 pub(crate) struct TriggerPass {
-    dfa: Arc<DFA>,
+    /// One automaton for the keywords and one for the keyword-less rules, each with the
+    /// index in `triggers` of its first pattern.
+    dfas: Vec<(Arc<DFA>, usize)>,
     triggers: Vec<Trigger>,
 }
 
-/// Working memory of both automata, one per scanning thread.
+/// Working memory of the automata, one per scanning thread.
 pub(crate) struct TriggerCache {
-    text: Cache,
+    caches: Vec<Cache>,
 }
 
 impl TriggerPass {
@@ -91,38 +93,52 @@ impl TriggerPass {
         let compile_err = |e: String| ScanError::Compile {
             reason: format!("trigger automaton: {e}"),
         };
-        let nfa = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .which_captures(thompson::WhichCaptures::None)
-                    .nfa_size_limit(Some(64 << 20)),
-            )
-            .build_many_from_hir(&hirs)
-            .map_err(|e| compile_err(e.to_string()))?;
         let config = DFA::config()
             .match_kind(MatchKind::All)
             .unicode_word_boundary(true)
             .cache_capacity(8 << 20);
-        let dfa = DFA::builder()
-            .configure(config)
-            .build_from_nfa(nfa)
-            .map_err(|e| compile_err(e.to_string()))?;
-        Ok(Some(Self {
-            dfa: Arc::new(dfa),
-            triggers,
-        }))
+        // Two automata: keywords alone form a trie-like automaton with few states; the
+        // keyword-less prefixes (classes and counted repetitions) multiply its states when
+        // combined with it, and the lazy DFA then spends its time building states.
+        let keyword_count = triggers
+            .iter()
+            .filter(|t| matches!(t, Trigger::Keyword { .. }))
+            .count();
+        let mut dfas = Vec::new();
+        for (first, group) in [
+            (0, &hirs[..keyword_count]),
+            (keyword_count, &hirs[keyword_count..]),
+        ] {
+            if group.is_empty() {
+                continue;
+            }
+            let nfa = thompson::Compiler::new()
+                .configure(
+                    thompson::Config::new()
+                        .which_captures(thompson::WhichCaptures::None)
+                        .nfa_size_limit(Some(64 << 20)),
+                )
+                .build_many_from_hir(group)
+                .map_err(|e| compile_err(e.to_string()))?;
+            let dfa = DFA::builder()
+                .configure(config.clone())
+                .build_from_nfa(nfa)
+                .map_err(|e| compile_err(e.to_string()))?;
+            dfas.push((Arc::new(dfa), first));
+        }
+        Ok(Some(Self { dfas, triggers }))
     }
 
     /// Makes the per-thread working memory for this pass.
     pub(crate) fn cache_maker(&self) -> impl Fn() -> TriggerCache + Send + Sync + 'static {
-        let dfa = Arc::clone(&self.dfa);
+        let dfas: Vec<Arc<DFA>> = self.dfas.iter().map(|(d, _)| Arc::clone(d)).collect();
         move || TriggerCache {
-            text: dfa.create_cache(),
+            caches: dfas.iter().map(|d| d.create_cache()).collect(),
         }
     }
 
     /// Calls `f` for every keyword occurrence (once per rule listing it) and every end of a
-    /// keyword-less rule's match, in order of end. Errors when the lazy DFA gives up (a
+    /// keyword-less rule's match, for each rule in order of end. Errors when the lazy DFA gives up (a
     /// Unicode word boundary on non-ASCII text); the caller then runs every rule over the
     /// whole text.
     pub(crate) fn for_each(
@@ -131,11 +147,12 @@ impl TriggerPass {
         text: &[u8],
         mut f: impl FnMut(Event),
     ) -> Result<(), MatchError> {
-        let dfa = &*self.dfa;
-        let cache = &mut caches.text;
-        let sid = dfa.start_state_forward(cache, &Input::new(text))?;
-        let (sid, _) = self.feed(dfa, cache, sid, text, 0, &mut f)?;
-        self.finish(dfa, cache, sid, text.len(), &mut f)
+        for ((dfa, first), cache) in self.dfas.iter().zip(&mut caches.caches) {
+            let sid = dfa.start_state_forward(cache, &Input::new(text))?;
+            let (sid, _) = self.feed(dfa, *first, cache, sid, text, 0, &mut f)?;
+            self.finish(dfa, *first, cache, sid, text.len(), &mut f)?;
+        }
+        Ok(())
     }
 
     /// Feeds `bytes` (which sit at position `base` of the text) to the automaton from state
@@ -145,9 +162,11 @@ impl TriggerPass {
     /// An overlapping search written out over the lazy DFA's transition API, with a tight loop
     /// while no state of interest (match, unknown, dead, quit) is reached. Matches are delayed
     /// by one byte: entering a match state on the byte at `i` means matches ending at `i`.
+    #[allow(clippy::too_many_arguments)]
     fn feed(
         &self,
         dfa: &DFA,
+        first: usize,
         cache: &mut Cache,
         mut sid: LazyStateID,
         bytes: &[u8],
@@ -179,7 +198,7 @@ impl TriggerPass {
                 }
             }
             if next.is_match() {
-                self.report(dfa, cache, next, base + at, f);
+                self.report(dfa, first, cache, next, base + at, f);
             } else if next.is_quit() {
                 return Err(MatchError::quit(bytes[at], base + at));
             }
@@ -193,6 +212,7 @@ impl TriggerPass {
     fn finish(
         &self,
         dfa: &DFA,
+        first: usize,
         cache: &mut Cache,
         sid: LazyStateID,
         len: usize,
@@ -202,7 +222,7 @@ impl TriggerPass {
             .next_eoi_state(cache, sid)
             .map_err(|_| MatchError::gave_up(len))?;
         if eoi.is_match() {
-            self.report(dfa, cache, eoi, len, f);
+            self.report(dfa, first, cache, eoi, len, f);
         }
         Ok(())
     }
@@ -210,6 +230,7 @@ impl TriggerPass {
     fn report(
         &self,
         dfa: &DFA,
+        first: usize,
         cache: &Cache,
         sid: LazyStateID,
         end: usize,
@@ -217,7 +238,7 @@ impl TriggerPass {
     ) {
         for i in 0..dfa.match_len(cache, sid) {
             let pattern = dfa.match_pattern(cache, sid, i);
-            match &self.triggers[pattern.as_usize()] {
+            match &self.triggers[first + pattern.as_usize()] {
                 Trigger::Keyword { len, rules } => {
                     for &rule in rules {
                         f(Event::Keyword {

@@ -438,3 +438,23 @@ fn anchored_searches_at_keywords_find_what_window_searches_find() {
     }
     assert!(hits > 200, "{hits}");
 }
+
+#[test]
+fn back_to_back_keywords_of_an_unbounded_rule_cost_a_bounded_multiple_of_the_text() {
+    // A BEGIN line every 36 bytes and never an END: each could start a 16 KiB search (450x
+    // the text in all), but the work per rule is capped at a few times the text.
+    let scanner = Scanner::default_pack().unwrap();
+    let time = |unit: &str| {
+        let text = unit.repeat(20_000);
+        let start = Instant::now();
+        let hits = scanner.scan_text(text.as_bytes());
+        assert!(hits.is_empty());
+        start.elapsed()
+    };
+    let prose = time("lorem ipsum dolor sit amet, sed do.\n");
+    let begins = time("-----BEGIN OPENSSH PRIVATE KEY-----\n");
+    assert!(
+        begins < prose * 40 + Duration::from_millis(100),
+        "BEGIN lines took {begins:?}, prose of the same length {prose:?}"
+    );
+}

@@ -158,6 +158,14 @@ impl CompiledRule {
         }
     }
 
+    /// The most an anchored search at one keyword occurrence may read: one search per
+    /// offset, each up to `fwd` bytes.
+    pub(crate) fn anchored_cost(&self) -> usize {
+        self.offsets
+            .as_ref()
+            .map_or(0, |o| o.len().saturating_mul(self.fwd))
+    }
+
     /// Searches for a match starting at `at`, calls `found` as [`CompiledRule::run`] does,
     /// and returns the end of the match, if any (whether or not it was accepted).
     pub(crate) fn run_anchored(

@@ -44,6 +44,9 @@ struct Scratch {
     pending: Vec<Option<Range<usize>>>,
     /// For each anchored rule, its last match (starts inside it are not searched).
     covered: Vec<Range<usize>>,
+    /// For each anchored rule, how many more bytes its anchored searches may read in this
+    /// scan (counting the most each can read); past that it is searched in windows.
+    budget: Vec<usize>,
     /// For each rule, its regex cache and capture slots, made the first time the rule runs.
     searchers: Vec<Option<(meta::Cache, Captures)>>,
     dfa_cache: Option<TriggerCache>,
@@ -54,6 +57,10 @@ struct Scratch {
     decoded: Vec<u8>,
 }
 
+/// Per byte of text, how many bytes a rule's anchored searches may read in a scan...
+const ANCHORED_WORK_PER_BYTE: usize = 4;
+/// ... plus this many.
+const ANCHORED_WORK_FREE: usize = 1 << 16;
 /// Escape lists above this many entries are not kept between scans.
 const KEEP_ESCAPES: usize = 1 << 16;
 /// Decoded text above this size is not kept between scans.
@@ -112,6 +119,7 @@ impl Engine {
         let make: ScratchFn = Box::new(move || Scratch {
             pending: vec![None; rule_count],
             covered: vec![0..0; rule_count],
+            budget: vec![0; rule_count],
             searchers: (0..rule_count).map(|_| None).collect(),
             dfa_cache: make_cache.as_ref().map(|make| make()),
             found: Vec::new(),
@@ -165,11 +173,21 @@ impl Engine {
         scratch.found.clear();
         scratch.covered.iter_mut().for_each(|c| *c = 0..0);
         let len = text.len();
+        // Anchored searches read at most `fwd` bytes each; a window search reads each byte
+        // once. Allowing each rule a few times the text keeps the scan linear.
+        let budget = len
+            .saturating_mul(ANCHORED_WORK_PER_BYTE)
+            .saturating_add(ANCHORED_WORK_FREE);
+        scratch.budget.iter_mut().for_each(|b| *b = budget);
         if let Some(triggers) = &self.triggers {
             let mut cache = scratch.dfa_cache.take();
             let outcome = match cache.as_mut() {
                 Some(cache) => triggers.for_each(cache, text, |event| match event {
-                    Event::Keyword { rule, start, .. } if self.rules[rule].offsets.is_some() => {
+                    Event::Keyword { rule, start, .. }
+                        if self.rules[rule].offsets.is_some()
+                            && scratch.budget[rule] >= self.rules[rule].anchored_cost() =>
+                    {
+                        scratch.budget[rule] -= self.rules[rule].anchored_cost();
                         self.anchored(scratch, text, rule, start);
                     }
                     event => {

@@ -101,7 +101,7 @@ fn a_missing_file_exits_2_and_says_which() {
 
 #[test]
 fn redact_replaces_hits_and_keeps_json_valid() {
-    let input = format!("{{\"mail\":\"jane@example.org\",\"k\":\"\\n{KEY}\"}}");
+    let input = format!("{{\"mail\":\"jane@acme-corp.io\",\"k\":\"\\n{KEY}\"}}");
     let out = sigil(&["redact"], input.as_bytes());
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);

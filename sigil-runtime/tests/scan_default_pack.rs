@@ -9,7 +9,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::ops::Range;
 
-use regex::Regex;
+use regex::bytes::Regex;
 use serde::Deserialize;
 use sigil_runtime::scan::validators::{self, Candidate, Validator};
 use sigil_runtime::vault::VaultKind;
@@ -119,12 +119,17 @@ fn compile(rules: &[RuleDef]) -> (Vec<Compiled>, Vec<String>) {
 /// Every validated hit of `rule` in `text`, as the engine reports them.
 fn hits(rule: &Compiled, text: &str) -> Vec<Found> {
     let mut found = Vec::new();
-    for caps in rule.regex.captures_iter(text) {
+    // Bytes, as the engine matches: `(?-u)` classes may match inside a multi-byte character.
+    for caps in rule.regex.captures_iter(text.as_bytes()) {
         let whole = caps.get(0).expect("group 0 always matches");
         let value = caps.name("secret").or_else(|| caps.get(1)).unwrap_or(whole);
+        let (value_text, whole_text) = (
+            String::from_utf8_lossy(value.as_bytes()),
+            String::from_utf8_lossy(whole.as_bytes()),
+        );
         let candidate = Candidate {
-            value: value.as_str(),
-            whole: whole.as_str(),
+            value: &value_text,
+            whole: &whole_text,
             before: before(text, whole.start()),
         };
         if rule.validators.iter().all(|v| v.check(&candidate)) {

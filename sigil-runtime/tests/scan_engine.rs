@@ -373,3 +373,88 @@ pattern = '''\bκλειδί\d{4}\b'''
         ]
     );
 }
+
+/// A pack of one rule, `pass=` followed by an 8-character value, written so that the engine
+/// searches it anchored at its keyword (`(?i-u:...)`, ASCII) or, with Unicode case folding
+/// (`(?i:...)`, where `s` may be a two-byte character), in windows around it.
+fn pass_rule(case_flags: &str) -> Scanner {
+    let pack = format!(
+        r#"
+[pack]
+name = "anchored"
+version = "1"
+
+[[rule]]
+id = "pass-value"
+name = "pass= value"
+category = "secret"
+severity = "high"
+kind = "Password"
+keywords = ["pass"]
+pattern = '''(?:(?-u:\b)|_)(?{case_flags}:pass)[ \t]{{0,2}}=(?P<secret>[A-Za-z0-9]{{8}})'''
+"#
+    );
+    Scanner::builder()
+        .pack_toml(&pack)
+        .and_then(|b| b.build())
+        .expect("pack compiles")
+}
+
+#[test]
+fn anchored_searches_at_keywords_find_what_window_searches_find() {
+    let anchored = pass_rule("i-u");
+    let windowed = pass_rule("i");
+    let spans = |s: &Scanner, text: &str| -> Vec<std::ops::Range<usize>> {
+        s.scan_text(text.as_bytes())
+            .into_iter()
+            .map(|h| h.span)
+            .collect()
+    };
+    // At the very start, after `_`, back to back, and not inside a word.
+    let text = "pass=abcdefgh _PASS =ijklmnop pass=qrstuvwxpass=yzabcdef bypass=ghijklmn";
+    let expected = vec![5..13, 21..29, 35..43];
+    assert_eq!(spans(&anchored, text), expected);
+    assert_eq!(spans(&windowed, text), expected);
+    const PIECES: &[&str] = &[
+        "pass", "PASS", "_", "=", " ", "  =", "abcd", "efgh1234", "by", "\n", "pas", "s=", "pass=",
+        "_pass =", "abcdefgh",
+    ];
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut hits = 0;
+    for _ in 0..5_000 {
+        let n = (next() % 12) as usize + 1;
+        let text: String = (0..n)
+            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+            .collect();
+        let a = spans(&anchored, &text);
+        assert_eq!(a, spans(&windowed, &text), "text {text:?}");
+        hits += a.len();
+    }
+    assert!(hits > 200, "{hits}");
+}
+
+#[test]
+fn back_to_back_keywords_of_an_unbounded_rule_cost_a_bounded_multiple_of_the_text() {
+    // A BEGIN line every 36 bytes and never an END: each could start a 16 KiB search (450x
+    // the text in all), but the work per rule is capped at a few times the text.
+    let scanner = Scanner::default_pack().unwrap();
+    let time = |unit: &str| {
+        let text = unit.repeat(20_000);
+        let start = Instant::now();
+        let hits = scanner.scan_text(text.as_bytes());
+        assert!(hits.is_empty());
+        start.elapsed()
+    };
+    let prose = time("lorem ipsum dolor sit amet, sed do.\n");
+    let begins = time("-----BEGIN OPENSSH PRIVATE KEY-----\n");
+    assert!(
+        begins < prose * 40 + Duration::from_millis(100),
+        "BEGIN lines took {begins:?}, prose of the same length {prose:?}"
+    );
+}

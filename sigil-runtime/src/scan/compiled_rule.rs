@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use regex_automata::meta;
 use regex_automata::util::captures::Captures;
-use regex_automata::{Input, PatternID};
+use regex_automata::{Anchored, Input, PatternID};
 use regex_syntax::hir::Hir;
 
 use super::error::ScanError;
 use super::hit::{Category, Severity};
+use super::keyword_lead::keyword_offsets;
 use super::pack::Rule;
 use super::validators::{Candidate, Validator};
 use crate::vault::VaultKind;
@@ -22,6 +23,8 @@ const UNBOUNDED_BACK: usize = 512;
 const UNBOUNDED_FWD: usize = 16 * 1024;
 /// No window reaches further than this from its anchor, whatever the pattern says.
 const WINDOW_CAP: usize = 64 * 1024;
+/// A rule is searched anchored when a keyword gives at most this many start positions.
+const MAX_ANCHORED_TRIES: usize = 12;
 /// How much text before a match validators see as context.
 const BEFORE_LEN: usize = 64;
 
@@ -32,8 +35,14 @@ pub(crate) struct CompiledRule {
     pub(crate) kind: VaultKind,
     pub(crate) priority: i32,
     pub(crate) regex: meta::Regex,
-    /// Capture group index whose span is reported (0 = whole match).
+    /// Capture group index whose span is reported (0: the whole match, found without a
+    /// capture search).
     report_group: usize,
+    /// Offsets from a match's start where its keyword begins (see `keyword_lead.rs`), when
+    /// there are few: the rule is searched anchored at a keyword's start minus each.
+    pub(crate) offsets: Option<Vec<usize>>,
+    /// The largest such offset, if known: windows start no further before a keyword.
+    pub(crate) lead: Option<usize>,
     validators: Vec<Validator>,
     /// Bytes before the anchor where a match may start.
     pub(crate) back: usize,
@@ -69,20 +78,31 @@ impl CompiledRule {
             return Err(bad("pattern can match the empty string".into()));
         }
         let max_len = props.maximum_len();
-        let regex = meta::Builder::new()
-            .configure(meta::Config::new().nfa_size_limit(Some(8 << 20)))
-            .build_many_from_hir(&[&hir])
-            .map_err(|e| match e.size_limit() {
-                Some(limit) => bad(format!(
-                    "pattern is too large once compiled (over {limit} bytes): shorten bounded \
-                     repetitions of large classes, or make classes ASCII with (?-u:...)"
-                )),
-                None => bad(format!("pattern does not compile: {e}")),
-            })?;
-        let info = regex.group_info();
-        let report_group = match info.to_index(PatternID::ZERO, "secret") {
+        let compile = |hir: &Hir| {
+            meta::Builder::new()
+                .configure(meta::Config::new().nfa_size_limit(Some(8 << 20)))
+                .build_many_from_hir(&[hir])
+                .map_err(|e| match e.size_limit() {
+                    Some(limit) => bad(format!(
+                        "pattern is too large once compiled (over {limit} bytes): shorten \
+                         bounded repetitions of large classes, or make classes ASCII with \
+                         (?-u:...)"
+                    )),
+                    None => bad(format!("pattern does not compile: {e}")),
+                })
+        };
+        let plain = compile(&hir)?;
+        let info = plain.group_info();
+        let secret = info.to_index(PatternID::ZERO, "secret");
+        let groups = info.group_len(PatternID::ZERO);
+        let offsets = keyword_offsets(&hir, &rule.keywords);
+        let lead = offsets.as_ref().and_then(|o| o.last().copied());
+        // A pattern that is one `secret` group reports its whole match: no capture search.
+        let whole_secret = secret_is_whole(&hir);
+        let report_group = match secret {
+            Some(_) if whole_secret => 0,
             Some(i) => i,
-            None if info.group_len(PatternID::ZERO) > 1 => 1,
+            None if groups > 1 => 1,
             None => 0,
         };
         Ok(Self {
@@ -91,8 +111,10 @@ impl CompiledRule {
             severity: rule.severity,
             kind: rule.kind,
             priority: rule.priority,
-            regex,
+            regex: plain,
             report_group,
+            offsets: offsets.filter(|o| o.len() <= MAX_ANCHORED_TRIES),
+            lead,
             validators: rule.validators.clone(),
             back: max_len.unwrap_or(UNBOUNDED_BACK).min(WINDOW_CAP),
             fwd: max_len.unwrap_or(UNBOUNDED_FWD).min(WINDOW_CAP),
@@ -108,6 +130,7 @@ impl CompiledRule {
         &self,
         text: &[u8],
         window: Range<usize>,
+        cache: &mut meta::Cache,
         caps: &mut Captures,
         allow: Option<&meta::Regex>,
         mut found: impl FnMut(Range<usize>),
@@ -115,19 +138,64 @@ impl CompiledRule {
         let mut at = window.start;
         while at < window.end {
             let input = Input::new(text).range(at..window.end);
-            self.regex.search_captures(&input, caps);
-            let Some(m) = caps.get_match() else { break };
-            let span = char_aligned(
-                text,
-                caps.get_group(self.report_group)
-                    .unwrap_or(m.span())
-                    .range(),
-            );
-            if !span.is_empty() && self.accept(text, m.range(), span.clone(), allow) {
+            let (whole, span) = if self.report_group == 0 {
+                let Some(m) = self.regex.search_with(cache, &input) else {
+                    break;
+                };
+                (m.span(), m.span())
+            } else {
+                self.regex.search_captures_with(cache, &input, caps);
+                let Some(whole) = caps.get_match().map(|m| m.span()) else {
+                    break;
+                };
+                (whole, caps.get_group(self.report_group).unwrap_or(whole))
+            };
+            let span = char_aligned(text, span.range());
+            if !span.is_empty() && self.accept(text, whole.range(), span.clone(), allow) {
                 found(span);
             }
-            at = m.end().max(at + 1);
+            at = whole.end.max(at + 1);
         }
+    }
+
+    /// The most an anchored search at one keyword occurrence may read: one search per
+    /// offset, each up to `fwd` bytes.
+    pub(crate) fn anchored_cost(&self) -> usize {
+        self.offsets
+            .as_ref()
+            .map_or(0, |o| o.len().saturating_mul(self.fwd))
+    }
+
+    /// Searches for a match starting at `at`, calls `found` as [`CompiledRule::run`] does,
+    /// and returns the end of the match, if any (whether or not it was accepted).
+    pub(crate) fn run_anchored(
+        &self,
+        text: &[u8],
+        at: usize,
+        cache: &mut meta::Cache,
+        caps: &mut Captures,
+        allow: Option<&meta::Regex>,
+        found: impl FnOnce(Range<usize>),
+    ) -> Option<usize> {
+        let end = at.saturating_add(self.fwd).min(text.len());
+        let input = Input::new(text).range(at..end).anchored(Anchored::Yes);
+        let whole = if self.report_group == 0 {
+            self.regex.search_with(cache, &input)?.range()
+        } else {
+            self.regex.search_captures_with(cache, &input, caps);
+            caps.get_match()?.range()
+        };
+        let span = char_aligned(
+            text,
+            match self.report_group {
+                0 => whole.clone(),
+                g => caps.get_group(g).map_or(whole.clone(), |s| s.range()),
+            },
+        );
+        if !span.is_empty() && self.accept(text, whole.clone(), span.clone(), allow) {
+            found(span);
+        }
+        Some(whole.end)
     }
 
     fn accept(
@@ -154,6 +222,24 @@ impl CompiledRule {
             before: &before,
         };
         self.validators.iter().all(|v| v.check(&candidate))
+    }
+}
+
+/// Whether the pattern is a `secret` group between zero-width assertions only, so that the
+/// group's span is the match's.
+fn secret_is_whole(hir: &Hir) -> bool {
+    use regex_syntax::hir::HirKind;
+    let is_secret =
+        |h: &Hir| matches!(h.kind(), HirKind::Capture(c) if c.name.as_deref() == Some("secret"));
+    match hir.kind() {
+        HirKind::Capture(_) => is_secret(hir),
+        HirKind::Concat(subs) => {
+            subs.iter().filter(|h| is_secret(h)).count() == 1
+                && subs
+                    .iter()
+                    .all(|h| is_secret(h) || matches!(h.kind(), HirKind::Look(_)))
+        }
+        _ => false,
     }
 }
 

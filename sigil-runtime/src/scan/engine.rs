@@ -1,12 +1,17 @@
 //! The compiled rule set and the scan of one byte string.
 //!
 //! 1. One lazy-DFA pass over the text finds every keyword (ASCII case-insensitive) and every
-//!    end of a keyword-less rule's match. A keyword names rules and gives each a window around
-//!    it; a match end gives its rule a window before it.
-//! 2. (See `trigger_pass.rs` for why this is one DFA rather than Aho-Corasick plus a DFA.)
-//! 3. A rule's windows arrive in order and overlapping ones are merged, so each rule's regex
-//!    runs over every byte at most once: work is linear in the text for any input.
+//!    end of a keyword-less rule's match (see `trigger_pass.rs`).
+//! 2. A rule whose matches begin at most a few bytes before their keyword (most rules; see
+//!    `keyword_lead.rs`) is searched anchored there: a search that fails stops as soon as the
+//!    pattern cannot match, usually a few bytes on, and no start position is searched twice.
+//! 3. Other rules get a window around each keyword (or before each keyword-less match end);
+//!    a rule's windows arrive in order and overlapping ones are merged, so its regex runs
+//!    over every byte at most once: work is linear in the text for any input.
 //! 4. Matches are validated, checked against the allow list, and overlaps resolved.
+//!
+//! Raw JSON with escapes is decoded whole first (one memchr-driven copy) and scanned as text;
+//! hits map back to raw spans through the recorded escapes (see `json_spans.rs`).
 
 use std::ops::Range;
 use std::panic::{RefUnwindSafe, UnwindSafe};
@@ -18,7 +23,7 @@ use regex_automata::util::pool::Pool;
 use super::compiled_rule::{CompiledRule, parse_pattern};
 use super::error::ScanError;
 use super::hit::Hit;
-use super::json_spans::{Escape, decode_from, locate, raw_span};
+use super::json_spans::{Escape, decode_from, raw_span};
 use super::overlap::{Found, resolve};
 use super::pack::Pack;
 use super::trigger_pass::{Event, TriggerCache, TriggerPass};
@@ -34,26 +39,32 @@ pub(crate) struct Engine {
 
 /// Per-scan working memory, reused across scans through a pool.
 struct Scratch {
-    /// For each rule, the window waiting to be run (merged with any overlapping successor).
+    /// For each windowed rule, the window waiting to be run (merged with any overlapping
+    /// successor).
     pending: Vec<Option<Range<usize>>>,
-    /// For each rule, its capture slots, made the first time the rule runs.
-    caps: Vec<Option<Captures>>,
+    /// For each anchored rule, its last match (starts inside it are not searched).
+    covered: Vec<Range<usize>>,
+    /// For each anchored rule, how many more bytes its anchored searches may read in this
+    /// scan (counting the most each can read); past that it is searched in windows.
+    budget: Vec<usize>,
+    /// For each rule, its regex cache and capture slots, made the first time the rule runs.
+    searchers: Vec<Option<(meta::Cache, Captures)>>,
     dfa_cache: Option<TriggerCache>,
     found: Vec<Found>,
     /// Escapes of the JSON being scanned.
     escapes: Vec<Escape>,
-    /// A window of JSON, decoded.
-    window: Vec<u8>,
+    /// The JSON being scanned, decoded.
+    decoded: Vec<u8>,
 }
 
-/// Decoded text kept before a JSON window: validators see 64 bytes before a match.
-const CONTEXT_BEFORE: usize = 64;
-/// Decoded text kept after a JSON window, for look-ahead (`\b`).
-const CONTEXT_AFTER: usize = 8;
+/// Per byte of text, how many bytes a rule's anchored searches may read in a scan...
+const ANCHORED_WORK_PER_BYTE: usize = 4;
+/// ... plus this many.
+const ANCHORED_WORK_FREE: usize = 1 << 16;
 /// Escape lists above this many entries are not kept between scans.
 const KEEP_ESCAPES: usize = 1 << 16;
-/// Window buffers above this size are not kept between scans.
-const KEEP_WINDOW: usize = 1 << 20;
+/// Decoded text above this size is not kept between scans.
+const KEEP_DECODED: usize = 1 << 20;
 
 impl Engine {
     pub(crate) fn compile(packs: &[Pack]) -> Result<Self, ScanError> {
@@ -107,11 +118,13 @@ impl Engine {
         let make_cache = triggers.as_ref().map(TriggerPass::cache_maker);
         let make: ScratchFn = Box::new(move || Scratch {
             pending: vec![None; rule_count],
-            caps: (0..rule_count).map(|_| None).collect(),
+            covered: vec![0..0; rule_count],
+            budget: vec![0; rule_count],
+            searchers: (0..rule_count).map(|_| None).collect(),
             dfa_cache: make_cache.as_ref().map(|make| make()),
             found: Vec::new(),
             escapes: Vec::new(),
-            window: Vec::new(),
+            decoded: Vec::new(),
         });
         Ok(Self {
             rules,
@@ -139,63 +152,48 @@ impl Engine {
         }
         let mut guard = self.scratch.get();
         let scratch = &mut *guard;
-        scratch.found.clear();
         let mut escapes = std::mem::take(&mut scratch.escapes);
+        let mut decoded = std::mem::take(&mut scratch.decoded);
         escapes.clear();
-        let mut complete = true;
-        if let Some(triggers) = &self.triggers {
-            let mut cache = scratch.dfa_cache.take();
-            if let Some(cache) = cache.as_mut() {
-                complete = triggers
-                    .for_each_json(cache, raw, &mut escapes, |event, escapes| {
-                        let (r, window) = self.window(event, raw.len());
-                        self.push_window(scratch, Source::Json { raw, escapes }, r, window);
-                    })
-                    .is_ok();
-            }
-            scratch.dfa_cache = cache;
-        }
-        let mut hits = if complete {
-            let source = Source::Json {
-                raw,
-                escapes: &escapes,
-            };
-            for r in 0..self.rules.len() {
-                self.flush(scratch, source, r);
-            }
-            self.resolved(scratch)
-        } else {
-            // The lazy DFA gave up: decode the whole text and scan it the slow way.
-            scratch.pending.iter_mut().for_each(|p| *p = None);
-            escapes.clear();
-            let mut decoded = Vec::new();
-            decode_from(raw, 0, 0, usize::MAX, &mut decoded, Some(&mut escapes));
-            self.scan_text_in(scratch, &decoded)
-        };
+        decode_from(raw, 0, 0, usize::MAX, &mut decoded, Some(&mut escapes));
+        let mut hits = self.scan_text_in(scratch, &decoded);
         for hit in &mut hits {
             hit.span = raw_span(&escapes, hit.span.clone());
         }
-        escapes.clear();
-        if escapes.capacity() > KEEP_ESCAPES {
-            escapes = Vec::new();
+        if escapes.capacity() <= KEEP_ESCAPES {
+            scratch.escapes = escapes;
         }
-        scratch.escapes = escapes;
-        if scratch.window.capacity() > KEEP_WINDOW {
-            scratch.window = Vec::new();
+        if decoded.capacity() <= KEEP_DECODED {
+            scratch.decoded = decoded;
         }
         hits
     }
 
     fn scan_text_in(&self, scratch: &mut Scratch, text: &[u8]) -> Vec<Hit> {
         scratch.found.clear();
+        scratch.covered.iter_mut().for_each(|c| *c = 0..0);
         let len = text.len();
-        let source = Source::Text(text);
+        // Anchored searches read at most `fwd` bytes each; a window search reads each byte
+        // once. Allowing each rule a few times the text keeps the scan linear.
+        let budget = len
+            .saturating_mul(ANCHORED_WORK_PER_BYTE)
+            .saturating_add(ANCHORED_WORK_FREE);
+        scratch.budget.iter_mut().for_each(|b| *b = budget);
         if let Some(triggers) = &self.triggers {
             let mut cache = scratch.dfa_cache.take();
             let outcome = match cache.as_mut() {
-                Some(cache) => triggers.for_each(cache, text, |event| {
-                    let (r, window) = self.window(event, len);
-                    self.push_window(scratch, source, r, window);
+                Some(cache) => triggers.for_each(cache, text, |event| match event {
+                    Event::Keyword { rule, start, .. }
+                        if self.rules[rule].offsets.is_some()
+                            && scratch.budget[rule] >= self.rules[rule].anchored_cost() =>
+                    {
+                        scratch.budget[rule] -= self.rules[rule].anchored_cost();
+                        self.anchored(scratch, text, rule, start);
+                    }
+                    event => {
+                        let (r, window) = self.window(event, len);
+                        self.push_window(scratch, text, r, window);
+                    }
                 }),
                 None => Ok(()),
             };
@@ -203,16 +201,42 @@ impl Engine {
             if outcome.is_err() {
                 // The lazy DFA gave up (only possible with Unicode word boundaries on
                 // non-ASCII text): run every rule over the whole text instead.
+                scratch.found.clear();
                 for r in 0..self.rules.len() {
-                    self.flush(scratch, source, r);
                     scratch.pending[r] = Some(0..len);
                 }
             }
         }
         for r in 0..self.rules.len() {
-            self.flush(scratch, source, r);
+            self.flush(scratch, text, r);
         }
         self.resolved(scratch)
+    }
+
+    /// Searches rule `r` anchored at each start its keyword offsets give for a keyword
+    /// starting at `kw_start`, skipping starts inside its last match.
+    fn anchored(&self, scratch: &mut Scratch, text: &[u8], r: usize, kw_start: usize) {
+        let rule = &self.rules[r];
+        let Some(offsets) = &rule.offsets else { return };
+        let (cache, caps) = scratch.searchers[r]
+            .get_or_insert_with(|| (rule.regex.create_cache(), rule.regex.create_captures()));
+        let last = &mut scratch.covered[r];
+        let found = &mut scratch.found;
+        for &o in offsets.iter().rev() {
+            let Some(at) = kw_start.checked_sub(o) else {
+                continue;
+            };
+            if last.contains(&at) {
+                continue;
+            }
+            if let Some(end) =
+                rule.run_anchored(text, at, cache, caps, self.allow.as_ref(), |span| {
+                    found.push(Found { rule: r, span });
+                })
+            {
+                *last = at..end;
+            }
+        }
     }
 
     /// The rule an event triggers and the window its matches must lie in.
@@ -220,7 +244,10 @@ impl Engine {
         match event {
             Event::Keyword { rule, start, end } => {
                 let r = &self.rules[rule];
-                let from = end.saturating_sub(r.back);
+                let from = match r.lead {
+                    Some(lead) => start.saturating_sub(lead),
+                    None => end.saturating_sub(r.back),
+                };
                 (rule, from..start.saturating_add(r.fwd).min(len))
             }
             Event::PrefixEnd {
@@ -254,65 +281,30 @@ impl Engine {
             .collect()
     }
 
-    fn push_window(
-        &self,
-        scratch: &mut Scratch,
-        source: Source<'_>,
-        r: usize,
-        window: Range<usize>,
-    ) {
+    fn push_window(&self, scratch: &mut Scratch, text: &[u8], r: usize, window: Range<usize>) {
         match &mut scratch.pending[r] {
             Some(p) if window.start <= p.end => p.end = p.end.max(window.end),
             slot => {
                 if let Some(done) = slot.replace(window) {
-                    self.run(scratch, source, r, done);
+                    self.run(scratch, text, r, done);
                 }
             }
         }
     }
 
-    fn flush(&self, scratch: &mut Scratch, source: Source<'_>, r: usize) {
+    fn flush(&self, scratch: &mut Scratch, text: &[u8], r: usize) {
         if let Some(done) = scratch.pending[r].take() {
-            self.run(scratch, source, r, done);
+            self.run(scratch, text, r, done);
         }
     }
 
-    fn run(&self, scratch: &mut Scratch, source: Source<'_>, r: usize, window: Range<usize>) {
+    fn run(&self, scratch: &mut Scratch, text: &[u8], r: usize, window: Range<usize>) {
         let rule = &self.rules[r];
-        let caps = scratch.caps[r].get_or_insert_with(|| rule.regex.create_captures());
+        let (cache, caps) = scratch.searchers[r]
+            .get_or_insert_with(|| (rule.regex.create_cache(), rule.regex.create_captures()));
         let found = &mut scratch.found;
-        let allow = self.allow.as_ref();
-        match source {
-            Source::Text(text) => rule.run(text, window, caps, allow, |span| {
-                found.push(Found { rule: r, span });
-            }),
-            Source::Json { raw, escapes } => {
-                // Decode just the window, with context for look-around and validators.
-                let (from, base) = locate(escapes, window.start.saturating_sub(CONTEXT_BEFORE));
-                let want = window.end.saturating_add(CONTEXT_AFTER) - base;
-                decode_from(raw, from, base, want, &mut scratch.window, None);
-                let local = &scratch.window;
-                let start = (window.start - base).min(local.len());
-                let end = (window.end - base).min(local.len());
-                rule.run(local, start..end, caps, allow, |span| {
-                    found.push(Found {
-                        rule: r,
-                        span: span.start + base..span.end + base,
-                    });
-                });
-            }
-        }
+        rule.run(text, window, cache, caps, self.allow.as_ref(), |span| {
+            found.push(Found { rule: r, span });
+        });
     }
-}
-
-/// What a window's positions refer to.
-#[derive(Clone, Copy)]
-enum Source<'a> {
-    /// Plain text, scanned as it is.
-    Text(&'a [u8]),
-    /// Raw JSON; positions are in its decoded text, described by the escapes seen so far.
-    Json {
-        raw: &'a [u8],
-        escapes: &'a [Escape],
-    },
 }

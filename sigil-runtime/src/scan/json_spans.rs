@@ -9,9 +9,9 @@
 //! boundaries need no tracking. A backslash that does not start a valid escape (invalid or
 //! truncated JSON) is kept verbatim, and the text around it is scanned as plain text.
 //!
-//! The decoded text is never built whole on the fast path: the trigger pass feeds decoded
-//! bytes to its automaton straight from the raw input and records each escape (an
-//! [`Escape`]); only the windows where rules must run are decoded, with [`decode_from`].
+//! Raw JSON with escapes is decoded whole once with [`decode_from`] (a memchr-driven copy that
+//! records each escape as an [`Escape`]), scanned as text, and hit spans mapped back with
+//! [`raw_span`].
 
 use std::ops::Range;
 

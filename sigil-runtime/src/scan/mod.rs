@@ -21,6 +21,7 @@ mod engine;
 mod error;
 mod hit;
 mod json_spans;
+mod keyword_lead;
 mod overlap;
 mod pack;
 mod pack_signature;

@@ -1,11 +1,11 @@
-//! The one pass over the text: a single lazy DFA holds every rule keyword (as an ASCII
-//! case-insensitive literal) and every keyword-less rule's pattern, and reports, in order of
-//! position, where each of them ends. Each report names the rules to run and the window their
-//! matches must lie in; nothing else of the text is looked at again.
+//! The trigger pass over the text: a lazy DFA holds every rule keyword (as an ASCII
+//! case-insensitive literal) and reports, in order of position, where each ends; a second
+//! one holds every keyword-less rule's trigger prefix. Each report names the rules to run and
+//! where; nothing else of the text is looked at again.
 //!
-//! (Measured on the bench corpus, one lazy DFA for both is about twice as fast as an
-//! Aho-Corasick keyword pass followed by a DFA pass for the keyword-less rules: both passes
-//! run at about the same bytes per second, so one pass halves the cost.)
+//! (One automaton for both is slower: the keyword-less prefixes, classes with counted
+//! repetitions, multiply the states of the keyword automaton, and the lazy DFA then keeps
+//! building states. Two passes over the text halve the scan's latency on the bench corpus.)
 
 use std::sync::Arc;
 
@@ -16,7 +16,6 @@ use regex_automata::{Input, MatchError, MatchKind};
 use regex_syntax::hir::Hir;
 
 use super::error::ScanError;
-use super::json_spans::{Escape, escape_at};
 use super::trigger_prefix::trigger_prefix;
 
 /// What one DFA pattern stands for.
@@ -44,18 +43,15 @@ pub(crate) enum Event {
 }
 
 pub(crate) struct TriggerPass {
-    dfa: Arc<DFA>,
-    /// The same automaton, stopping at every backslash, for raw JSON.
-    json_dfa: Arc<DFA>,
-    /// What the JSON automaton is fed for a decoded backslash (see `for_each_json`).
-    backslash_stand_in: u8,
+    /// One automaton for the keywords and one for the keyword-less rules, each with the
+    /// index in `triggers` of its first pattern.
+    dfas: Vec<(Arc<DFA>, usize)>,
     triggers: Vec<Trigger>,
 }
 
-/// Working memory of both automata, one per scanning thread.
+/// Working memory of the automata, one per scanning thread.
 pub(crate) struct TriggerCache {
-    text: Cache,
-    json: Cache,
+    caches: Vec<Cache>,
 }
 
 impl TriggerPass {
@@ -97,51 +93,52 @@ impl TriggerPass {
         let compile_err = |e: String| ScanError::Compile {
             reason: format!("trigger automaton: {e}"),
         };
-        let nfa = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .which_captures(thompson::WhichCaptures::None)
-                    .nfa_size_limit(Some(64 << 20)),
-            )
-            .build_many_from_hir(&hirs)
-            .map_err(|e| compile_err(e.to_string()))?;
         let config = DFA::config()
             .match_kind(MatchKind::All)
             .unicode_word_boundary(true)
             .cache_capacity(8 << 20);
-        let dfa = DFA::builder()
-            .configure(config.clone())
-            .build_from_nfa(nfa.clone())
-            .map_err(|e| compile_err(e.to_string()))?;
-        let json_dfa = DFA::builder()
-            .configure(config.quit(b'\\', true))
-            .build_from_nfa(nfa)
-            .map_err(|e| compile_err(e.to_string()))?;
-        // A byte no pattern tells apart from the backslash, if there is one.
-        let classes = dfa.byte_classes();
-        let backslash_stand_in = (0u8..0x80)
-            .find(|&b| b != b'\\' && classes.get(b) == classes.get(b'\\'))
-            .unwrap_or(b'!');
-        Ok(Some(Self {
-            dfa: Arc::new(dfa),
-            json_dfa: Arc::new(json_dfa),
-            backslash_stand_in,
-            triggers,
-        }))
+        // Two automata: keywords alone form a trie-like automaton with few states; the
+        // keyword-less prefixes (classes and counted repetitions) multiply its states when
+        // combined with it, and the lazy DFA then spends its time building states.
+        let keyword_count = triggers
+            .iter()
+            .filter(|t| matches!(t, Trigger::Keyword { .. }))
+            .count();
+        let mut dfas = Vec::new();
+        for (first, group) in [
+            (0, &hirs[..keyword_count]),
+            (keyword_count, &hirs[keyword_count..]),
+        ] {
+            if group.is_empty() {
+                continue;
+            }
+            let nfa = thompson::Compiler::new()
+                .configure(
+                    thompson::Config::new()
+                        .which_captures(thompson::WhichCaptures::None)
+                        .nfa_size_limit(Some(64 << 20)),
+                )
+                .build_many_from_hir(group)
+                .map_err(|e| compile_err(e.to_string()))?;
+            let dfa = DFA::builder()
+                .configure(config.clone())
+                .build_from_nfa(nfa)
+                .map_err(|e| compile_err(e.to_string()))?;
+            dfas.push((Arc::new(dfa), first));
+        }
+        Ok(Some(Self { dfas, triggers }))
     }
 
     /// Makes the per-thread working memory for this pass.
     pub(crate) fn cache_maker(&self) -> impl Fn() -> TriggerCache + Send + Sync + 'static {
-        let dfa = Arc::clone(&self.dfa);
-        let json_dfa = Arc::clone(&self.json_dfa);
+        let dfas: Vec<Arc<DFA>> = self.dfas.iter().map(|(d, _)| Arc::clone(d)).collect();
         move || TriggerCache {
-            text: dfa.create_cache(),
-            json: json_dfa.create_cache(),
+            caches: dfas.iter().map(|d| d.create_cache()).collect(),
         }
     }
 
     /// Calls `f` for every keyword occurrence (once per rule listing it) and every end of a
-    /// keyword-less rule's match, in order of end. Errors when the lazy DFA gives up (a
+    /// keyword-less rule's match, for each rule in order of end. Errors when the lazy DFA gives up (a
     /// Unicode word boundary on non-ASCII text); the caller then runs every rule over the
     /// whole text.
     pub(crate) fn for_each(
@@ -150,82 +147,26 @@ impl TriggerPass {
         text: &[u8],
         mut f: impl FnMut(Event),
     ) -> Result<(), MatchError> {
-        let dfa = &*self.dfa;
-        let cache = &mut caches.text;
-        let sid = dfa.start_state_forward(cache, &Input::new(text))?;
-        let (sid, _) = self.feed(dfa, cache, sid, text, 0, &mut f)?;
-        self.finish(dfa, cache, sid, text.len(), &mut f)
-    }
-
-    /// Like [`TriggerPass::for_each`] on the decoded text of raw JSON, without building it:
-    /// the JSON automaton stops at each backslash, the escape's decoded bytes are fed in its
-    /// place, and the raw bytes after it go on. Event positions are positions in the decoded
-    /// text; every escape is appended to `escapes` (which `f` also sees, complete up to the
-    /// current position).
-    ///
-    /// A decoded backslash (`\\\\` in the raw text) cannot be fed to the JSON automaton: a
-    /// stand-in byte is fed instead, one that no pattern tells apart from a backslash when
-    /// there is such a byte (there is unless some pattern names the backslash), else `!`. In
-    /// that last case a keyword-less rule whose match holds a literal backslash may not be
-    /// triggered in JSON; keywords hold none.
-    pub(crate) fn for_each_json(
-        &self,
-        caches: &mut TriggerCache,
-        raw: &[u8],
-        escapes: &mut Vec<Escape>,
-        mut f: impl FnMut(Event, &[Escape]),
-    ) -> Result<(), MatchError> {
-        let dfa = &*self.json_dfa;
-        let cache = &mut caches.json;
-        let mut sid = dfa.start_state_forward(cache, &Input::new(raw))?;
-        let mut at = 0;
-        // How many bytes shorter the decoded text is than the raw text so far.
-        let mut shrink = 0;
-        loop {
-            let (next, fed) = self.feed(dfa, cache, sid, &raw[at..], at - shrink, &mut |e| {
-                f(e, escapes)
-            })?;
-            sid = next;
-            at += fed;
-            if at == raw.len() {
-                break;
-            }
-            // Stopped at a backslash.
-            let decoded_at = at - shrink;
-            let (mut bytes, n, raw_len) = escape_at(raw, at).unwrap_or(([b'\\', 0, 0, 0], 1, 1));
-            if raw_len > 1 {
-                escapes.push(Escape {
-                    at: decoded_at,
-                    raw: at,
-                    len: n,
-                    raw_len,
-                });
-            }
-            let decoded = &mut bytes[..usize::from(n)];
-            for b in decoded.iter_mut() {
-                if *b == b'\\' {
-                    *b = self.backslash_stand_in;
-                }
-            }
-            sid = self
-                .feed(dfa, cache, sid, decoded, decoded_at, &mut |e| f(e, escapes))?
-                .0;
-            shrink += usize::from(raw_len - n);
-            at += usize::from(raw_len);
+        for ((dfa, first), cache) in self.dfas.iter().zip(&mut caches.caches) {
+            let sid = dfa.start_state_forward(cache, &Input::new(text))?;
+            let (sid, _) = self.feed(dfa, *first, cache, sid, text, 0, &mut f)?;
+            self.finish(dfa, *first, cache, sid, text.len(), &mut f)?;
         }
-        self.finish(dfa, cache, sid, raw.len() - shrink, &mut |e| f(e, escapes))
+        Ok(())
     }
 
     /// Feeds `bytes` (which sit at position `base` of the text) to the automaton from state
-    /// `sid` and returns the state after them and how many were fed: all of them, or (JSON
-    /// automaton) those before the first backslash. Reports every match on the way.
+    /// `sid` and returns the state after them and how many were fed (all of them). Reports
+    /// every match on the way.
     ///
     /// An overlapping search written out over the lazy DFA's transition API, with a tight loop
     /// while no state of interest (match, unknown, dead, quit) is reached. Matches are delayed
     /// by one byte: entering a match state on the byte at `i` means matches ending at `i`.
+    #[allow(clippy::too_many_arguments)]
     fn feed(
         &self,
         dfa: &DFA,
+        first: usize,
         cache: &mut Cache,
         mut sid: LazyStateID,
         bytes: &[u8],
@@ -257,12 +198,8 @@ impl TriggerPass {
                 }
             }
             if next.is_match() {
-                self.report(dfa, cache, next, base + at, f);
+                self.report(dfa, first, cache, next, base + at, f);
             } else if next.is_quit() {
-                if bytes[at] == b'\\' {
-                    // The JSON automaton stops before each backslash.
-                    return Ok((sid, at));
-                }
                 return Err(MatchError::quit(bytes[at], base + at));
             }
             sid = next;
@@ -275,6 +212,7 @@ impl TriggerPass {
     fn finish(
         &self,
         dfa: &DFA,
+        first: usize,
         cache: &mut Cache,
         sid: LazyStateID,
         len: usize,
@@ -284,7 +222,7 @@ impl TriggerPass {
             .next_eoi_state(cache, sid)
             .map_err(|_| MatchError::gave_up(len))?;
         if eoi.is_match() {
-            self.report(dfa, cache, eoi, len, f);
+            self.report(dfa, first, cache, eoi, len, f);
         }
         Ok(())
     }
@@ -292,6 +230,7 @@ impl TriggerPass {
     fn report(
         &self,
         dfa: &DFA,
+        first: usize,
         cache: &Cache,
         sid: LazyStateID,
         end: usize,
@@ -299,7 +238,7 @@ impl TriggerPass {
     ) {
         for i in 0..dfa.match_len(cache, sid) {
             let pattern = dfa.match_pattern(cache, sid, i);
-            match &self.triggers[pattern.as_usize()] {
+            match &self.triggers[first + pattern.as_usize()] {
                 Trigger::Keyword { len, rules } => {
                     for &rule in rules {
                         f(Event::Keyword {

@@ -104,11 +104,11 @@ const PLACEHOLDER_MARKS: &[&str] = &[
     "•",
 ];
 
-fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
-    needle.len() <= hay.len()
-        && hay
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
+/// Whether `lower` (already ASCII-lowercased) holds any of the (lowercase) `needles`.
+fn contains_any(lower: &[u8], needles: &[&str]) -> bool {
+    needles
+        .iter()
+        .any(|n| memchr::memmem::find(lower, n.as_bytes()).is_some())
 }
 
 /// True when `s` looks like a stand-in rather than a real secret: a known filler word, an
@@ -123,11 +123,7 @@ pub(super) fn is_placeholder(s: &str) -> bool {
         return true;
     }
     // `$VAR`, `${VAR}`, `%VAR%`: a reference to a value kept elsewhere.
-    if matches!(b[0], b'$' | b'%')
-        || PLACEHOLDER_MARKS
-            .iter()
-            .any(|m| contains_ci(b, m.as_bytes()))
-    {
+    if matches!(b[0], b'$' | b'%') || contains_any(&b.to_ascii_lowercase(), PLACEHOLDER_MARKS) {
         return true;
     }
     // A run of six identical bytes, or six ascending ones (`abcdef`, `123456`).

@@ -11,7 +11,7 @@ use super::hit::Hit;
 /// ```
 /// use sigil_runtime::scan::{Scanner, redact};
 /// let scanner = Scanner::default_pack().unwrap();
-/// let text = "mail ops@example.org now";
+/// let text = "mail ops@acme-corp.io now";
 /// let hits = scanner.scan_text(text.as_bytes());
 /// let out = redact(text, &hits, |h| format!("[SIGIL-VAULT: {}:redacted]", h.kind.tag()));
 /// assert_eq!(out, "mail [SIGIL-VAULT: EMAIL:redacted] now");

@@ -397,32 +397,9 @@ fn clip(text: &str, max: usize) -> String {
     clean.chars().take(max - 1).chain(['…']).collect()
 }
 
+/// An event a script may append: any kind but those only the writer itself records.
 fn event_kind(name: &str) -> Option<EventKind> {
-    use EventKind::*;
-    [
-        ServerStart,
-        ServerStop,
-        Session,
-        IdentityEstablished,
-        IdentityRefused,
-        ToolsList,
-        CallAllowed,
-        CallRefused,
-        RateLimited,
-        ConfirmRequested,
-        ConfirmAccepted,
-        ConfirmDeclined,
-        ConfirmCancelled,
-        ConfirmExpired,
-        ScanInterception,
-        VaultStore,
-        VaultResolve,
-        VaultRefusal,
-        ToolResult,
-        ToolError,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == name)
+    EventKind::parse(name).filter(|k| !matches!(k, EventKind::Checkpoint | EventKind::KeyEpoch))
 }
 
 fn run_append(a: AppendArgs) -> Result<ExitCode, String> {

@@ -53,6 +53,37 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [EventKind; 22] = [
+        Self::ServerStart,
+        Self::ServerStop,
+        Self::Session,
+        Self::IdentityEstablished,
+        Self::IdentityRefused,
+        Self::ToolsList,
+        Self::CallAllowed,
+        Self::CallRefused,
+        Self::RateLimited,
+        Self::ConfirmRequested,
+        Self::ConfirmAccepted,
+        Self::ConfirmDeclined,
+        Self::ConfirmCancelled,
+        Self::ConfirmExpired,
+        Self::ScanInterception,
+        Self::VaultStore,
+        Self::VaultResolve,
+        Self::VaultRefusal,
+        Self::ToolResult,
+        Self::ToolError,
+        Self::Checkpoint,
+        Self::KeyEpoch,
+    ];
+
+    /// The kind whose wire name is `name`.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
     /// The wire name, snake_case.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -86,8 +86,8 @@ def provider(resource: str):
 
 
 @contextlib.contextmanager
-def oidc_bank(port: int, issuer: str):
-    data_home = tempfile.mkdtemp(prefix="sigil-test-")
+def oidc_bank(port: int, issuer: str, data_home: str | None = None):
+    data_home = data_home or tempfile.mkdtemp(prefix="sigil-test-")
     config = Path(data_home) / "sigil.toml"
     config.write_text(SIGIL_TOML)
     args = [bank_bin(), "--http", f"127.0.0.1:{port}", "--oidc-issuer", issuer, "--oidc-service-trust", "high", "--config", str(config)]
@@ -124,9 +124,9 @@ async def client_with(url: str, bearer: str, mode: str, callback):
             yield client
 
 
-def raw_post(url: str, body: dict, bearer: str | None = None) -> tuple[int, Message, str]:
+def raw_post(url: str, body: dict, bearer: str | None = None, extra: dict[str, str] | None = None) -> tuple[int, Message, str]:
     """(status, headers, body) of a plain POST, as a client without the SDK sees it."""
-    headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2026-07-28"}
+    headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2026-07-28", **(extra or {})}
     if "method" in body:
         headers["Mcp-Method"] = body["method"]
     if "name" in body.get("params", {}):
@@ -230,3 +230,66 @@ async def test_a_high_token_without_the_scope_is_refused_with_403(rig):
     challenge = headers["WWW-Authenticate"]
     assert 'error="insufficient_user_authentication"' in challenge, challenge
     assert 'acr_values="http://eidas.europa.eu/LoA/high"' in challenge, challenge
+
+
+def test_a_legacy_session_serves_only_the_principal_that_opened_it(rig):
+    issuer, url = rig
+    alice = token(issuer, url, "client-substantial", "bank:read")
+    mallory = token(issuer, url, "client-low", "bank:read")
+    legacy = {"MCP-Protocol-Version": "2025-11-25"}
+    initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    status, headers, _ = raw_post(url, initialize, bearer=alice, extra=legacy)
+    assert status == 200
+    session = headers["Mcp-Session-Id"]
+    assert session
+    in_session = {**legacy, "Mcp-Session-Id": session}
+    status, _, _ = raw_post(url, {"jsonrpc": "2.0", "method": "notifications/initialized"}, bearer=alice, extra=in_session)
+    assert status == 202
+    listing = {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}
+    # Another valid token with the stolen session id: as if the session did not exist.
+    status, _, body = raw_post(url, listing, bearer=mallory, extra=in_session)
+    assert status == 404, body
+    assert "session" in body
+    # The opener still uses it, and sees its own (Substantial) tools.
+    status, _, body = raw_post(url, listing, bearer=alice, extra=in_session)
+    assert status == 200, body
+    assert "get_balance" in body and "transfer_funds" not in body
+    # A made-up session id is refused too (fail closed), not passed on.
+    status, _, _ = raw_post(url, listing, bearer=alice, extra={**legacy, "Mcp-Session-Id": "not-a-session"})
+    assert status == 404
+
+
+def test_the_metadata_document_is_readable_cross_origin(rig):
+    _, url = rig
+    metadata_url = url.replace("/mcp", "/.well-known/oauth-protected-resource/mcp")
+    req = urllib.request.Request(metadata_url, headers={"Origin": "http://localhost:6274"})
+    with urllib.request.urlopen(req, timeout=5) as r:
+        assert r.headers["Access-Control-Allow-Origin"] == "*"
+    preflight = urllib.request.Request(metadata_url, method="OPTIONS", headers={"Origin": "http://localhost:6274", "Access-Control-Request-Method": "GET", "Access-Control-Request-Headers": "mcp-protocol-version"})
+    with urllib.request.urlopen(preflight, timeout=5) as r:
+        assert r.status == 204
+        assert r.headers["Access-Control-Allow-Origin"] == "*"
+        assert "GET" in r.headers["Access-Control-Allow-Methods"]
+        assert "mcp-protocol-version" in r.headers["Access-Control-Allow-Headers"].lower()
+
+
+def test_a_flood_of_bad_tokens_does_not_flood_the_audit_log():
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/mcp"
+    data_home = tempfile.mkdtemp(prefix="sigil-flood-")
+    listing = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    with provider(url) as issuer, oidc_bank(port, issuer, data_home):
+        for i in range(200):
+            status, _, _ = raw_post(url, listing, bearer=f"garbage-{i}")
+            assert status == 401
+        time.sleep(1.2)
+        status, _, _ = raw_post(url, listing, bearer="garbage-after-a-pause")
+        assert status == 401
+    records = [json.loads(line) for line in (Path(data_home) / "sigil" / "audit.jsonl").read_text().splitlines()]
+    refused = [r for r in records if r["event"] == "identity_refused"]
+    # A burst of 20 is recorded, then about 2 a second; the record after the pause counts the rest.
+    assert 20 <= len(refused) <= 40, len(refused)
+    assert "earlier refusals not recorded" in refused[-1]["reason"], refused[-1]
+    left_out = sum(int(r["reason"].split("; ")[1].split()[0]) for r in refused if "not recorded" in r["reason"])
+    assert left_out + len(refused) == 201
+    assert not any("garbage" in json.dumps(r) for r in records), "no token in the audit log"

@@ -17,11 +17,15 @@
 //! Tokens are never logged: only the fixed text of the refusal is.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::header::{
+    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
+    ACCESS_CONTROL_MAX_AGE, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE,
+};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -35,12 +39,16 @@ use crate::identity::resource_server::ResourceServer;
 use crate::identity::{AuthMethod, Caller};
 use crate::pipeline::Refusal;
 use crate::server::SigilServer;
+use crate::server::refusal_throttle::RefusalThrottle;
 
 /// What the middleware needs: the server (tool table, audit, body limit) and the resource.
 #[derive(Clone)]
 struct Gate {
     server: SigilServer,
     resource: Arc<ResourceServer>,
+    /// Refused tokens are audited up to a burst of 20, then 2 per second (see
+    /// `server::refusal_throttle`).
+    refusals: Arc<RefusalThrottle>,
 }
 
 /// Puts `mcp` (the router serving `/mcp`) behind the bearer gate and adds the metadata routes.
@@ -49,16 +57,45 @@ pub(crate) fn protect(mcp: Router, server: &SigilServer, resource: Arc<ResourceS
     let gate = Gate {
         server: server.clone(),
         resource: resource.clone(),
+        refusals: Arc::new(RefusalThrottle::new(20, 2.0, Instant::now())),
     };
     let mut router = mcp.route_layer(axum::middleware::from_fn_with_state(gate, authenticate_mcp));
     for path in resource.metadata_paths() {
         let document = document.clone();
-        router = router.route(
-            path,
-            get(move || async move { json_response(StatusCode::OK, &document) }),
-        );
+        let get_document = get(move || async move {
+            let mut response = json_response(StatusCode::OK, &document);
+            allow_any_origin(&mut response);
+            response
+        });
+        router = router.route(path, get_document.options(metadata_preflight));
     }
     router
+}
+
+/// The metadata is a public document that browser-based clients (the MCP Inspector) fetch
+/// cross-origin, so it is readable from any origin; it carries no credential and `/mcp` keeps its
+/// own Origin checks.
+fn allow_any_origin(response: &mut Response) {
+    response
+        .headers_mut()
+        .insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+}
+
+/// The CORS preflight for the metadata document: `GET` from anywhere, no credentials.
+async fn metadata_preflight() -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    allow_any_origin(&mut response);
+    let headers = response.headers_mut();
+    headers.insert(
+        ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, OPTIONS"),
+    );
+    headers.insert(
+        ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("mcp-protocol-version"),
+    );
+    headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
+    response
 }
 
 async fn authenticate_mcp(State(gate): State<Gate>, request: Request, next: Next) -> Response {
@@ -70,11 +107,19 @@ async fn authenticate_mcp(State(gate): State<Gate>, request: Request, next: Next
     let token = match gate.resource.authenticate(authorization).await {
         Ok(token) => token,
         Err(challenge) => {
-            if challenge.error().is_some() {
+            if challenge.error().is_some()
+                && let Some(left_out) = gate.refusals.admit(Instant::now())
+            {
                 tracing::info!(challenge = %challenge, "bearer token refused");
                 let mut e = AuditEvent::new(EventKind::IdentityRefused, "anonymous");
                 e.decision = Some("refused".into());
-                e.reason = Some(format!("bearer token refused ({challenge})"));
+                e.reason = Some(if left_out == 0 {
+                    format!("bearer token refused ({challenge})")
+                } else {
+                    format!(
+                        "bearer token refused ({challenge}); {left_out} earlier refusals not recorded (rate limit)"
+                    )
+                });
                 gate.server.pipeline.audit(e);
             }
             return challenge_response(&challenge, None);

@@ -3,6 +3,8 @@
 mod bearer;
 mod builder;
 mod handler;
+mod refusal_throttle;
+mod session_binding;
 mod transport;
 
 pub use builder::{BuildError, SigilServerBuilder, ToolDef};

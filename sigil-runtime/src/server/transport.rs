@@ -6,11 +6,12 @@ use std::sync::Arc;
 use axum::Router;
 use axum::serve::ListenerExt;
 use rmcp::ServiceExt;
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::session::local::{LocalSessionManager, SessionConfig};
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
 use crate::audit::EventKind;
+use crate::server::session_binding::{self, SessionBinder, SessionGate};
 use crate::server::{SigilServer, bearer};
 
 impl SigilServer {
@@ -32,7 +33,8 @@ impl SigilServer {
     /// An axum router serving Streamable HTTP at `/mcp`: stateful sessions (so legacy clients
     /// can confirm), allowed hosts and origins, a body size limit. With a resource server
     /// configured ([`crate::server::SigilServerBuilder::oidc`]), `/mcp` needs a bearer token and
-    /// the RFC 9728 metadata is served too (see `server::bearer`).
+    /// the RFC 9728 metadata is served too (see `server::bearer`), and each session is bound to
+    /// the principal that opened it (see `server::session_binding`).
     pub fn http_router(&self, cancel: CancellationToken) -> Router {
         let config = StreamableHttpServerConfig::default()
             .with_allowed_hosts(self.http.allowed_hosts.clone())
@@ -48,7 +50,17 @@ impl SigilServer {
         );
         let router = Router::new().nest_service("/mcp", service);
         match &self.oidc {
-            Some(resource) => bearer::protect(router, self, resource.clone()),
+            Some(resource) => {
+                let gate = SessionGate {
+                    server: self.clone(),
+                    binder: Arc::new(SessionBinder::new(SessionConfig::DEFAULT_KEEP_ALIVE)),
+                };
+                let router = router.route_layer(axum::middleware::from_fn_with_state(
+                    gate,
+                    session_binding::bind_sessions,
+                ));
+                bearer::protect(router, self, resource.clone())
+            }
             None => router,
         }
     }

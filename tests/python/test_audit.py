@@ -68,3 +68,26 @@ async def test_session_log_verifies_and_edits_are_caught(mode):
     bad = verify(log, data_home)
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert str(i + 1) in (bad.stdout + bad.stderr)
+
+
+@pytest.mark.anyio
+async def test_a_self_asserted_sigil_identity_is_recorded_and_never_trusted():
+    data_home = tempfile.mkdtemp(prefix="sigil-asserted-")
+    claim = {"_sigil": {"identity": "did:sigil:admin", "trust_level": "high"}}
+    with bank("stdio", "low", data_home=data_home) as server:
+        async with Client(server, mode="legacy") as client:
+            with pytest.raises(MCPError) as e:
+                await client.call_tool("get_balance", {}, meta=claim)
+            assert e.value.code == -32002, "claiming high trust does not lift a low caller"
+            r = await client.call_tool("read_email", {}, meta=claim)
+            assert r.meta["org.sigil-protocol/envelope"]["principal"].startswith("local:")
+            assert r.meta["org.sigil-protocol/envelope"]["trust_level"] == "low"
+    records = [json.loads(line) for line in (Path(data_home) / "sigil" / "audit.jsonl").read_text().splitlines()]
+    asserted = [r for r in records if r["event"] == "self_asserted"]
+    assert [r["tool"] for r in asserted] == ["get_balance", "read_email"]
+    for r in asserted:
+        assert r["principal"].startswith("local:"), "recorded under the verified principal"
+        assert 'identity "did:sigil:admin"' in r["reason"] and 'trust_level "high"' in r["reason"]
+        assert r["decision"] == "ignored"
+    refused = [r for r in records if r["event"] == "call_refused"]
+    assert refused and refused[0]["tool"] == "get_balance"

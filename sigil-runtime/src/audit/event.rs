@@ -50,11 +50,14 @@ pub enum EventKind {
     Checkpoint,
     /// The MAC key moved to a new epoch.
     KeyEpoch,
+    /// A client sent a legacy `_sigil` envelope asserting its own identity or trust: recorded,
+    /// never decided on.
+    SelfAsserted,
 }
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [EventKind; 22] = [
+    pub const ALL: [EventKind; 23] = [
         Self::ServerStart,
         Self::ServerStop,
         Self::Session,
@@ -77,6 +80,7 @@ impl EventKind {
         Self::ToolError,
         Self::Checkpoint,
         Self::KeyEpoch,
+        Self::SelfAsserted,
     ];
 
     /// The kind whose wire name is `name`.
@@ -109,6 +113,7 @@ impl EventKind {
             Self::ToolError => "tool_error",
             Self::Checkpoint => "checkpoint",
             Self::KeyEpoch => "key_epoch",
+            Self::SelfAsserted => "self_asserted",
         }
     }
 }

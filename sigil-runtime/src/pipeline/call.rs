@@ -44,6 +44,7 @@ impl Pipeline {
             }
         };
         let name = params.name.to_string();
+        self.record_self_asserted(&caller, Some(&name), &ctx.meta.0);
         let args = Value::Object(params.arguments.take().unwrap_or_default());
         let digest = args_digest(&args);
 

@@ -11,6 +11,7 @@ mod list;
 mod refusal;
 mod registry;
 mod scan_guard;
+mod self_asserted;
 
 use std::collections::HashMap;
 use std::sync::Arc;

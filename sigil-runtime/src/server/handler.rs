@@ -110,7 +110,11 @@ impl ServerHandler for SigilServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         match self.pipeline.identity_source.identify(&context) {
-            Ok(caller) => Ok(self.pipeline.list(&caller)),
+            Ok(caller) => {
+                self.pipeline
+                    .record_self_asserted(&caller, None, &context.meta.0);
+                Ok(self.pipeline.list(&caller))
+            }
             Err(r) => Err(Refusal::Unauthenticated(r.reason).to_error()),
         }
     }

@@ -86,11 +86,14 @@ def provider(resource: str):
 
 
 @contextlib.contextmanager
-def oidc_bank(port: int, issuer: str, data_home: str | None = None):
+def oidc_bank(port: int, issuer: str, data_home: str | None = None, oidc_toml: str | None = None):
+    """bank with `--oidc-issuer`, or with `oidc_toml` (an `[oidc]` section) in its sigil.toml."""
     data_home = data_home or tempfile.mkdtemp(prefix="sigil-test-")
     config = Path(data_home) / "sigil.toml"
-    config.write_text(SIGIL_TOML)
-    args = [bank_bin(), "--http", f"127.0.0.1:{port}", "--oidc-issuer", issuer, "--oidc-service-trust", "high", "--config", str(config)]
+    config.write_text(SIGIL_TOML + (oidc_toml or ""))
+    args = [bank_bin(), "--http", f"127.0.0.1:{port}", "--config", str(config)]
+    if oidc_toml is None:
+        args += ["--oidc-issuer", issuer, "--oidc-service-trust", "high"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=bank_env(data_home))
     try:
         wait_until(lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/.well-known/oauth-protected-resource", timeout=1).status == 200, "bank", proc)
@@ -293,3 +296,38 @@ def test_a_flood_of_bad_tokens_does_not_flood_the_audit_log():
     left_out = sum(int(r["reason"].split("; ")[1].split()[0]) for r in refused if "not recorded" in r["reason"])
     assert left_out + len(refused) == 201
     assert not any("garbage" in json.dumps(r) for r in records), "no token in the audit log"
+
+
+@pytest.mark.anyio
+async def test_issuers_acr_table_and_algorithms_from_sigil_toml():
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/mcp"
+    with provider(url) as issuer:
+        # The operator's acr table says this provider's LoA "low" is worth Medium here.
+        toml = f'[[oidc.issuers]]\nissuer = "{issuer}"\nservice_trust = "high"\nalgorithms = ["ES256"]\n[oidc.issuers.acr]\n"http://eidas.europa.eu/LoA/low" = "medium"\n'
+        with oidc_bank(port, issuer, oidc_toml=toml):
+            low = token(issuer, url, "client-low", "bank:read")
+            async with client_with(url, low, "legacy", answering(True)) as client:
+                names = {t.name for t in (await client.list_tools()).tools}
+                assert names == {"read_email", "get_balance"}
+                r = await client.call_tool("get_balance", {})
+                assert envelope(r)["trust_level"] == "medium"
+        # Only RS256 accepted: the provider's ES256 tokens are refused.
+        # Same audience as above (the provider only issues for `url`), so only the algorithm differs.
+        rs_only = f'[oidc]\nresource = "{url}"\n[[oidc.issuers]]\nissuer = "{issuer}"\nalgorithms = ["RS256"]\n'
+        port2 = free_port()
+        with oidc_bank(port2, issuer, oidc_toml=rs_only):
+            low = token(issuer, url, "client-low", "bank:read")
+            status, headers, _ = raw_post(f"http://127.0.0.1:{port2}/mcp", stateless_call("read_email", {}), bearer=low)
+            challenge = headers["WWW-Authenticate"]
+            assert status == 401 and 'error="invalid_token"' in challenge
+            assert "algorithm is not allowed" in challenge, challenge
+
+
+def test_a_bad_oidc_section_stops_bank_naming_the_key():
+    data_home = tempfile.mkdtemp(prefix="sigil-test-")
+    config = Path(data_home) / "sigil.toml"
+    config.write_text('[[oidc.issuers]]\nissuer = "http://login.example.eu"\n')
+    r = subprocess.run([bank_bin(), "--http", f"127.0.0.1:{free_port()}", "--config", str(config)], capture_output=True, text=True, timeout=30, env=bank_env(data_home))
+    assert r.returncode == 2
+    assert "oidc.issuers[0].issuer" in r.stderr and "https" in r.stderr, r.stderr

@@ -18,7 +18,9 @@
 //! `/.well-known/oauth-protected-resource`. The caller is the token's `oidc:<iss>#<sub>`, its
 //! trust comes from the token's eIDAS `acr`; tokens without an end user (client credentials)
 //! are capped at `--oidc-service-trust` (default `low`). Scopes a tool needs come from
-//! `sigil.toml` (`[tools.NAME] scopes = [...]`), and are advertised in the metadata.
+//! `sigil.toml` (`[tools.NAME] scopes = [...]`), and are advertised in the metadata. The issuers
+//! may be given in `sigil.toml` instead (`[[oidc.issuers]] issuer = "..."`, see
+//! `sigil_runtime::config`), with several issuers, `acr` tables and algorithm lists.
 //!
 //! Every result is scanned: the IBAN, the AWS key and the e-mail addresses in `read_email` reach
 //! the client as vault pointers; `transfer_funds` (`reveal = [Iban]`) receives the IBAN behind a
@@ -229,27 +231,41 @@ fn parse_options() -> Result<Options, String> {
             "--oidc-issuer and --resource need --http (stdio has no bearer tokens)\n{USAGE}"
         ));
     }
-    if opts.resource.is_some() && opts.oidc_issuer.is_none() {
-        return Err(format!("--resource needs --oidc-issuer\n{USAGE}"));
-    }
     Ok(opts)
 }
 
-/// Discovers the issuer and builds the resource server for `resource`; the scopes it advertises
-/// are every scope `sigil.toml` gives a tool.
+/// Discovers the issuers and builds the resource server; the issuers come from the flags or
+/// from `[oidc]` in `sigil.toml` (not both). The scopes it advertises are every scope
+/// `sigil.toml` gives a tool.
 async fn resource_server(
     opts: &Options,
-    issuer: &str,
     addr: SocketAddr,
     config: &SigilConfig,
 ) -> Result<ResourceServer, String> {
-    let resource = opts
-        .resource
-        .clone()
-        .unwrap_or_else(|| format!("http://{addr}/mcp"));
-    let oidc = OidcConfig::new(vec![
-        IssuerConfig::new(issuer, resource.clone()).with_service_trust(opts.service_trust),
-    ]);
+    let own = format!("http://{addr}/mcp");
+    let (resource, oidc) = match (&opts.oidc_issuer, &config.oidc) {
+        (Some(_), Some(_)) => {
+            return Err(
+                "the issuer is given twice: use --oidc-issuer or [oidc] in sigil.toml, not both"
+                    .into(),
+            );
+        }
+        (Some(issuer), None) => {
+            let resource = opts.resource.clone().unwrap_or(own);
+            let issuer =
+                IssuerConfig::new(issuer, resource.clone()).with_service_trust(opts.service_trust);
+            (resource, OidcConfig::new(vec![issuer]))
+        }
+        (None, Some(section)) => {
+            let resource = opts
+                .resource
+                .clone()
+                .unwrap_or_else(|| section.resource_or(&own));
+            let oidc = section.to_config(&resource).map_err(|e| e.to_string())?;
+            (resource, oidc)
+        }
+        (None, None) => return Err("no OIDC issuer configured".into()),
+    };
     let verifier = OidcVerifier::discover(oidc)
         .await
         .map_err(|e| format!("OIDC issuer: {e}"))?;
@@ -342,8 +358,17 @@ async fn main() -> ExitCode {
         }),
     };
     let mut builder = SigilServer::for_service(bank);
-    builder = match (&opts.oidc_issuer, opts.http) {
-        (Some(issuer), Some(addr)) => match resource_server(&opts, issuer, addr, &config).await {
+    if opts.http.is_none() && config.oidc.is_some() {
+        eprintln!("bank: [oidc] in sigil.toml needs --http (stdio has no bearer tokens)");
+        return ExitCode::from(2);
+    }
+    let oidc_wanted = opts.oidc_issuer.is_some() || config.oidc.is_some();
+    if opts.resource.is_some() && !oidc_wanted {
+        eprintln!("bank: --resource needs --oidc-issuer or [oidc] in sigil.toml\n{USAGE}");
+        return ExitCode::from(2);
+    }
+    builder = match (oidc_wanted, opts.http) {
+        (true, Some(addr)) => match resource_server(&opts, addr, &config).await {
             // Callers are whoever their tokens say; nobody is the local user.
             Ok(rs) => builder.oidc(rs).default_caller(Caller::anonymous()),
             Err(e) => {

@@ -21,6 +21,9 @@
 //! rate = "5/min"             # a stricter rate limit
 //! confirm = true             # require confirmation
 //! disabled = false           # hide and refuse the tool
+//!
+//! [[oidc.issuers]]           # bearer tokens on HTTP (see `config::oidc`)
+//! issuer = "https://login.example.eu"
 //! ```
 
 use std::collections::BTreeMap;
@@ -28,6 +31,10 @@ use std::fmt;
 use std::path::Path;
 
 use serde::Deserialize;
+
+mod oidc;
+
+pub use oidc::{IssuerSection, OidcSection};
 
 use crate::identity::TrustLevel;
 use crate::policy::Rate;
@@ -66,6 +73,8 @@ pub struct SigilConfig {
     /// Per-tool tightening.
     #[serde(default)]
     pub tools: BTreeMap<String, ToolConfig>,
+    /// The OAuth resource server (bearer tokens on HTTP), if any.
+    pub oidc: Option<OidcSection>,
 }
 
 /// What happens to a value the scanner finds.

@@ -115,16 +115,23 @@ impl ClientCertAuth {
         Ok(Self { any, qualified })
     }
 
-    /// The caller a chain verified by this verifier establishes: its principal from the leaf's
-    /// subject, its trust from the QC statements and whether the chain reaches a qualified
-    /// anchor (see [`QualifiedCertificate::trust`]).
+    /// The caller a client's chain (leaf first, as the handshake's peer certificates)
+    /// establishes: its principal from the leaf's subject, its trust from the QC statements and
+    /// whether the chain reaches a qualified anchor (see [`QualifiedCertificate::trust`]).
+    ///
+    /// The chain is verified again here, so a chain that did not come out of a handshake with
+    /// this verifier cannot yield a caller.
     pub fn identify(&self, chain: &[CertificateDer<'_>]) -> Result<Caller, QcError> {
         let (leaf, intermediates) = chain.split_first().ok_or(QcError::NoCertificate)?;
+        let now = UnixTime::now();
+        self.any
+            .verify_client_cert(leaf, intermediates, now)
+            .map_err(|_| QcError::Untrusted)?;
         let cert = QualifiedCertificate::from_der(leaf)?;
-        let qualified = self.qualified.as_ref().is_some_and(|v| {
-            v.verify_client_cert(leaf, intermediates, UnixTime::now())
-                .is_ok()
-        });
+        let qualified = self
+            .qualified
+            .as_ref()
+            .is_some_and(|v| v.verify_client_cert(leaf, intermediates, now).is_ok());
         let kind = if qualified {
             AnchorKind::Qualified
         } else {

@@ -13,6 +13,9 @@ use super::der::DerError;
 pub enum QcError {
     /// The TLS connection carries no client certificate.
     NoCertificate,
+    /// The certificate does not chain to a configured anchor, or is expired, or otherwise
+    /// invalid for client authentication.
+    Untrusted,
     /// The certificate itself is not the DER structure of RFC 5280.
     Certificate(DerError),
     /// The QCStatements extension (RFC 3739, ETSI EN 319 412-5) is not valid DER of its
@@ -48,6 +51,9 @@ impl fmt::Display for QcError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NoCertificate => f.write_str("no client certificate was presented"),
+            Self::Untrusted => f.write_str(
+                "client certificate does not chain to a configured trust anchor, or is expired or not valid for client authentication",
+            ),
             Self::Certificate(e) => write!(f, "client certificate is not valid DER: {e}"),
             Self::QcStatements(e) => write!(f, "malformed QCStatements extension: {e}"),
             Self::DuplicateExtension => {

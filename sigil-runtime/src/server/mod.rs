@@ -3,7 +3,9 @@
 mod bearer;
 mod builder;
 mod handler;
+mod tls;
 mod transport;
 
 pub use builder::{BuildError, SigilServerBuilder, ToolDef};
 pub use handler::SigilServer;
+pub use tls::{HttpsConfig, TlsError};

@@ -6,7 +6,9 @@
 //! this runs.
 
 use super::AnchorKind;
-use super::der::{Der, INTEGER, OCTET_STRING, PRINTABLE_STRING, SEQUENCE, SET, UTF8_STRING};
+use super::der::{
+    BOOLEAN, Der, DerError, INTEGER, OCTET_STRING, PRINTABLE_STRING, SEQUENCE, SET, UTF8_STRING,
+};
 use super::error::QcError;
 use super::oids;
 use super::statements::QcStatements;
@@ -99,7 +101,7 @@ impl QualifiedCertificate {
 }
 
 /// The subject `Name` and the contents of `[3] Extensions` of a DER certificate.
-fn tbs_fields(der: &[u8]) -> Result<(&[u8], Option<&[u8]>), super::der::DerError> {
+fn tbs_fields(der: &[u8]) -> Result<(&[u8], Option<&[u8]>), DerError> {
     let mut outer = Der::new(der);
     let certificate = outer.expect(SEQUENCE)?;
     outer.finish()?;
@@ -119,8 +121,11 @@ fn tbs_fields(der: &[u8]) -> Result<(&[u8], Option<&[u8]>), super::der::DerError
     Ok((subject, extensions))
 }
 
-/// `(extnID, extnValue contents)` of each `Extension` in `[3] EXPLICIT Extensions`.
-fn read_extensions(explicit: &[u8]) -> Result<Vec<(&[u8], &[u8])>, super::der::DerError> {
+/// An extension's `extnID` and the contents of its `extnValue`.
+type Extension<'a> = (&'a [u8], &'a [u8]);
+
+/// Each `Extension` in `[3] EXPLICIT Extensions`.
+fn read_extensions(explicit: &[u8]) -> Result<Vec<Extension<'_>>, DerError> {
     let mut wrapper = Der::new(explicit);
     let list = wrapper.expect(SEQUENCE)?;
     wrapper.finish()?;
@@ -129,7 +134,7 @@ fn read_extensions(explicit: &[u8]) -> Result<Vec<(&[u8], &[u8])>, super::der::D
     while !list.is_empty() {
         let mut ext = Der::new(list.expect(SEQUENCE)?);
         let oid = ext.oid()?;
-        if ext.peek_tag() == Some(super::der::BOOLEAN) {
+        if ext.peek_tag() == Some(BOOLEAN) {
             ext.boolean()?; // critical
         }
         let value = ext.expect(OCTET_STRING)?;

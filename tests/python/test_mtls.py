@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import ipaddress
+import json
 import os
 import socket
 import ssl
@@ -28,7 +29,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from conftest import bank_bin, bank_env, free_port
 from test_bank import answering, envelope
-from test_oidc import stop, wait_until
+from test_oidc import provider, stop, token, wait_until
 
 TRUST_TOO_LOW = -32002
 IBAN = "DE89370400440532013000"
@@ -190,12 +191,13 @@ def listening(port: int) -> bool:
 
 
 @contextlib.contextmanager
-def mtls_bank(pki: Pki):
-    port = free_port()
+def mtls_bank(pki: Pki, port: int | None = None, extra: list[str] | None = None):
+    port = port or free_port()
     args = [
         bank_bin(), "--http", f"127.0.0.1:{port}",
         "--tls-cert", str(pki.server_cert), "--tls-key", str(pki.server_key),
         "--mtls-ca", str(pki.qualified_ca), "--mtls-ca-nonqualified", str(pki.corporate_ca),
+        *(extra or []),
     ]  # fmt: skip
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=bank_env(tempfile.mkdtemp(prefix="sigil-test-")))
     try:
@@ -289,3 +291,36 @@ def test_bank_refuses_a_key_file_others_can_read():
     done = subprocess.run(args, capture_output=True, text=True, timeout=20, env=bank_env(tempfile.mkdtemp(prefix="sigil-test-")))
     assert done.returncode == 2
     assert "mode is 0644" in done.stderr and "0600" in done.stderr, done.stderr
+
+
+def test_with_a_bearer_resource_server_too_both_are_required_and_the_token_decides():
+    """Needs `node` and `npm ci --prefix tests/oidc`, like test_oidc.py."""
+    pki = Pki()
+    port = free_port()
+    url = f"https://127.0.0.1:{port}/mcp"
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "read_email", "arguments": {}, "_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "test_mtls", "version": "1"},
+    }}}  # fmt: skip
+    headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "tools/call", "Mcp-Name": "read_email"}
+    with provider(url) as issuer, mtls_bank(pki, port, ["--oidc-issuer", issuer]):
+        low = token(issuer, url, "client-low", "bank:read")
+        # A High certificate without a token: 401 pointing at the metadata.
+        with httpx2.Client(verify=pki.ssl_context("high"), timeout=10) as http:
+            r = http.post(url, json=body, headers=headers)
+            assert r.status_code == 401, r.text
+            assert "resource_metadata=" in r.headers["WWW-Authenticate"]
+            # With a Low token: the token's principal and trust, not the certificate's.
+            r = http.post(url, json=body, headers={**headers, "Authorization": f"Bearer {low}"})
+            assert r.status_code == 200, r.text
+            reply = r.json() if r.headers["content-type"].startswith("application/json") else next(
+                json.loads(line[5:]) for line in r.text.splitlines() if line.startswith("data:") and '"id"' in line
+            )
+            env = reply["result"]["_meta"]["org.sigil-protocol/envelope"]
+            assert env["principal"] == f"oidc:{issuer}#client-low", env
+            assert env["trust_level"] == "low", env
+        # A token without a certificate: no TLS connection at all.
+        with httpx2.Client(verify=pki.ssl_context(None), timeout=10) as http:
+            with pytest.raises(httpx2.TransportError):
+                http.post(url, json=body, headers={**headers, "Authorization": f"Bearer {low}"})

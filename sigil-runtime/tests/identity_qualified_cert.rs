@@ -284,3 +284,16 @@ fn anchors_must_be_certificates() {
         Err(QcError::Pem(_))
     ));
 }
+
+#[test]
+fn a_certificate_with_two_qc_statements_extensions_is_refused() {
+    let ca = Ca::new("Test QTSP");
+    let mut spec = LeafSpec::person(&Qc::qualified_sscd());
+    // The second extension claims less; which one would count must not be a guess.
+    let weaker = Qc::qualified_no_sscd().der();
+    spec.extra_qc_statements = Some(weaker);
+    assert_eq!(
+        QualifiedCertificate::from_der(&ca.client(&spec).der),
+        Err(QcError::DuplicateExtension)
+    );
+}

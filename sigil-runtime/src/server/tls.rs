@@ -118,6 +118,22 @@ impl std::error::Error for TlsError {
 }
 
 /// The server's certificate and key, and optionally client certificate authentication.
+///
+/// ```no_run
+/// use sigil_runtime::identity::Caller;
+/// use sigil_runtime::identity::qualified_cert::{AnchorKind, TrustAnchors};
+/// use sigil_runtime::server::{HttpsConfig, SigilServer};
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let mut anchors = TrustAnchors::new();
+/// anchors.add_pem(&std::fs::read("qualified-cas.pem")?, AnchorKind::Qualified)?;
+/// let tls = HttpsConfig::from_pem_files("server.pem".as_ref(), "server.key".as_ref())?
+///     .client_auth(&anchors)?;
+/// let server = SigilServer::builder("bank", "1.0")
+///     .default_caller(Caller::anonymous())
+///     .build()?;
+/// server.serve_https_on("127.0.0.1:8443".parse()?, tls).await?;
+/// # Ok(()) }
+/// ```
 pub struct HttpsConfig {
     chain: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,

@@ -115,6 +115,8 @@ pub struct LeafSpec {
     pub country: Option<String>,
     /// Raw `extnValue` contents of the QCStatements extension; `None` for no extension.
     pub qc_statements: Option<Vec<u8>>,
+    /// A second QCStatements extension (a malformed certificate).
+    pub extra_qc_statements: Option<Vec<u8>>,
     pub expired: bool,
 }
 
@@ -125,6 +127,7 @@ impl LeafSpec {
             serial_number: Some("PNODE-123456789".into()),
             country: Some("DE".into()),
             qc_statements: Some(qc.der()),
+            extra_qc_statements: None,
             expired: false,
         }
     }
@@ -204,6 +207,11 @@ impl Ca {
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         if let Some(qc) = &spec.qc_statements {
+            params
+                .custom_extensions
+                .push(CustomExtension::from_oid_content(QC_STATEMENTS, qc.clone()));
+        }
+        if let Some(qc) = &spec.extra_qc_statements {
             params
                 .custom_extensions
                 .push(CustomExtension::from_oid_content(QC_STATEMENTS, qc.clone()));

@@ -297,3 +297,18 @@ fn a_certificate_with_two_qc_statements_extensions_is_refused() {
         Err(QcError::DuplicateExtension)
     );
 }
+
+#[test]
+fn a_critical_qc_statements_extension_is_read_but_webpki_refuses_the_chain() {
+    let ca = Ca::new("Test QTSP");
+    let mut spec = LeafSpec::person(&Qc::qualified_sscd());
+    spec.critical_qc_statements = true;
+    let leaf = ca.client(&spec);
+    let cert = QualifiedCertificate::from_der(&leaf.der).unwrap();
+    assert!(cert.statements.compliance && cert.statements.sscd);
+    let mut anchors = TrustAnchors::new();
+    anchors.add_der(ca.cert.der.clone(), AnchorKind::Qualified);
+    let auth = ClientCertAuth::new(&anchors).unwrap();
+    // rustls' WebPKI refuses any critical extension it does not know.
+    assert_eq!(auth.identify(&[leaf.der]), Err(QcError::Untrusted));
+}

@@ -249,12 +249,10 @@ fn read_private(path: &Path) -> Result<Vec<u8>, TlsError> {
     read_limited(path)
 }
 
-/// What the server knows about a TLS connection: the peer's address and, with client
-/// certificates, the caller the certificate established.
+/// What a request learns from its TLS connection: with client certificates, the caller the
+/// certificate established.
 #[derive(Debug, Clone)]
 struct TlsPeer {
-    #[allow(dead_code)] // kept for logging and future use; the caller is what matters
-    remote: SocketAddr,
     caller: Option<Caller>,
 }
 
@@ -267,7 +265,6 @@ impl Connected<IncomingStream<'_, TlsListener>> for TlsPeer {
 /// Accepts TCP connections and hands out completed TLS streams; handshakes run in their own
 /// tasks so a slow client cannot stall the accept loop.
 struct TlsListener {
-    local: SocketAddr,
     ready: mpsc::Receiver<(TlsStream<TcpStream>, TlsPeer)>,
     accept_loop: tokio::task::JoinHandle<()>,
 }
@@ -284,8 +281,7 @@ impl TlsListener {
         acceptor: TlsAcceptor,
         client_auth: Option<Arc<ClientCertAuth>>,
         server: SigilServer,
-    ) -> std::io::Result<Self> {
-        let local = listener.local_addr()?;
+    ) -> Self {
         let (tx, ready) = mpsc::channel(64);
         let slots = Arc::new(Semaphore::new(MAX_HANDSHAKES));
         let accept_loop = tokio::spawn(async move {
@@ -315,11 +311,7 @@ impl TlsListener {
                 });
             }
         });
-        Ok(Self {
-            local,
-            ready,
-            accept_loop,
-        })
+        Self { ready, accept_loop }
     }
 }
 
@@ -362,7 +354,7 @@ async fn handshake(
             }
         }
     };
-    Some((stream, TlsPeer { remote, caller }))
+    Some((stream, TlsPeer { caller }))
 }
 
 /// The reason a handshake failed, if it failed over the client's certificate.
@@ -402,10 +394,7 @@ impl Listener for TlsListener {
     }
 
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        Ok(TlsPeer {
-            remote: self.local,
-            caller: None,
-        })
+        Ok(TlsPeer { caller: None })
     }
 }
 
@@ -434,7 +423,7 @@ impl SigilServer {
     ) -> std::io::Result<()> {
         let config = tls.server_config().map_err(std::io::Error::other)?;
         let acceptor = TlsAcceptor::from(Arc::new(config));
-        let listener = TlsListener::new(listener, acceptor, tls.client_auth.clone(), self.clone())?;
+        let listener = TlsListener::new(listener, acceptor, tls.client_auth.clone(), self.clone());
         self.audit_lifecycle(EventKind::ServerStart);
         let router = self
             .http_router(cancel.clone())

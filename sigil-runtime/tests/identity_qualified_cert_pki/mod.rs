@@ -117,6 +117,8 @@ pub struct LeafSpec {
     pub qc_statements: Option<Vec<u8>>,
     /// A second QCStatements extension (a malformed certificate).
     pub extra_qc_statements: Option<Vec<u8>>,
+    /// Mark the QCStatements extension critical.
+    pub critical_qc_statements: bool,
     pub expired: bool,
 }
 
@@ -128,6 +130,7 @@ impl LeafSpec {
             country: Some("DE".into()),
             qc_statements: Some(qc.der()),
             extra_qc_statements: None,
+            critical_qc_statements: false,
             expired: false,
         }
     }
@@ -207,9 +210,9 @@ impl Ca {
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
         if let Some(qc) = &spec.qc_statements {
-            params
-                .custom_extensions
-                .push(CustomExtension::from_oid_content(QC_STATEMENTS, qc.clone()));
+            let mut ext = CustomExtension::from_oid_content(QC_STATEMENTS, qc.clone());
+            ext.set_criticality(spec.critical_qc_statements);
+            params.custom_extensions.push(ext);
         }
         if let Some(qc) = &spec.extra_qc_statements {
             params

@@ -312,3 +312,51 @@ fn a_critical_qc_statements_extension_is_read_but_webpki_refuses_the_chain() {
     // rustls' WebPKI refuses any critical extension it does not know.
     assert_eq!(auth.identify(&[leaf.der]), Err(QcError::Untrusted));
 }
+
+mod arbitrary_input {
+    use std::sync::OnceLock;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn qualified_der() -> &'static [u8] {
+        static DER: OnceLock<Vec<u8>> = OnceLock::new();
+        DER.get_or_init(|| {
+            Ca::new("Test QTSP")
+                .client(&LeafSpec::person(&Qc::qualified_sscd()))
+                .der
+                .to_vec()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_bytes_are_an_error_or_a_certificate_never_a_panic(
+            bytes in prop::collection::vec(any::<u8>(), 0..512)
+        ) {
+            let _ = QualifiedCertificate::from_der(&bytes);
+        }
+
+        #[test]
+        fn overwritten_spans_of_a_real_certificate_never_panic(
+            pos in any::<prop::sample::Index>(),
+            patch in prop::collection::vec(any::<u8>(), 1..8),
+        ) {
+            let mut der = qualified_der().to_vec();
+            let start = pos.index(der.len());
+            for (i, b) in patch.iter().enumerate() {
+                if let Some(byte) = der.get_mut(start + i) {
+                    *byte = *b;
+                }
+            }
+            if let Ok(cert) = QualifiedCertificate::from_der(&der) {
+                // Whatever was read obeys the subject rules.
+                prop_assert_eq!(cert.country.len(), 2);
+                prop_assert!(!cert.id.is_empty() && cert.id.len() <= 64);
+            }
+        }
+    }
+}

@@ -6,6 +6,9 @@
 //! cargo run -p sigil-examples --bin bank -- --trust high          # the local user's trust
 //! cargo run -p sigil-examples --bin bank -- --http 127.0.0.1:8080 \
 //!     --oidc-issuer https://login.example.eu                      # bearer tokens required
+//! cargo run -p sigil-examples --bin bank -- --http 127.0.0.1:8443 \
+//!     --tls-cert server.pem --tls-key server.key \
+//!     --mtls-ca qualified-cas.pem                                 # HTTPS, client certificates
 //! ```
 //!
 //! Without OIDC the caller is local: the operator chooses the local user's trust with `--trust`
@@ -21,6 +24,14 @@
 //! `sigil.toml` (`[tools.NAME] scopes = [...]`), and are advertised in the metadata. The issuers
 //! may be given in `sigil.toml` instead (`[[oidc.issuers]] issuer = "..."`, see
 //! `sigil_runtime::config`), with several issuers, `acr` tables and algorithm lists.
+//!
+//! With `--tls-cert FILE --tls-key FILE` (PEM; the key file must be mode `0600` or stricter) bank
+//! serves HTTPS instead of HTTP. `--mtls-ca FILE` (PEM, one or more CA certificates of qualified
+//! trust service providers) and/or `--mtls-ca-nonqualified FILE` (other CAs) make a client
+//! certificate chaining to one of them mandatory: the caller is `eidas:qc:<C>:<serialNumber>`,
+//! High only for a certificate with `QcCompliance` and `QcSSCD` under a `--mtls-ca` anchor (see
+//! the identity chapter of the docs for the table). With `--oidc-issuer` too, both are required
+//! and the token decides.
 //!
 //! Every result is scanned: the IBAN, the AWS key and the e-mail addresses in `read_email` reach
 //! the client as vault pointers; `transfer_funds` (`reveal = [Iban]`) receives the IBAN behind a
@@ -40,9 +51,10 @@ use sigil::prelude::*;
 use sigil::runtime::audit::{AuditConfig, AuditKeys, AuditLog, default_key_dir, default_log_path};
 use sigil::runtime::config::SigilConfig;
 use sigil::runtime::identity::oidc::{IssuerConfig, OidcConfig, OidcVerifier};
+use sigil::runtime::identity::qualified_cert::{AnchorKind, TrustAnchors};
 use sigil::runtime::identity::resource_server::ResourceServer;
 use sigil::runtime::scan::Scanner;
-use sigil::runtime::server::SigilServer;
+use sigil::runtime::server::{HttpsConfig, SigilServer};
 use sigil::runtime::vault::{MasterKey, Vault};
 
 /// The bank's in-memory state.
@@ -181,11 +193,16 @@ struct Options {
     oidc_issuer: Option<String>,
     resource: Option<String>,
     service_trust: TrustLevel,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    mtls_ca: Option<PathBuf>,
+    mtls_ca_nonqualified: Option<PathBuf>,
 }
 
 const USAGE: &str =
     "usage: bank [--http ADDR] [--trust low|medium|high] [--config sigil.toml] [--audit-log PATH]
-            [--oidc-issuer URL [--resource URL] [--oidc-service-trust low|medium|high]]";
+            [--oidc-issuer URL [--resource URL] [--oidc-service-trust low|medium|high]]
+            [--tls-cert FILE --tls-key FILE [--mtls-ca FILE] [--mtls-ca-nonqualified FILE]]";
 
 fn parse_options() -> Result<Options, String> {
     let mut opts = Options {
@@ -196,6 +213,10 @@ fn parse_options() -> Result<Options, String> {
         oidc_issuer: None,
         resource: None,
         service_trust: TrustLevel::Low,
+        tls_cert: None,
+        tls_key: None,
+        mtls_ca: None,
+        mtls_ca_nonqualified: None,
     };
     if let Ok(t) = std::env::var("SIGIL_TRUST") {
         opts.trust = parse_trust(&t)?;
@@ -222,6 +243,12 @@ fn parse_options() -> Result<Options, String> {
             "--oidc-service-trust" => {
                 opts.service_trust = parse_trust(&value("--oidc-service-trust")?)?;
             }
+            "--tls-cert" => opts.tls_cert = Some(PathBuf::from(value("--tls-cert")?)),
+            "--tls-key" => opts.tls_key = Some(PathBuf::from(value("--tls-key")?)),
+            "--mtls-ca" => opts.mtls_ca = Some(PathBuf::from(value("--mtls-ca")?)),
+            "--mtls-ca-nonqualified" => {
+                opts.mtls_ca_nonqualified = Some(PathBuf::from(value("--mtls-ca-nonqualified")?));
+            }
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
@@ -229,6 +256,17 @@ fn parse_options() -> Result<Options, String> {
     if opts.http.is_none() && (opts.oidc_issuer.is_some() || opts.resource.is_some()) {
         return Err(format!(
             "--oidc-issuer and --resource need --http (stdio has no bearer tokens)\n{USAGE}"
+        ));
+    }
+    if opts.tls_cert.is_some() != opts.tls_key.is_some() {
+        return Err(format!("--tls-cert and --tls-key go together\n{USAGE}"));
+    }
+    if opts.tls_cert.is_some() && opts.http.is_none() {
+        return Err(format!("--tls-cert needs --http\n{USAGE}"));
+    }
+    if (opts.mtls_ca.is_some() || opts.mtls_ca_nonqualified.is_some()) && opts.tls_cert.is_none() {
+        return Err(format!(
+            "--mtls-ca and --mtls-ca-nonqualified need --tls-cert and --tls-key\n{USAGE}"
         ));
     }
     Ok(opts)
@@ -242,7 +280,12 @@ async fn resource_server(
     addr: SocketAddr,
     config: &SigilConfig,
 ) -> Result<ResourceServer, String> {
-    let own = format!("http://{addr}/mcp");
+    let scheme = if opts.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let own = format!("{scheme}://{addr}/mcp");
     let (resource, oidc) = match (&opts.oidc_issuer, &config.oidc) {
         (Some(_), Some(_)) => {
             return Err(
@@ -292,6 +335,34 @@ fn open_audit(path: Option<&std::path::Path>) -> Result<Arc<AuditLog>, Box<dyn s
         keys,
         AuditConfig::default(),
     )?))
+}
+
+/// The HTTPS configuration of `--tls-cert`/`--tls-key`, with client certificates under the
+/// anchors of `--mtls-ca` (qualified) and `--mtls-ca-nonqualified` if given.
+fn https_config(opts: &Options) -> Result<Option<HttpsConfig>, String> {
+    let (Some(cert), Some(key)) = (&opts.tls_cert, &opts.tls_key) else {
+        return Ok(None);
+    };
+    let tls = HttpsConfig::from_pem_files(cert, key).map_err(|e| e.to_string())?;
+    let mut anchors = TrustAnchors::new();
+    for (path, kind) in [
+        (&opts.mtls_ca, AnchorKind::Qualified),
+        (&opts.mtls_ca_nonqualified, AnchorKind::NotQualified),
+    ] {
+        if let Some(path) = path {
+            let pem = std::fs::read(path)
+                .map_err(|e| format!("mtls: cannot read {}: {e}", path.display()))?;
+            anchors
+                .add_pem(&pem, kind)
+                .map_err(|e| format!("mtls: {}: {e}", path.display()))?;
+        }
+    }
+    if anchors.is_empty() {
+        return Ok(Some(tls));
+    }
+    tls.client_auth(&anchors)
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 fn parse_trust(s: &str) -> Result<TrustLevel, String> {
@@ -349,6 +420,14 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let https = match https_config(&opts) {
+        Ok(h) => h,
+        Err(e) => {
+            eprintln!("bank: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let client_certificates = opts.mtls_ca.is_some() || opts.mtls_ca_nonqualified.is_some();
     let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
     let bank = Bank {
         state: Mutex::new(Account {
@@ -376,6 +455,8 @@ async fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         },
+        // Callers are whoever their certificates say.
+        _ if client_certificates => builder.default_caller(Caller::anonymous()),
         _ => builder.default_caller(Caller::local(user, opts.trust)),
     };
     let server = match builder
@@ -390,8 +471,17 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = match opts.http {
-        Some(addr) => {
+    let result = match (opts.http, https) {
+        (Some(addr), Some(https)) => {
+            let mode = if client_certificates {
+                "client certificates required"
+            } else {
+                "no client certificates"
+            };
+            eprintln!("bank: serving Streamable HTTP over TLS at https://{addr}/mcp ({mode})");
+            server.serve_https_on(addr, https).await
+        }
+        (Some(addr), None) => {
             match server.resource_server() {
                 Some(rs) => eprintln!(
                     "bank: serving Streamable HTTP at http://{addr}/mcp (bearer tokens; metadata at {})",
@@ -401,7 +491,7 @@ async fn main() -> ExitCode {
             }
             server.serve_http_on(addr).await
         }
-        None => server.serve_stdio().await,
+        (None, _) => server.serve_stdio().await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

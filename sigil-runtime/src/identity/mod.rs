@@ -7,10 +7,12 @@
 //! - [`resource_server`]: both put together for one resource: `authenticate` a request's
 //!   `Authorization` header, `authorize` a call by scopes and trust, each failing with the
 //!   challenge to send.
+//! - [`qualified_cert`]: eIDAS qualified certificates over mutual TLS (QCStatements).
 
 mod caller;
 pub mod oidc;
 mod principal;
+pub mod qualified_cert;
 pub mod resource_metadata;
 pub mod resource_server;
 mod source;

@@ -5,7 +5,9 @@ mod builder;
 mod handler;
 mod refusal_throttle;
 mod session_binding;
+mod tls;
 mod transport;
 
 pub use builder::{BuildError, SigilServerBuilder, ToolDef};
 pub use handler::SigilServer;
+pub use tls::{HttpsConfig, TlsError};

@@ -48,19 +48,17 @@ impl SigilServer {
             Arc::new(LocalSessionManager::default()),
             config,
         );
-        let router = Router::new().nest_service("/mcp", service);
+        // Sessions are bound to the verified caller a front door (bearer token, client
+        // certificate) puts into the request; without one this layer passes requests through.
+        let gate = SessionGate {
+            server: self.clone(),
+            binder: Arc::new(SessionBinder::new(SessionConfig::DEFAULT_KEEP_ALIVE)),
+        };
+        let router = Router::new().nest_service("/mcp", service).route_layer(
+            axum::middleware::from_fn_with_state(gate, session_binding::bind_sessions),
+        );
         match &self.oidc {
-            Some(resource) => {
-                let gate = SessionGate {
-                    server: self.clone(),
-                    binder: Arc::new(SessionBinder::new(SessionConfig::DEFAULT_KEEP_ALIVE)),
-                };
-                let router = router.route_layer(axum::middleware::from_fn_with_state(
-                    gate,
-                    session_binding::bind_sessions,
-                ));
-                bearer::protect(router, self, resource.clone())
-            }
+            Some(resource) => bearer::protect(router, self, resource.clone()),
             None => router,
         }
     }

@@ -10,6 +10,7 @@
 
 mod caller;
 pub mod oidc;
+pub mod pid;
 mod principal;
 pub mod resource_metadata;
 pub mod resource_server;

@@ -36,9 +36,7 @@ pub(crate) struct Disclosures {
 
 impl Disclosures {
     /// Decodes every disclosure; refuses broken ones and duplicates.
-    pub(crate) fn parse<'a>(
-        encoded: impl IntoIterator<Item = &'a str>,
-    ) -> Result<Self, PidError> {
+    pub(crate) fn parse<'a>(encoded: impl IntoIterator<Item = &'a str>) -> Result<Self, PidError> {
         let mut by_digest = HashMap::new();
         for text in encoded {
             let digest = sha256_b64url(text);
@@ -55,7 +53,9 @@ impl Disclosures {
                 3 => {
                     let value = parts.pop().unwrap_or(Value::Null);
                     let Some(Value::String(name)) = parts.pop() else {
-                        return Err(PidError::Malformed("a disclosure's claim name is not a string"));
+                        return Err(PidError::Malformed(
+                            "a disclosure's claim name is not a string",
+                        ));
                     };
                     if name == "_sd" || name == "..." {
                         return Err(PidError::BadDisclosure("claim name `_sd` or `...`"));
@@ -236,9 +236,21 @@ mod tests {
         let de = sha256_b64url(&e);
         let sd = |v: Value| json!({ "_sd": v });
         let cases = [
-            (sd(json!([d])), vec![a.clone(), a.clone()], PidError::DuplicateDisclosure),
-            (sd(json!([])), vec![a.clone()], PidError::UnreferencedDisclosure),
-            (sd(json!([d, d])), vec![a.clone()], PidError::DuplicateDigest),
+            (
+                sd(json!([d])),
+                vec![a.clone(), a.clone()],
+                PidError::DuplicateDisclosure,
+            ),
+            (
+                sd(json!([])),
+                vec![a.clone()],
+                PidError::UnreferencedDisclosure,
+            ),
+            (
+                sd(json!([d, d])),
+                vec![a.clone()],
+                PidError::DuplicateDigest,
+            ),
             (
                 json!({"_sd": [d], "x": {"_sd": [d]}}),
                 vec![a.clone()],
@@ -257,7 +269,9 @@ mod tests {
             (
                 json!({"x": [{"...": d}]}),
                 vec![a.clone()],
-                PidError::BadDisclosure("an object-property disclosure is referenced from an array"),
+                PidError::BadDisclosure(
+                    "an object-property disclosure is referenced from an array",
+                ),
             ),
             (
                 sd(json!([])),
@@ -270,10 +284,18 @@ mod tests {
                 PidError::BadDisclosure("claim name `_sd` or `...`"),
             ),
             (sd(json!("x")), vec![], PidError::InvalidClaim("_sd")),
-            (json!({"x": [{"...": d, "y": 1}]}), vec![], PidError::InvalidClaim("...")),
+            (
+                json!({"x": [{"...": d, "y": 1}]}),
+                vec![],
+                PidError::InvalidClaim("..."),
+            ),
         ];
         for (payload, disclosures, expected) in cases {
-            assert_eq!(apply(payload.clone(), &disclosures), Err(expected), "{payload}");
+            assert_eq!(
+                apply(payload.clone(), &disclosures),
+                Err(expected),
+                "{payload}"
+            );
         }
     }
 

@@ -83,7 +83,8 @@ pub(crate) fn from_claims(
             Some(_) => Err(PidError::InvalidClaim(name)),
         }
     };
-    let issuing_country = text("issuing_country")?.ok_or(PidError::MissingClaim("issuing_country"))?;
+    let issuing_country =
+        text("issuing_country")?.ok_or(PidError::MissingClaim("issuing_country"))?;
     if issuing_country.len() != 2 || !issuing_country.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(PidError::InvalidClaim("issuing_country"));
     }

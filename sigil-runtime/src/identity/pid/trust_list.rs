@@ -31,6 +31,8 @@ struct Entry {
     /// When set, the credential's `iss` must equal it for this key to be used.
     issuer: Option<String>,
     keys: KeySet,
+    /// A single key added without a `kid`: it fits whatever `kid` the header names.
+    bare: bool,
 }
 
 /// The keys PID issuers may sign with. Build it once; share it behind the verifier.
@@ -67,22 +69,28 @@ impl IssuerTrustList {
     /// With `issuer`, the key verifies only credentials whose `iss` equals it.
     pub fn add_jwk(&mut self, jwk: &Value, issuer: Option<&str>) -> Result<(), PidError> {
         let set = json!({ "keys": [jwk] }).to_string();
-        self.add_jwks(set.as_bytes(), issuer)
+        self.push(set.as_bytes(), issuer, jwk.get("kid").is_none())
     }
 
     /// Adds every usable key of a JWK Set document.
     pub fn add_jwks(&mut self, jwks: &[u8], issuer: Option<&str>) -> Result<(), PidError> {
+        self.push(jwks, issuer, false)
+    }
+
+    fn push(&mut self, jwks: &[u8], issuer: Option<&str>, bare: bool) -> Result<(), PidError> {
         let keys =
             parse_key_set(jwks).map_err(|_| PidError::Config("no usable issuer public key"))?;
         self.entries.push(Entry {
             issuer: issuer.map(str::to_owned),
             keys,
+            bare,
         });
         Ok(())
     }
 
     /// Adds a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) of type P-256 (ES256), P-384 (ES384) or
-    /// Ed25519 (EdDSA), with an optional `kid` it must be named by.
+    /// Ed25519 (EdDSA). With `kid`, a credential header naming a `kid` must name this one;
+    /// without, the key fits any `kid` (as does a JWK added without `kid`).
     pub fn add_pem(
         &mut self,
         pem: &str,
@@ -106,10 +114,12 @@ impl IssuerTrustList {
         self.entries
             .iter()
             .filter(|e| e.issuer.as_deref().is_none_or(|i| Some(i) == iss))
-            .filter_map(|e| match e.keys.find(kid, alg) {
-                Lookup::Found(key) => Some(key),
-                Lookup::Mismatch | Lookup::NotFound => None,
-            })
+            .filter_map(
+                |e| match e.keys.find(if e.bare { None } else { kid }, alg) {
+                    Lookup::Found(key) => Some(key),
+                    Lookup::Mismatch | Lookup::NotFound => None,
+                },
+            )
             .collect()
     }
 }
@@ -170,8 +180,20 @@ mod tests {
         let iss = Some("https://pid.example");
         assert_eq!(list.candidates(iss, Some("k1"), SigningAlg::Es256).len(), 1);
         assert_eq!(list.candidates(iss, None, SigningAlg::Es256).len(), 1);
-        assert!(list.candidates(iss, Some("k1"), SigningAlg::Es384).is_empty());
-        assert!(list.candidates(iss, Some("k2"), SigningAlg::Es256).is_empty());
+        let mut bare = IssuerTrustList::new();
+        bare.add_pem(&p256_pem(), None, None).unwrap();
+        assert_eq!(
+            bare.candidates(None, Some("any"), SigningAlg::Es256).len(),
+            1
+        );
+        assert!(
+            list.candidates(iss, Some("k1"), SigningAlg::Es384)
+                .is_empty()
+        );
+        assert!(
+            list.candidates(iss, Some("k2"), SigningAlg::Es256)
+                .is_empty()
+        );
         assert!(
             list.candidates(Some("https://other"), Some("k1"), SigningAlg::Es256)
                 .is_empty()

@@ -140,7 +140,11 @@ impl PidVerifier {
 }
 
 /// Whether the JWS signature verifies under `key` with `alg`.
-pub(crate) fn signature_verifies(jws: &UnverifiedJws<'_>, key: &VerifyKey, alg: SigningAlg) -> bool {
+pub(crate) fn signature_verifies(
+    jws: &UnverifiedJws<'_>,
+    key: &VerifyKey,
+    alg: SigningAlg,
+) -> bool {
     jsonwebtoken::crypto::verify(
         jws.signature,
         jws.signing_input.as_bytes(),

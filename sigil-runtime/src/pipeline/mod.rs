@@ -11,6 +11,7 @@ mod list;
 mod refusal;
 mod registry;
 mod scan_guard;
+mod step_up;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ pub use guard::{ContentGuard, GuardReport, NoGuard};
 pub use refusal::{Refusal, codes};
 pub(crate) use registry::{Registered, register};
 pub use scan_guard::ScanVaultGuard;
+pub use step_up::URL_ELICITATION_REQUIRED;
 
 use crate::audit::{AuditEvent, AuditId, AuditSink, EventKind};
 use crate::confirm::ConfirmGate;
@@ -37,6 +39,8 @@ pub(crate) struct Pipeline {
     pub(crate) audit: Arc<dyn AuditSink>,
     pub(crate) limiter: RateLimiter,
     pub(crate) confirm: ConfirmGate,
+    /// The PID step-up offered when a caller's trust is too low (see `pipeline::step_up`).
+    pub(crate) pid: Option<Arc<crate::identity::pid::PidStepUp>>,
 }
 
 impl Pipeline {

@@ -3,6 +3,7 @@
 mod bearer;
 mod builder;
 mod handler;
+mod pid_routes;
 mod transport;
 
 pub use builder::{BuildError, SigilServerBuilder, ToolDef};

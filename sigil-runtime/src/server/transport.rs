@@ -11,7 +11,7 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use tokio_util::sync::CancellationToken;
 
 use crate::audit::EventKind;
-use crate::server::{SigilServer, bearer};
+use crate::server::{SigilServer, bearer, pid_routes};
 
 impl SigilServer {
     /// Serves one session over stdin/stdout until the client closes it. Logs go to stderr.
@@ -47,8 +47,13 @@ impl SigilServer {
             config,
         );
         let router = Router::new().nest_service("/mcp", service);
-        match &self.oidc {
+        let router = match &self.oidc {
             Some(resource) => bearer::protect(router, self, resource.clone()),
+            None => router,
+        };
+        // The PID verifier endpoints sit outside the bearer gate: wallets carry no token.
+        match &self.pipeline.pid {
+            Some(step_up) => pid_routes::mount(router, self, step_up.clone()),
             None => router,
         }
     }

@@ -46,6 +46,8 @@ mod error;
 mod key_binding;
 mod person;
 mod requests;
+mod session_identity;
+mod step_up;
 mod times;
 mod trust_list;
 mod verifier;
@@ -54,5 +56,10 @@ pub use config::{DEFAULT_ID_CLAIM, DEFAULT_MAX_PRESENTATION, EUDI_PID_VCT, PidCo
 pub use error::PidError;
 pub use person::VerifiedPid;
 pub use requests::{PendingPresentation, PresentationRequests, RequestBinding};
+pub(crate) use session_identity::{StepUpIdentity, session_id};
+pub use step_up::{
+    PID_QUERY_ID, PidStepUp, PresentationRefused, REQUEST_PATH, RESPONSE_PATH, START_PATH,
+    StartedPresentation,
+};
 pub use trust_list::IssuerTrustList;
 pub use verifier::PidVerifier;

@@ -40,6 +40,11 @@ impl PidVerifier {
         &self.config.accepted_vcts
     }
 
+    /// The largest presentation accepted, in bytes.
+    pub fn max_presentation_bytes(&self) -> usize {
+        self.config.max_presentation_bytes
+    }
+
     /// The claim the person identifier is read from.
     pub fn id_claim(&self) -> &str {
         &self.config.id_claim

@@ -185,7 +185,8 @@ fn alg_none_and_hmac_are_refused() {
 #[test]
 fn claims_about_the_credential_itself_are_checked() {
     let rig = Rig::new();
-    let cases: [(&str, Box<dyn Fn(&mut Credential)>, PidError); 7] = [
+    type Tamper = Box<dyn Fn(&mut Credential)>;
+    let cases: [(&str, Tamper, PidError); 7] = [
         (
             "wrong vct",
             Box::new(|c| c.payload["vct"] = json!("urn:eudi:mdl:1")),
@@ -290,7 +291,8 @@ fn a_disclosure_changed_in_transit_breaks_sd_hash() {
 fn the_key_binding_must_answer_our_request_now() {
     let rig = Rig::new();
     let other = key();
-    let cases: [(&str, Box<dyn Fn(&mut KeyBinding)>, PidError); 5] = [
+    type Tamper = Box<dyn Fn(&mut KeyBinding)>;
+    let cases: [(&str, Tamper, PidError); 5] = [
         (
             "wrong nonce",
             Box::new(|kb| kb.nonce = "other".into()),

@@ -299,11 +299,12 @@ async fn direct_post_refuses_bad_input_with_400_and_json() {
     let mut session = Session::open(&served.base).await;
 
     // One request per refused row: each state is consumed by its answer.
-    let rows: [(&str, Box<dyn Fn(&str) -> String>); 4] = [
-        ("garbage", Box::new(|_| "not-a-presentation!!".into())),
-        ("truncated", Box::new(|p| p[..p.len() / 2].to_owned())),
-        ("base64 garbage", Box::new(|_| "@@@.@@@.@@@~@@@~".into())),
-        ("other nonce", Box::new(|p| p.to_owned())),
+    type Shape = fn(&str) -> String;
+    let rows: [(&str, Shape); 4] = [
+        ("garbage", |_| "not-a-presentation!!".into()),
+        ("truncated", |p| p[..p.len() / 2].to_owned()),
+        ("base64 garbage", |_| "@@@.@@@.@@@~@@@~".into()),
+        ("other nonce", str::to_owned),
     ];
     for (what, shape) in rows {
         let (mut request, state) = step_up_request(&mut session, &served.base).await;

@@ -6,6 +6,8 @@
 //! cargo run -p sigil-examples --bin bank -- --trust high          # the local user's trust
 //! cargo run -p sigil-examples --bin bank -- --http 127.0.0.1:8080 \
 //!     --oidc-issuer https://login.example.eu                      # bearer tokens required
+//! cargo run -p sigil-examples --bin bank -- --http 127.0.0.1:8080 \
+//!     --pid-issuer-key pid-issuer.pem                             # PID step-up to High
 //! ```
 //!
 //! Without OIDC the caller is local: the operator chooses the local user's trust with `--trust`
@@ -19,6 +21,13 @@
 //! trust comes from the token's eIDAS `acr`; tokens without an end user (client credentials)
 //! are capped at `--oidc-service-trust` (default `low`). Scopes a tool needs come from
 //! `sigil.toml` (`[tools.NAME] scopes = [...]`), and are advertised in the metadata.
+//!
+//! With `--pid-issuer-key FILE` (HTTP only; PEM public key, JWK or JWK Set; repeatable) a call
+//! whose trust is too low is answered with an MCP URL elicitation (`-32042`) to present an EU
+//! Digital Identity Wallet PID (SD-JWT VC) signed by one of those keys; the wallet posts it to
+//! `/pid/response` (OpenID4VP `direct_post`), and the session is then `eidas:pid:<CC>:<id>` at
+//! trust High. `--pid-base-url` sets the URL wallets reach the server at (default
+//! `http://ADDR`).
 //!
 //! Every result is scanned: the IBAN, the AWS key and the e-mail addresses in `read_email` reach
 //! the client as vault pointers; `transfer_funds` (`reveal = [Iban]`) receives the IBAN behind a
@@ -38,6 +47,9 @@ use sigil::prelude::*;
 use sigil::runtime::audit::{AuditConfig, AuditKeys, AuditLog, default_key_dir, default_log_path};
 use sigil::runtime::config::SigilConfig;
 use sigil::runtime::identity::oidc::{IssuerConfig, OidcConfig, OidcVerifier};
+use sigil::runtime::identity::pid::{
+    IssuerTrustList, PidConfig, PidStepUp, PidVerifier, RESPONSE_PATH,
+};
 use sigil::runtime::identity::resource_server::ResourceServer;
 use sigil::runtime::scan::Scanner;
 use sigil::runtime::server::SigilServer;
@@ -179,11 +191,14 @@ struct Options {
     oidc_issuer: Option<String>,
     resource: Option<String>,
     service_trust: TrustLevel,
+    pid_keys: Vec<PathBuf>,
+    pid_base_url: Option<String>,
 }
 
 const USAGE: &str =
     "usage: bank [--http ADDR] [--trust low|medium|high] [--config sigil.toml] [--audit-log PATH]
-            [--oidc-issuer URL [--resource URL] [--oidc-service-trust low|medium|high]]";
+            [--oidc-issuer URL [--resource URL] [--oidc-service-trust low|medium|high]]
+            [--pid-issuer-key FILE ... [--pid-base-url URL]]";
 
 fn parse_options() -> Result<Options, String> {
     let mut opts = Options {
@@ -194,6 +209,8 @@ fn parse_options() -> Result<Options, String> {
         oidc_issuer: None,
         resource: None,
         service_trust: TrustLevel::Low,
+        pid_keys: Vec::new(),
+        pid_base_url: None,
     };
     if let Ok(t) = std::env::var("SIGIL_TRUST") {
         opts.trust = parse_trust(&t)?;
@@ -220,6 +237,10 @@ fn parse_options() -> Result<Options, String> {
             "--oidc-service-trust" => {
                 opts.service_trust = parse_trust(&value("--oidc-service-trust")?)?;
             }
+            "--pid-issuer-key" => opts
+                .pid_keys
+                .push(PathBuf::from(value("--pid-issuer-key")?)),
+            "--pid-base-url" => opts.pid_base_url = Some(value("--pid-base-url")?),
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
@@ -227,6 +248,11 @@ fn parse_options() -> Result<Options, String> {
     if opts.http.is_none() && (opts.oidc_issuer.is_some() || opts.resource.is_some()) {
         return Err(format!(
             "--oidc-issuer and --resource need --http (stdio has no bearer tokens)\n{USAGE}"
+        ));
+    }
+    if opts.http.is_none() && !opts.pid_keys.is_empty() {
+        return Err(format!(
+            "--pid-issuer-key needs --http (wallets post to it)\n{USAGE}"
         ));
     }
     if opts.resource.is_some() && opts.oidc_issuer.is_none() {
@@ -262,6 +288,32 @@ async fn resource_server(
     scopes.dedup();
     ResourceServer::new(Arc::new(verifier), &resource, scopes)
         .map_err(|e| format!("--resource: {e}"))
+}
+
+/// The PID step-up trusting the issuer keys in `opts.pid_keys` (PEM, JWK or JWK Set files).
+fn pid_step_up(opts: &Options, addr: SocketAddr) -> Result<PidStepUp, String> {
+    let mut trust = IssuerTrustList::new();
+    for path in &opts.pid_keys {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("--pid-issuer-key {}: {e}", path.display()))?;
+        let added = if text.trim_start().starts_with("-----BEGIN") {
+            trust.add_pem(&text, None, None)
+        } else if text.contains("\"keys\"") {
+            trust.add_jwks(text.as_bytes(), None)
+        } else {
+            // A single JWK: a set of one.
+            trust.add_jwks(format!("{{\"keys\":[{text}]}}").as_bytes(), None)
+        };
+        added.map_err(|e| format!("--pid-issuer-key {}: {e}", path.display()))?;
+    }
+    let base = opts
+        .pid_base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let client_id = format!("redirect_uri:{}{RESPONSE_PATH}", base.trim_end_matches('/'));
+    let verifier =
+        PidVerifier::new(PidConfig::new(trust, client_id)).map_err(|e| format!("PID: {e}"))?;
+    Ok(PidStepUp::new(verifier, base))
 }
 
 /// Opens the audit log; its keys live in the default key directory (created 0600 on first run).
@@ -353,6 +405,15 @@ async fn main() -> ExitCode {
         },
         _ => builder.default_caller(Caller::local(user, opts.trust)),
     };
+    if let (false, Some(addr)) = (opts.pid_keys.is_empty(), opts.http) {
+        match pid_step_up(&opts, addr) {
+            Ok(step_up) => builder = builder.pid_step_up(step_up),
+            Err(e) => {
+                eprintln!("bank: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let server = match builder
         .config(config)
         .audit(audit)

@@ -110,6 +110,21 @@ impl Session {
         }
     }
 
+    /// The session's standalone SSE stream (server-initiated messages).
+    async fn listen(&self) -> reqwest::Response {
+        let response = self
+            .http
+            .get(&self.url)
+            .header("accept", "text/event-stream")
+            .header("mcp-session-id", &self.id)
+            .header("mcp-protocol-version", "2025-11-25")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response
+    }
+
     async fn call(&mut self, tool: &str) -> Value {
         self.next_id += 1;
         let body = json!({"jsonrpc": "2.0", "id": self.next_id, "method": "tools/call",
@@ -152,6 +167,23 @@ async fn first_message(response: reqwest::Response) -> Value {
                 .find(|m| m.get("id").is_some())
         })
         .unwrap_or_else(|| panic!("no JSON-RPC message in {text:?}"))
+}
+
+/// Reads `stream` until a line contains every one of `needles` (within 5 s).
+async fn stream_shows(mut stream: reqwest::Response, needles: &[&str]) -> bool {
+    let mut seen = String::new();
+    let read = async {
+        while let Ok(Some(chunk)) = stream.chunk().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+            if seen.lines().any(|l| needles.iter().all(|n| l.contains(n))) {
+                return true;
+            }
+        }
+        false
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), read)
+        .await
+        .unwrap_or(false)
 }
 
 /// What the wallet does with a request object: present a PID for its nonce and client id.
@@ -233,6 +265,10 @@ async fn a_pid_presented_to_direct_post_steps_the_session_up_to_high() {
     assert_eq!(before["result"]["content"][0]["text"], "local:alice");
 
     let (request, state) = step_up_request(&mut session, &served.base).await;
+    // A retry before the wallet answered points at the same request.
+    let (_, same) = step_up_request(&mut session, &served.base).await;
+    assert_eq!(same, state);
+    let stream = session.listen().await;
     assert_eq!(request["response_mode"], "direct_post");
     assert_eq!(request["state"], state.as_str());
     assert_eq!(
@@ -249,6 +285,10 @@ async fn a_pid_presented_to_direct_post_steps_the_session_up_to_high() {
     let (status, body) =
         post_form(&response_uri, &[("vp_token", &vp_token), ("state", &state)]).await;
     assert_eq!((status, &body), (200, &json!({})));
+    assert!(
+        stream_shows(stream, &["notifications/elicitation/complete", &state]).await,
+        "the session is told the elicitation completed"
+    );
 
     let principal = format!("eidas:pid:DE:{PERSON_ID}");
     let after = session.call("transfer").await;

@@ -17,11 +17,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+import anyio
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from mcp import Client, MCPError, UrlElicitationRequiredError
+from mcp import Client, MCPError, UrlElicitationRequiredError, types
 
 from conftest import bank
 from test_bank import answering, envelope
@@ -126,14 +127,28 @@ async def step_up_request(client) -> tuple[str, dict]:
 @pytest.mark.anyio
 async def test_a_pid_steps_a_legacy_session_up_to_high(issuer_key_file):
     issuer, path = issuer_key_file
+    completed = anyio.Event()
+    completed_ids: list[str] = []
+
+    async def on_message(message):
+        if isinstance(message, types.ElicitCompleteNotification):
+            completed_ids.append(message.params.elicitation_id)
+            completed.set()
+
     with bank("http", "low", ["--pid-issuer-key", path]) as url:
-        async with Client(url, mode="legacy", elicitation_callback=answering(True)) as client:
+        async with Client(
+            url, mode="legacy", elicitation_callback=answering(True), message_handler=on_message
+        ) as client:
             state, request = await step_up_request(client)
             assert request["response_mode"] == "direct_post"
             assert request["dcql_query"]["credentials"][0]["meta"]["vct_values"] == ["urn:eudi:pid:1"]
             vp_token = json.dumps({"pid": [present(issuer, ec.generate_private_key(ec.SECP256R1()), request)]})
             status, body = post_form(request["response_uri"], {"vp_token": vp_token, "state": state})
             assert (status, body) == (200, {})
+            # The server tells the session the URL elicitation completed (the SDK's own type).
+            with anyio.fail_after(5):
+                await completed.wait()
+            assert completed_ids == [state]
 
             result = await client.call_tool("transfer_funds", TRANSFER)
             assert not result.is_error, result

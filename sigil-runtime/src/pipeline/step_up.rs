@@ -4,7 +4,9 @@
 //! The error carries `data.elicitations`: one `{mode: "url", elicitationId, url, message}`, as
 //! MCP 2025-11-25 specifies. The client shows the URL; the human presents their PID from the
 //! wallet; the server's `direct_post` endpoint upgrades the session; the client retries the call,
-//! which the upgraded session now passes. The refusal is audited like any other.
+//! which the upgraded session now passes. A session is also sent
+//! `notifications/elicitation/complete` (`{elicitationId}`) when the wallet has answered, so a
+//! client may retry without waiting for the human. The refusal is audited like any other.
 
 use rmcp::model::ErrorCode;
 use rmcp::service::RequestContext;
@@ -52,6 +54,7 @@ impl Pipeline {
             session,
             principal: caller.principal().to_string(),
         };
+        let has_session = binding.session.is_some();
         let started = match step_up.start(binding) {
             Ok(started) => started,
             Err(e) => {
@@ -59,6 +62,10 @@ impl Pipeline {
                 return None;
             }
         };
+        if has_session {
+            // A session has a channel for `notifications/elicitation/complete`.
+            step_up.watch(&started.state, ctx.peer.clone());
+        }
         let message = format!(
             "`{tool}` requires trust level `{required}`; the caller has `{presented}`. \
              Open the link and present your EU Digital Identity Wallet PID, then retry."

@@ -20,6 +20,9 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use rmcp::RoleServer;
+use rmcp::model::{CustomNotification, ServerNotification};
+use rmcp::service::Peer;
 use serde_json::{Value, json};
 
 use crate::audit::{AuditEvent, EventKind};
@@ -136,6 +139,9 @@ async fn direct_post(State(v): State<Verifier>, request: Request) -> Response {
     let outcome = v
         .step_up
         .complete(state, field("vp_token"), field("error").is_some());
+    if let Some(peer) = v.step_up.take_watcher(state) {
+        notify_complete(peer, state.to_owned());
+    }
     match outcome {
         Ok((pid, binding)) => {
             let mut e = AuditEvent::new(EventKind::IdentityEstablished, pid.principal.to_string());
@@ -166,6 +172,24 @@ async fn direct_post(State(v): State<Verifier>, request: Request) -> Response {
             )
         }
     }
+}
+
+/// Tells the session that started the step-up that its URL elicitation completed (MCP
+/// 2025-11-25 `notifications/elicitation/complete`), successful or not: it may retry now.
+/// rmcp 3.11 has no type for it, so it goes as a custom notification.
+fn notify_complete(peer: Peer<RoleServer>, state: String) {
+    tokio::spawn(async move {
+        let notification = CustomNotification::new(
+            "notifications/elicitation/complete",
+            Some(json!({ "elicitationId": state })),
+        );
+        if let Err(e) = peer
+            .send_notification(ServerNotification::CustomNotification(notification))
+            .await
+        {
+            tracing::debug!(error = %e, "elicitation/complete not delivered");
+        }
+    });
 }
 
 /// Parses an `application/x-www-form-urlencoded` body; refuses broken escapes, non-UTF-8,

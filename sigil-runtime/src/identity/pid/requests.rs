@@ -60,17 +60,22 @@ impl PresentationRequests {
         }
     }
 
-    /// Starts a request for `binding`.
+    /// Starts a request for `binding`, or returns the one still pending for it: a client that
+    /// retries before the human has answered keeps pointing them at the same request, and one
+    /// session holds at most one pending request.
     pub fn start(&self, binding: RequestBinding) -> Result<PendingPresentation, PidError> {
         let now = Instant::now();
+        let mut pending = self.lock();
+        pending.retain(|_, p| p.expires_at > now);
+        if let Some(existing) = pending.values().find(|p| p.binding == binding) {
+            return Ok(existing.clone());
+        }
         let request = PendingPresentation {
             state: random_token()?,
             nonce: random_token()?,
             binding,
             expires_at: now + self.ttl,
         };
-        let mut pending = self.lock();
-        pending.retain(|_, p| p.expires_at > now);
         if pending.len() >= MAX_PENDING {
             return Err(PidError::Config("too many pending presentation requests"));
         }
@@ -137,6 +142,13 @@ mod tests {
         assert_ne!(r.state, r.nonce);
         assert_eq!(r.state.len(), 43);
         assert_eq!(requests.get(&r.state).unwrap().nonce, r.nonce);
+        // Asked again before it is answered: the same request.
+        assert_eq!(requests.start(binding()).unwrap().state, r.state);
+        let other = RequestBinding {
+            session: Some("s2".into()),
+            ..binding()
+        };
+        assert_ne!(requests.start(other).unwrap().state, r.state);
         assert_eq!(requests.take(&r.state).unwrap().binding, binding());
         assert!(requests.take(&r.state).is_none());
         assert!(requests.get(&r.state).is_none());

@@ -19,6 +19,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
+use rmcp::RoleServer;
+use rmcp::service::Peer;
 use serde_json::{Value, json};
 
 use crate::identity::{AuthMethod, Caller};
@@ -106,6 +108,8 @@ pub struct PidStepUp {
     requests: PresentationRequests,
     upgrade_lifetime: Duration,
     upgrades: Mutex<HashMap<RequestBinding, Upgrade>>,
+    /// The MCP peers to tell when a request's interaction completes, by `state`.
+    watchers: Mutex<HashMap<String, Peer<RoleServer>>>,
 }
 
 impl std::fmt::Debug for PidStepUp {
@@ -127,6 +131,7 @@ impl PidStepUp {
             requests: PresentationRequests::new(Duration::from_secs(300)),
             upgrade_lifetime: Duration::from_secs(3600),
             upgrades: Mutex::new(HashMap::new()),
+            watchers: Mutex::new(HashMap::new()),
         }
     }
 
@@ -166,6 +171,25 @@ impl PidStepUp {
             request_uri: format!("{}{REQUEST_PATH}/{}", self.base_url, pending.state),
             state: pending.state,
         })
+    }
+
+    /// Remembers `peer` as the session to notify (`notifications/elicitation/complete`) when the
+    /// request named `state` is answered.
+    pub(crate) fn watch(&self, state: &str, peer: Peer<RoleServer>) {
+        let mut watchers = self
+            .watchers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        watchers.retain(|s, _| self.requests.get(s).is_some());
+        watchers.insert(state.to_owned(), peer);
+    }
+
+    /// The session watching `state`, removed.
+    pub(crate) fn take_watcher(&self, state: &str) -> Option<Peer<RoleServer>> {
+        self.watchers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(state)
     }
 
     /// The OpenID4VP request object of a pending request (unsigned, `client_id` prefix

@@ -445,3 +445,38 @@ fn truncated_presentations_and_garbage_are_refused_never_a_panic() {
     let p = KeyBinding::new(NONCE).present(&weird, &[], &rig.holder);
     assert!(rig.verify(&p).is_err());
 }
+
+mod any_changed_byte {
+    use std::sync::OnceLock;
+
+    use proptest::prelude::*;
+
+    use super::{NONCE, Rig};
+
+    /// One rig and one valid presentation for every case.
+    fn fixture() -> &'static (Rig, String) {
+        static FIXTURE: OnceLock<(Rig, String)> = OnceLock::new();
+        FIXTURE.get_or_init(|| {
+            let rig = Rig::new();
+            let presentation = rig.present(|_, _| {});
+            (rig, presentation)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// Every byte is covered by a signature, a digest or `sd_hash`: changing any one of them
+        /// (to any other printable ASCII character) gets the presentation refused, never a panic.
+        #[test]
+        fn is_refused(pos in any::<prop::sample::Index>(), replacement in 0x21u8..0x7f) {
+            let (rig, valid) = fixture();
+            let i = pos.index(valid.len());
+            prop_assume!(valid.as_bytes()[i] != replacement);
+            let mut bytes = valid.clone().into_bytes();
+            bytes[i] = replacement;
+            let changed = String::from_utf8(bytes).unwrap();
+            prop_assert!(rig.verifier.verify(&changed, NONCE).is_err(), "byte {} accepted", i);
+        }
+    }
+}

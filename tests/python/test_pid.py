@@ -1,6 +1,6 @@
 """PID step-up end to end: the `bank` example over Streamable HTTP with `--pid-issuer-key`, the
 official Python MCP SDK as the client, and a test wallet written here (its own issuer key and
-holder key, `cryptography` for ES256). A Low session calling `transfer_funds` gets the MCP
+holder key, `cryptography` for ES256, pinned in requirements.txt). A Low session calling `transfer_funds` gets the MCP
 URL-elicitation-required error (-32042); the wallet fetches the OpenID4VP request object and
 posts its SD-JWT VC presentation to `direct_post`; the retried call runs as `eidas:pid:DE:...`
 at trust High."""

@@ -9,6 +9,8 @@
 //! cargo run -p sigil-examples --bin bank -- --http 127.0.0.1:8443 \
 //!     --tls-cert server.pem --tls-key server.key \
 //!     --mtls-ca qualified-cas.pem                                 # HTTPS, client certificates
+//! cargo run -p sigil-examples --bin bank -- --http 127.0.0.1:8080 \
+//!     --pid-issuer-key pid-issuer.pem                             # PID step-up to High
 //! ```
 //!
 //! Without OIDC the caller is local: the operator chooses the local user's trust with `--trust`
@@ -33,6 +35,13 @@
 //! the identity chapter of the docs for the table). With `--oidc-issuer` too, both are required
 //! and the token decides.
 //!
+//! With `--pid-issuer-key FILE` (HTTP only; PEM public key, JWK or JWK Set; repeatable) a call
+//! whose trust is too low is answered with an MCP URL elicitation (`-32042`) to present an EU
+//! Digital Identity Wallet PID (SD-JWT VC) signed by one of those keys; the wallet posts it to
+//! `/pid/response` (OpenID4VP `direct_post`), and the session is then `eidas:pid:<CC>:<id>` at
+//! trust High. `--pid-base-url` sets the URL wallets reach the server at (default
+//! `http://ADDR`).
+//!
 //! Every result is scanned: the IBAN, the AWS key and the e-mail addresses in `read_email` reach
 //! the client as vault pointers; `transfer_funds` (`reveal = [Iban]`) receives the IBAN behind a
 //! pointer in clear, for the caller who owns it.
@@ -51,6 +60,9 @@ use sigil::prelude::*;
 use sigil::runtime::audit::{AuditConfig, AuditKeys, AuditLog, default_key_dir, default_log_path};
 use sigil::runtime::config::SigilConfig;
 use sigil::runtime::identity::oidc::{IssuerConfig, OidcConfig, OidcVerifier};
+use sigil::runtime::identity::pid::{
+    IssuerTrustList, PidConfig, PidStepUp, PidVerifier, RESPONSE_PATH,
+};
 use sigil::runtime::identity::qualified_cert::{AnchorKind, TrustAnchors};
 use sigil::runtime::identity::resource_server::ResourceServer;
 use sigil::runtime::scan::Scanner;
@@ -197,12 +209,15 @@ struct Options {
     tls_key: Option<PathBuf>,
     mtls_ca: Option<PathBuf>,
     mtls_ca_nonqualified: Option<PathBuf>,
+    pid_keys: Vec<PathBuf>,
+    pid_base_url: Option<String>,
 }
 
 const USAGE: &str =
     "usage: bank [--http ADDR] [--trust low|medium|high] [--config sigil.toml] [--audit-log PATH]
             [--oidc-issuer URL [--resource URL] [--oidc-service-trust low|medium|high]]
-            [--tls-cert FILE --tls-key FILE [--mtls-ca FILE] [--mtls-ca-nonqualified FILE]]";
+            [--tls-cert FILE --tls-key FILE [--mtls-ca FILE] [--mtls-ca-nonqualified FILE]]
+            [--pid-issuer-key FILE ... [--pid-base-url URL]]";
 
 fn parse_options() -> Result<Options, String> {
     let mut opts = Options {
@@ -217,6 +232,8 @@ fn parse_options() -> Result<Options, String> {
         tls_key: None,
         mtls_ca: None,
         mtls_ca_nonqualified: None,
+        pid_keys: Vec::new(),
+        pid_base_url: None,
     };
     if let Ok(t) = std::env::var("SIGIL_TRUST") {
         opts.trust = parse_trust(&t)?;
@@ -249,6 +266,10 @@ fn parse_options() -> Result<Options, String> {
             "--mtls-ca-nonqualified" => {
                 opts.mtls_ca_nonqualified = Some(PathBuf::from(value("--mtls-ca-nonqualified")?));
             }
+            "--pid-issuer-key" => opts
+                .pid_keys
+                .push(PathBuf::from(value("--pid-issuer-key")?)),
+            "--pid-base-url" => opts.pid_base_url = Some(value("--pid-base-url")?),
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
@@ -267,6 +288,11 @@ fn parse_options() -> Result<Options, String> {
     if (opts.mtls_ca.is_some() || opts.mtls_ca_nonqualified.is_some()) && opts.tls_cert.is_none() {
         return Err(format!(
             "--mtls-ca and --mtls-ca-nonqualified need --tls-cert and --tls-key\n{USAGE}"
+        ));
+    }
+    if opts.http.is_none() && !opts.pid_keys.is_empty() {
+        return Err(format!(
+            "--pid-issuer-key needs --http (wallets post to it)\n{USAGE}"
         ));
     }
     Ok(opts)
@@ -321,6 +347,36 @@ async fn resource_server(
     scopes.dedup();
     ResourceServer::new(Arc::new(verifier), &resource, scopes)
         .map_err(|e| format!("--resource: {e}"))
+}
+
+/// The PID step-up trusting the issuer keys in `opts.pid_keys` (PEM, JWK or JWK Set files).
+fn pid_step_up(opts: &Options, addr: SocketAddr) -> Result<PidStepUp, String> {
+    let mut trust = IssuerTrustList::new();
+    for path in &opts.pid_keys {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("--pid-issuer-key {}: {e}", path.display()))?;
+        let added = if text.trim_start().starts_with("-----BEGIN") {
+            trust.add_pem(&text, None, None)
+        } else if text.contains("\"keys\"") {
+            trust.add_jwks(text.as_bytes(), None)
+        } else {
+            // A single JWK: a set of one.
+            trust.add_jwks(format!("{{\"keys\":[{text}]}}").as_bytes(), None)
+        };
+        added.map_err(|e| format!("--pid-issuer-key {}: {e}", path.display()))?;
+    }
+    let base = opts.pid_base_url.clone().unwrap_or_else(|| {
+        let scheme = if opts.tls_cert.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{addr}")
+    });
+    let client_id = format!("redirect_uri:{}{RESPONSE_PATH}", base.trim_end_matches('/'));
+    let verifier =
+        PidVerifier::new(PidConfig::new(trust, client_id)).map_err(|e| format!("PID: {e}"))?;
+    Ok(PidStepUp::new(verifier, base))
 }
 
 /// Opens the audit log; its keys live in the default key directory (created 0600 on first run).
@@ -459,6 +515,15 @@ async fn main() -> ExitCode {
         _ if client_certificates => builder.default_caller(Caller::anonymous()),
         _ => builder.default_caller(Caller::local(user, opts.trust)),
     };
+    if let (false, Some(addr)) = (opts.pid_keys.is_empty(), opts.http) {
+        match pid_step_up(&opts, addr) {
+            Ok(step_up) => builder = builder.pid_step_up(step_up),
+            Err(e) => {
+                eprintln!("bank: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let server = match builder
         .config(config)
         .audit(audit)

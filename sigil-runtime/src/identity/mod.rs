@@ -11,6 +11,7 @@
 
 mod caller;
 pub mod oidc;
+pub mod pid;
 mod principal;
 pub mod qualified_cert;
 pub mod resource_metadata;

@@ -53,6 +53,9 @@ impl Pipeline {
             return Err(self.refuse(&caller, &name, &digest, Refusal::UnknownTool(name.clone())));
         };
         if let Err(r) = self.authorize(&caller, tool) {
+            if let Some(offer) = self.offer_pid_step_up(&caller, &name, &digest, &r, &ctx) {
+                return Err(offer);
+            }
             return Err(self.refuse(&caller, &name, &digest, r));
         }
         if let Some(rate) = tool.spec.rate

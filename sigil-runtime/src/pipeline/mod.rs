@@ -12,6 +12,7 @@ mod refusal;
 mod registry;
 mod scan_guard;
 mod self_asserted;
+mod step_up;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ pub use guard::{ContentGuard, GuardReport, NoGuard};
 pub use refusal::{Refusal, codes};
 pub(crate) use registry::{Registered, register};
 pub use scan_guard::ScanVaultGuard;
+pub use step_up::URL_ELICITATION_REQUIRED;
 
 use crate::audit::{AuditEvent, AuditId, AuditSink, EventKind};
 use crate::confirm::ConfirmGate;
@@ -38,6 +40,8 @@ pub(crate) struct Pipeline {
     pub(crate) audit: Arc<dyn AuditSink>,
     pub(crate) limiter: RateLimiter,
     pub(crate) confirm: ConfirmGate,
+    /// The PID step-up offered when a caller's trust is too low (see `pipeline::step_up`).
+    pub(crate) pid: Option<Arc<crate::identity::pid::PidStepUp>>,
 }
 
 impl Pipeline {

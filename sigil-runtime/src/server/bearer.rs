@@ -161,6 +161,11 @@ fn refuse_tool_call(
     let id = message.get("id")?.clone();
     let tool = message.get("params")?.get("name")?.as_str()?;
     let (trust, scopes) = gate.server.required_for(tool)?;
+    // With a PID step-up, too low trust is the pipeline's to answer: it offers the step-up, and
+    // a session already upgraded passes.
+    if gate.server.pipeline.pid.is_some() && token.has_scopes(&scopes) {
+        return None;
+    }
     let scope_refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
     let challenge = gate.resource.authorize(token, &scope_refs, trust).err()?;
     let refusal = if token.trust < trust {

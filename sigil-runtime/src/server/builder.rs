@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::audit::{AuditSink, MemoryAudit};
 use crate::config::{ConfigError, SigilConfig};
 use crate::confirm::ConfirmGate;
+use crate::identity::pid::{PidStepUp, StepUpIdentity};
 use crate::identity::resource_server::ResourceServer;
 use crate::identity::{Caller, ExtensionsOrDefault, IdentitySource};
 use crate::pipeline::{ContentGuard, NoGuard, Pipeline, ScanVaultGuard, register};
@@ -101,6 +102,7 @@ pub struct SigilServerBuilder {
     config: SigilConfig,
     scanning: Option<(Scanner, Arc<Vault>)>,
     oidc: Option<Arc<ResourceServer>>,
+    pid: Option<Arc<PidStepUp>>,
 }
 
 impl std::fmt::Debug for SigilServerBuilder {
@@ -123,6 +125,7 @@ impl SigilServerBuilder {
             config: SigilConfig::default(),
             scanning: None,
             oidc: None,
+            pid: None,
         }
     }
 
@@ -177,6 +180,17 @@ impl SigilServerBuilder {
     #[must_use]
     pub fn oidc(mut self, resource: ResourceServer) -> Self {
         self.oidc = Some(Arc::new(resource));
+        self
+    }
+
+    /// Offers a step-up to an EU Digital Identity Wallet PID when a caller's trust is below what
+    /// a tool needs: the call is answered with a URL-mode elicitation (`-32042`) whose page
+    /// starts an OpenID4VP presentation; the HTTP transport serves the request objects and the
+    /// `direct_post` endpoint (see `identity::pid::PidStepUp`); once a valid PID is posted, the
+    /// session's calls are the PID caller at trust High.
+    #[must_use]
+    pub fn pid_step_up(mut self, step_up: PidStepUp) -> Self {
+        self.pid = Some(Arc::new(step_up));
         self
     }
 
@@ -235,16 +249,24 @@ impl SigilServerBuilder {
             }
             None => self.guard,
         };
+        let identity_source: Arc<dyn IdentitySource> = match &self.pid {
+            Some(step_up) => Arc::new(StepUpIdentity {
+                inner: self.identity_source,
+                step_up: step_up.clone(),
+            }),
+            None => self.identity_source,
+        };
         let pipeline = Pipeline {
             identity: self.identity,
             instructions: self.instructions,
             tools,
             index,
-            identity_source: self.identity_source,
+            identity_source,
             guard,
             audit: self.audit,
             limiter: RateLimiter::default(),
             confirm,
+            pid: self.pid,
         };
         Ok(SigilServer {
             pipeline: Arc::new(pipeline),

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::audit::EventKind;
 use crate::server::session_binding::{self, SessionBinder, SessionGate};
-use crate::server::{SigilServer, bearer};
+use crate::server::{SigilServer, bearer, pid_routes};
 
 impl SigilServer {
     /// Serves one session over stdin/stdout until the client closes it. Logs go to stderr.
@@ -57,8 +57,13 @@ impl SigilServer {
         let router = Router::new().nest_service("/mcp", service).route_layer(
             axum::middleware::from_fn_with_state(gate, session_binding::bind_sessions),
         );
-        match &self.oidc {
+        let router = match &self.oidc {
             Some(resource) => bearer::protect(router, self, resource.clone()),
+            None => router,
+        };
+        // The PID verifier endpoints sit outside the bearer gate: wallets carry no token.
+        match &self.pipeline.pid {
+            Some(step_up) => pid_routes::mount(router, self, step_up.clone()),
             None => router,
         }
     }

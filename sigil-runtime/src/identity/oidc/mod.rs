@@ -23,11 +23,11 @@
 
 mod bearer;
 mod claims;
-mod compact;
+pub(crate) mod compact;
 mod config;
 mod discovery;
 mod error;
-mod jwk;
+pub(crate) mod jwk;
 mod key_cache;
 mod trust;
 mod verifier;

@@ -18,6 +18,17 @@
 //   client-service                                client credentials; no acr, no amr
 //   app                                           authorization code (secret "secret-app"),
 //                                                 redirect_uri http://127.0.0.1/callback
+//   opaque-low, opaque-high                       client credentials like client-low/-high, but
+//                                                 their access tokens are opaque (introspection)
+//   opaque-short                                  like opaque-high, tokens live 3 s
+//   sigil-rs                                      the resource server's own credentials for RFC 7662
+//                                                 introspection (client_secret_basic, no grants of use)
+//   sigil-cli                                     public native client (no secret, PKCE S256
+//                                                 required): authorization code on a loopback
+//                                                 redirect http://127.0.0.1:<any port>/callback
+//                                                 (RFC 8252)
+//
+// Introspection (/token/introspection) and revocation (/token/revocation) are enabled.
 //
 // The authorization-code flow logs in without a form: GET /interaction/<uid> logs in the account
 // named by `login_hint` (default "alice") at the acr given by `acr_values` (first value; none if
@@ -48,7 +59,12 @@ const SERVICE_CLAIMS = {
   'client-high': { acr: `${LOA}high`, amr: ['hwk', 'pin'] },
   'client-high-pwd': { acr: `${LOA}high`, amr: ['pwd'] },
   'client-service': {},
+  'opaque-low': { acr: `${LOA}low`, amr: ['pwd', 'otp'] },
+  'opaque-high': { acr: `${LOA}high`, amr: ['hwk', 'pin'] },
+  'opaque-short': { acr: `${LOA}high`, amr: ['hwk', 'pin'] },
 };
+// Clients whose access tokens are opaque, and their lifetimes.
+const OPAQUE_TTL = { 'opaque-low': 300, 'opaque-high': 300, 'opaque-short': 3 };
 const SCOPES = 'bank:read bank:transfer';
 
 const clients = [
@@ -72,6 +88,25 @@ const clients = [
     id_token_signed_response_alg: signingAlg,
     scope: `openid ${SCOPES}`,
   },
+  {
+    client_id: 'sigil-rs',
+    client_secret: 'secret-sigil-rs',
+    grant_types: ['client_credentials'],
+    redirect_uris: [],
+    response_types: [],
+    token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: signingAlg,
+  },
+  {
+    client_id: 'sigil-cli',
+    application_type: 'native',
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    redirect_uris: ['http://127.0.0.1/callback'],
+    token_endpoint_auth_method: 'none',
+    id_token_signed_response_alg: signingAlg,
+    scope: `openid ${SCOPES}`,
+  },
 ];
 
 const issuer = `http://127.0.0.1:${port}`;
@@ -81,17 +116,24 @@ const provider = new Provider(issuer, {
   scopes: ['openid', 'bank:read', 'bank:transfer'],
   cookies: { keys: ['sigil-test-cookie-key-not-a-secret'] },
   findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
-  pkce: { required: () => false },
+  // PKCE is required of public clients (sigil-cli) only; `app` keeps working without it.
+  pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
   ttl: { AccessToken: 300, ClientCredentials: 300, IdToken: 300, Interaction: 300, Session: 600, Grant: 600, AuthorizationCode: 60 },
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
+    introspection: { enabled: true },
+    revocation: { enabled: true },
     resourceIndicators: {
       enabled: true,
       defaultResource: async () => resource,
       useGrantedResource: async () => true,
-      getResourceServerInfo: async (_ctx, indicator) => {
+      getResourceServerInfo: async (_ctx, indicator, client) => {
         if (indicator !== resource && indicator !== otherResource) throw new errors.InvalidTarget();
+        const opaqueTtl = OPAQUE_TTL[client?.clientId];
+        if (opaqueTtl) {
+          return { scope: SCOPES, audience: indicator, accessTokenTTL: opaqueTtl, accessTokenFormat: 'opaque' };
+        }
         return {
           scope: SCOPES,
           audience: indicator,

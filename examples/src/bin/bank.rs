@@ -11,7 +11,7 @@
 //! Without OIDC the caller is local: the operator chooses the local user's trust with `--trust`
 //! or `SIGIL_TRUST` (default `low`).
 //!
-//! With `--oidc-issuer URL` (HTTP only) bank is an OAuth 2.1 resource server: every request to
+//! With `--http ADDR --oidc-issuer URL` bank is an OAuth 2.1 resource server: every request to
 //! `/mcp` needs a JWT access token from that issuer whose audience is `--resource` (default
 //! `http://ADDR/mcp`); without one the reply is 401 with `WWW-Authenticate: Bearer
 //! resource_metadata=...`, and the RFC 9728 metadata is served under
@@ -19,6 +19,12 @@
 //! trust comes from the token's eIDAS `acr`; tokens without an end user (client credentials)
 //! are capped at `--oidc-service-trust` (default `low`). Scopes a tool needs come from
 //! `sigil.toml` (`[tools.NAME] scopes = [...]`), and are advertised in the metadata.
+//!
+//! With `--oidc-issuer URL --resource URL` on stdio, the session's caller comes from an access
+//! token handed over in `SIGIL_ACCESS_TOKEN` (or in the 0600 file named by
+//! `SIGIL_ACCESS_TOKEN_FILE`), verified exactly as over HTTP with `--resource` as the audience.
+//! A missing or refused token stops bank before it serves anything; once the token expires,
+//! every call is refused.
 //!
 //! Every result is scanned: the IBAN, the AWS key and the e-mail addresses in `read_email` reach
 //! the client as vault pointers; `transfer_funds` (`reveal = [Iban]`) receives the IBAN behind a
@@ -37,7 +43,9 @@ use std::sync::{Arc, Mutex};
 use sigil::prelude::*;
 use sigil::runtime::audit::{AuditConfig, AuditKeys, AuditLog, default_key_dir, default_log_path};
 use sigil::runtime::config::SigilConfig;
-use sigil::runtime::identity::oidc::{IssuerConfig, OidcConfig, OidcVerifier};
+use sigil::runtime::identity::oidc::{
+    EnvToken, IssuerConfig, OidcConfig, OidcVerifier, SessionIdentity,
+};
 use sigil::runtime::identity::resource_server::ResourceServer;
 use sigil::runtime::scan::Scanner;
 use sigil::runtime::server::SigilServer;
@@ -224,9 +232,9 @@ fn parse_options() -> Result<Options, String> {
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }
-    if opts.http.is_none() && (opts.oidc_issuer.is_some() || opts.resource.is_some()) {
+    if opts.http.is_none() && opts.oidc_issuer.is_some() && opts.resource.is_none() {
         return Err(format!(
-            "--oidc-issuer and --resource need --http (stdio has no bearer tokens)\n{USAGE}"
+            "--oidc-issuer on stdio needs --resource URL (the audience the token must carry)\n{USAGE}"
         ));
     }
     if opts.resource.is_some() && opts.oidc_issuer.is_none() {
@@ -262,6 +270,20 @@ async fn resource_server(
     scopes.dedup();
     ResourceServer::new(Arc::new(verifier), &resource, scopes)
         .map_err(|e| format!("--resource: {e}"))
+}
+
+/// stdio with `--oidc-issuer`: the access token in `SIGIL_ACCESS_TOKEN` (or the file named by
+/// `SIGIL_ACCESS_TOKEN_FILE`), verified as the HTTP resource server would verify it.
+async fn stdio_session(opts: &Options, issuer: &str) -> Result<SessionIdentity, String> {
+    let resource = opts.resource.clone().unwrap_or_default();
+    let oidc = OidcConfig::new(vec![
+        IssuerConfig::new(issuer, resource).with_service_trust(opts.service_trust),
+    ]);
+    let token = EnvToken::from_env().map_err(|e| e.to_string())?;
+    let verifier = OidcVerifier::discover(oidc)
+        .await
+        .map_err(|e| format!("OIDC issuer: {e}"))?;
+    token.verify(&verifier).await.map_err(|e| e.to_string())
 }
 
 /// Opens the audit log; its keys live in the default key directory (created 0600 on first run).
@@ -346,6 +368,21 @@ async fn main() -> ExitCode {
         (Some(issuer), Some(addr)) => match resource_server(&opts, issuer, addr, &config).await {
             // Callers are whoever their tokens say; nobody is the local user.
             Ok(rs) => builder.oidc(rs).default_caller(Caller::anonymous()),
+            Err(e) => {
+                eprintln!("bank: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        (Some(issuer), None) => match stdio_session(&opts, issuer).await {
+            // The session is whoever the verified token (or login) says, until it expires.
+            Ok(session) => {
+                eprintln!(
+                    "bank: stdio session of {} at trust {}",
+                    session.caller().principal(),
+                    session.caller().trust()
+                );
+                builder.identity(session)
+            }
             Err(e) => {
                 eprintln!("bank: {e}");
                 return ExitCode::from(2);

@@ -20,20 +20,35 @@
 //! of a type that fits `alg`; the signature; `typ` `at+jwt` (when required); `exp`, `nbf`, `iat`
 //! with the configured leeway (at most 60 s); `aud` containing the configured resource URI.
 //! Tokens never appear in errors, `Debug` output or logs.
+//!
+//! Opaque access tokens are verified by RFC 7662 introspection when an issuer is configured with
+//! [`IntrospectionConfig`] (see [`IssuerConfig::with_introspection`]).
+//!
+//! Local (stdio) servers: [`EnvToken`] verifies a token handed over in `SIGIL_ACCESS_TOKEN` the
+//! same way and binds a [`SessionIdentity`] to it.
 
 mod bearer;
 mod claims;
 mod compact;
 mod config;
 mod discovery;
+mod env_token;
 mod error;
+mod form_post;
+mod introspection;
 mod jwk;
 mod key_cache;
+mod provider_metadata;
+mod session;
 mod trust;
 mod verifier;
 
 pub use bearer::bearer_token;
 pub use config::{IssuerConfig, MAX_LEEWAY, OidcConfig, SigningAlg};
+pub use env_token::{ACCESS_TOKEN_ENV, ACCESS_TOKEN_FILE_ENV, EnvToken, EnvTokenError};
 pub use error::TokenError;
+pub use form_post::{ClientAuth, ClientSecret};
+pub use introspection::IntrospectionConfig;
+pub use session::SessionIdentity;
 pub use trust::{EIDAS_LOA_HIGH, EIDAS_LOA_LOW, EIDAS_LOA_SUBSTANTIAL, eidas_acr_for};
 pub use verifier::{OidcVerifier, SubjectKind, VerifiedToken};

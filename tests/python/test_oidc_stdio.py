@@ -1,0 +1,194 @@
+"""`bank` over stdio with an OIDC identity, end to end: a real OpenID provider
+(`tests/oidc/provider.mjs`, the npm package `oidc-provider`), bank started by the official MCP SDK
+with `--oidc-issuer URL --resource URL` and the access token in `SIGIL_ACCESS_TOKEN`.
+
+Needs `node` and `npm ci --prefix tests/oidc`."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import anyio
+import pytest
+from mcp import Client, MCPError, StdioServerParameters
+
+from conftest import bank_bin, bank_env, free_port
+from test_bank import answering, envelope
+from test_oidc import OIDC_DIR, TRUST_TOO_LOW, private_jwk, stop, token, wait_until
+
+UNAUTHENTICATED = -32001
+IBAN = "DE89370400440532013000"
+# The audience of the tokens this stdio bank accepts: any URI names the local server.
+RESOURCE = "http://127.0.0.1:8651/mcp"
+
+
+@pytest.fixture(scope="module")
+def issuer_and_key():
+    """(issuer, private JWK): a provider for RESOURCE, signing with a key this test holds."""
+    if not (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
+        pytest.fail(f"{OIDC_DIR}/node_modules is missing: run `npm ci --prefix tests/oidc` first")
+    jwks_text = private_jwk()
+    scratch = tempfile.mkdtemp(prefix="sigil-oidc-")
+    jwks = Path(scratch) / "jwks.json"
+    jwks.write_text(jwks_text)
+    port = free_port()
+    env = {**os.environ, "OIDC_PORT": str(port), "OIDC_RESOURCE": RESOURCE, "OIDC_JWKS_FILE": str(jwks), "OIDC_EXIT_ON_STDIN_EOF": "1"}
+    proc = subprocess.Popen(["node", "provider.mjs"], cwd=OIDC_DIR, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    issuer = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: urllib.request.urlopen(f"{issuer}/.well-known/openid-configuration", timeout=1).status == 200, "the OpenID provider", proc)
+        yield issuer, json.loads(jwks_text)["keys"][0]
+    finally:
+        stop(proc)
+        jwks.unlink(missing_ok=True)
+
+
+def signed(jwk: dict, claims: dict) -> str:
+    """An access token signed with the provider's own key (jose, from the provider's node_modules):
+    genuine in every respect but the claims we choose, such as an `exp` in the past."""
+    script = (
+        "import { SignJWT, importJWK } from 'jose';"
+        "const [jwk, claims] = JSON.parse(process.argv[1]);"
+        "const key = await importJWK(jwk, 'ES256');"
+        "console.log(await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: jwk.kid }).sign(key));"
+    )
+    out = subprocess.run(["node", "--input-type=module", "-e", script, json.dumps([jwk, claims])], cwd=OIDC_DIR, check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def claims(issuer: str, sub: str, exp: int, acr: str | None = None) -> dict:
+    now = int(time.time())
+    c = {"iss": issuer, "sub": sub, "aud": RESOURCE, "iat": now - 5, "exp": exp, "scope": "bank:read bank:transfer", "client_id": "cli"}
+    if acr:
+        c["acr"] = acr
+    return c
+
+
+def stdio_bank(issuer: str, env_extra: dict[str, str]) -> StdioServerParameters:
+    env = {**bank_env(tempfile.mkdtemp(prefix="sigil-test-")), **env_extra}
+    args = ["--oidc-issuer", issuer, "--resource", RESOURCE, "--oidc-service-trust", "high"]
+    return StdioServerParameters(command=bank_bin(), args=args, env=env)
+
+
+def refused_start(issuer: str, env_extra: dict[str, str]) -> str:
+    """Runs bank as the SDK would and returns its stderr; asserts it refused to start."""
+    env = {**bank_env(tempfile.mkdtemp(prefix="sigil-test-")), **env_extra}
+    args = [bank_bin(), "--oidc-issuer", issuer, "--resource", RESOURCE, "--oidc-service-trust", "high"]
+    done = subprocess.run(args, env=env, input=b"", capture_output=True, timeout=30)
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert done.stdout == b"", "nothing may be served"
+    return done.stderr.decode()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_a_low_token_sees_and_calls_only_the_low_risk_tool(issuer_and_key, mode):
+    issuer, _ = issuer_and_key
+    low = token(issuer, RESOURCE, "client-low", "bank:read bank:transfer")
+    async with Client(stdio_bank(issuer, {"SIGIL_ACCESS_TOKEN": low}), mode=mode, elicitation_callback=answering(True)) as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+        assert names == {"read_email"}
+        r = await client.call_tool("read_email", {})
+        assert not r.is_error
+        env = envelope(r)
+        assert env["principal"] == f"oidc:{issuer}#client-low"
+        assert env["trust_level"] == "low"
+        with pytest.raises(MCPError) as e:
+            await client.call_tool("transfer_funds", {"to_iban": IBAN, "amount_cents": 1})
+        assert e.value.code == TRUST_TOO_LOW
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_a_high_token_can_transfer(issuer_and_key, mode):
+    issuer, _ = issuer_and_key
+    high = token(issuer, RESOURCE, "client-high", "bank:read bank:transfer")
+    cb = answering(True)
+    async with Client(stdio_bank(issuer, {"SIGIL_ACCESS_TOKEN": high}), mode=mode, elicitation_callback=cb) as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+        assert names == {"read_email", "get_balance", "transfer_funds", "close_account"}
+        r = await client.call_tool("transfer_funds", {"to_iban": IBAN, "amount_cents": 250})
+        assert not r.is_error, r
+        env = envelope(r)
+        assert env["decision"] == "confirmed"
+        assert env["principal"] == f"oidc:{issuer}#client-high"
+        assert env["trust_level"] == "high"
+        assert len(cb.asked) == 1
+
+
+def test_a_token_file_works_like_the_variable(issuer_and_key):
+    issuer, _ = issuer_and_key
+    high = token(issuer, RESOURCE, "client-high", "bank:read")
+    path = Path(tempfile.mkdtemp(prefix="sigil-tok-")) / "token"
+    path.write_text(high + "\n")
+    path.chmod(0o644)
+    err = refused_start(issuer, {"SIGIL_ACCESS_TOKEN_FILE": str(path)})
+    assert "chmod 600" in err, err
+    path.chmod(0o600)
+    params = stdio_bank(issuer, {"SIGIL_ACCESS_TOKEN_FILE": str(path)})
+    # The file-fed bank starts and says whose session it is, on stderr.
+    proc = subprocess.Popen([params.command, *params.args], env=params.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = proc.stderr.readline().decode()
+        assert f"oidc:{issuer}#client-high at trust high" in line, line
+        assert high not in line
+    finally:
+        stop(proc)
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["expired", "wrong_audience", "other_issuer_key", "garbage", "missing", "both"],
+)
+def test_a_refused_token_stops_bank_with_a_clear_error(issuer_and_key, case):
+    issuer, jwk = issuer_and_key
+    now = int(time.time())
+    if case == "expired":
+        bad, expect = signed(jwk, claims(issuer, "alice", now - 120, "http://eidas.europa.eu/LoA/high")), "token has expired"
+    elif case == "wrong_audience":
+        # A genuine token of the provider, for another resource.
+        bad, expect = token(issuer, "http://127.0.0.1/other", "client-high", "bank:read"), "not meant for this resource"
+    elif case == "other_issuer_key":
+        other = json.loads(private_jwk())["keys"][0]
+        other["kid"] = jwk["kid"]
+        bad, expect = signed(other, claims(issuer, "alice", now + 300)), "signature is invalid"
+    elif case == "garbage":
+        bad, expect = "not-a-token", "malformed token"
+    elif case == "missing":
+        bad, expect = None, "no access token: set SIGIL_ACCESS_TOKEN"
+    else:
+        bad, expect = "x", "set only one"
+    env = {} if bad is None else {"SIGIL_ACCESS_TOKEN": bad}
+    if case == "both":
+        env["SIGIL_ACCESS_TOKEN_FILE"] = "/nonexistent"
+    err = refused_start(issuer, env)
+    assert expect in err, err
+    if bad and len(bad) > 8:
+        assert bad not in err and bad.split(".")[-1] not in err, "the token must never be printed"
+
+
+@pytest.mark.anyio
+async def test_calls_are_refused_once_the_token_expires(issuer_and_key):
+    issuer, jwk = issuer_and_key
+    exp = int(time.time()) + 6
+    short = signed(jwk, claims(issuer, "alice", exp, "http://eidas.europa.eu/LoA/substantial"))
+    async with Client(stdio_bank(issuer, {"SIGIL_ACCESS_TOKEN": short}), mode="legacy", elicitation_callback=answering(True)) as client:
+        r = await client.call_tool("get_balance", {})
+        assert not r.is_error
+        assert envelope(r)["principal"] == f"oidc:{issuer}#alice"
+        assert envelope(r)["trust_level"] == "medium"
+        await anyio.sleep(max(0.0, exp - time.time()) + 0.5)
+        with pytest.raises(MCPError) as e:
+            await client.call_tool("read_email", {})
+        assert e.value.code == UNAUTHENTICATED
+        assert "expired" in e.value.message
+        with pytest.raises(MCPError) as e:
+            await client.list_tools()
+        assert e.value.code == UNAUTHENTICATED

@@ -118,7 +118,16 @@ const provider = new Provider(issuer, {
   findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
   // PKCE is required of public clients (sigil-cli) only; `app` keeps working without it.
   pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
-  ttl: { AccessToken: 300, ClientCredentials: 300, IdToken: 300, Interaction: 300, Session: 600, Grant: 600, AuthorizationCode: 60 },
+  // Access tokens live as long as their resource server says (300 s, 3 s for opaque-short).
+  ttl: {
+    AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 300,
+    ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 300,
+    IdToken: 300,
+    Interaction: 300,
+    Session: 600,
+    Grant: 600,
+    AuthorizationCode: 60,
+  },
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },

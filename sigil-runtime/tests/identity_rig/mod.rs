@@ -394,3 +394,26 @@ fn form(pairs: &[(&str, &str)]) -> String {
         .collect::<Vec<_>>()
         .join("&")
 }
+
+impl Provider {
+    /// Revokes `token` (RFC 7009) as `client`, the client it was issued to.
+    pub async fn revoke(&self, client: &str, token: &str) {
+        let body = form(&[
+            ("token", token),
+            ("client_id", client),
+            ("client_secret", &format!("secret-{client}")),
+        ]);
+        let response = reqwest::Client::new()
+            .post(format!("{}/token/revocation", self.issuer))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "revocation: {}",
+            response.status()
+        );
+    }
+}

@@ -114,6 +114,8 @@ const provider = new Provider(issuer, {
   clients,
   jwks,
   scopes: ['openid', 'bank:read', 'bank:transfer'],
+  // Without a list of supported values oidc-provider leaves `acr` out of ID tokens.
+  acrValues: [`${LOA}low`, `${LOA}substantial`, `${LOA}high`],
   cookies: { keys: ['sigil-test-cookie-key-not-a-secret'] },
   findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
   // PKCE is required of public clients (sigil-cli) only; `app` keeps working without it.

@@ -26,6 +26,11 @@
 //! A missing or refused token stops bank before it serves anything; once the token expires,
 //! every call is refused.
 //!
+//! With `--oidc-issuer URL --oidc-login --oidc-client-id ID` on stdio, the session is the human
+//! who logged in with `sigil login --issuer URL --client-id ID` (the ID token in the 0600 login
+//! file is verified again): `oidc:<iss>#<sub>`, trust from the login's `acr`, until the ID
+//! token expires.
+//!
 //! Every result is scanned: the IBAN, the AWS key and the e-mail addresses in `read_email` reach
 //! the client as vault pointers; `transfer_funds` (`reveal = [Iban]`) receives the IBAN behind a
 //! pointer in clear, for the caller who owns it.
@@ -44,7 +49,8 @@ use sigil::prelude::*;
 use sigil::runtime::audit::{AuditConfig, AuditKeys, AuditLog, default_key_dir, default_log_path};
 use sigil::runtime::config::SigilConfig;
 use sigil::runtime::identity::oidc::{
-    EnvToken, IssuerConfig, OidcConfig, OidcVerifier, SessionIdentity,
+    EnvToken, IssuerConfig, LoginConfig, LoginStore, OidcConfig, OidcVerifier, SessionIdentity,
+    session_from_login,
 };
 use sigil::runtime::identity::resource_server::ResourceServer;
 use sigil::runtime::scan::Scanner;
@@ -187,11 +193,14 @@ struct Options {
     oidc_issuer: Option<String>,
     resource: Option<String>,
     service_trust: TrustLevel,
+    oidc_login: bool,
+    oidc_client_id: Option<String>,
 }
 
 const USAGE: &str =
     "usage: bank [--http ADDR] [--trust low|medium|high] [--config sigil.toml] [--audit-log PATH]
-            [--oidc-issuer URL [--resource URL] [--oidc-service-trust low|medium|high]]";
+            [--oidc-issuer URL [--resource URL] [--oidc-service-trust low|medium|high]]
+            [--oidc-issuer URL --oidc-login --oidc-client-id ID]  (stdio, after `sigil login`)";
 
 fn parse_options() -> Result<Options, String> {
     let mut opts = Options {
@@ -202,6 +211,8 @@ fn parse_options() -> Result<Options, String> {
         oidc_issuer: None,
         resource: None,
         service_trust: TrustLevel::Low,
+        oidc_login: false,
+        oidc_client_id: None,
     };
     if let Ok(t) = std::env::var("SIGIL_TRUST") {
         opts.trust = parse_trust(&t)?;
@@ -228,11 +239,27 @@ fn parse_options() -> Result<Options, String> {
             "--oidc-service-trust" => {
                 opts.service_trust = parse_trust(&value("--oidc-service-trust")?)?;
             }
+            "--oidc-login" => opts.oidc_login = true,
+            "--oidc-client-id" => opts.oidc_client_id = Some(value("--oidc-client-id")?),
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }
-    if opts.http.is_none() && opts.oidc_issuer.is_some() && opts.resource.is_none() {
+    if opts.oidc_login
+        && (opts.http.is_some() || opts.oidc_issuer.is_none() || opts.oidc_client_id.is_none())
+    {
+        return Err(format!(
+            "--oidc-login is for stdio and needs --oidc-issuer and --oidc-client-id\n{USAGE}"
+        ));
+    }
+    if opts.oidc_client_id.is_some() && !opts.oidc_login {
+        return Err(format!("--oidc-client-id needs --oidc-login\n{USAGE}"));
+    }
+    if opts.http.is_none()
+        && opts.oidc_issuer.is_some()
+        && !opts.oidc_login
+        && opts.resource.is_none()
+    {
         return Err(format!(
             "--oidc-issuer on stdio needs --resource URL (the audience the token must carry)\n{USAGE}"
         ));
@@ -272,9 +299,17 @@ async fn resource_server(
         .map_err(|e| format!("--resource: {e}"))
 }
 
-/// stdio with `--oidc-issuer`: the access token in `SIGIL_ACCESS_TOKEN` (or the file named by
-/// `SIGIL_ACCESS_TOKEN_FILE`), verified as the HTTP resource server would verify it.
+/// stdio with `--oidc-issuer`: the login stored by `sigil login` (`--oidc-login`), or the access
+/// token in `SIGIL_ACCESS_TOKEN` (or the file named by `SIGIL_ACCESS_TOKEN_FILE`), verified as
+/// the HTTP resource server would verify it.
 async fn stdio_session(opts: &Options, issuer: &str) -> Result<SessionIdentity, String> {
+    if let (true, Some(client_id)) = (opts.oidc_login, &opts.oidc_client_id) {
+        let config = LoginConfig::new(issuer, client_id);
+        let store = LoginStore::default_location().map_err(|e| e.to_string())?;
+        return session_from_login(&config, &store)
+            .await
+            .map_err(|e| e.to_string());
+    }
     let resource = opts.resource.clone().unwrap_or_default();
     let oidc = OidcConfig::new(vec![
         IssuerConfig::new(issuer, resource).with_service_trust(opts.service_trust),

@@ -417,3 +417,46 @@ impl Provider {
         );
     }
 }
+
+/// A browser without a form: follows `url` through the provider's redirects (carrying its
+/// cookies; the rig's `/interaction/<uid>` logs in by itself) and returns the first redirect
+/// that leaves the provider (the client's `redirect_uri` with `code`, `state`, `iss`), without
+/// requesting it.
+pub async fn browse_to_redirect(issuer: &str, url: &str) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut url = url.to_owned();
+    let mut cookies: Vec<(String, String)> = Vec::new();
+    for _ in 0..10 {
+        let cookie_header: Vec<String> = cookies.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        let response = http
+            .get(&url)
+            .header("cookie", cookie_header.join("; "))
+            .send()
+            .await
+            .unwrap();
+        for set in response.headers().get_all("set-cookie") {
+            let pair = set.to_str().unwrap().split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            cookies.retain(|(n, _)| n != name);
+            cookies.push((name.to_owned(), value.to_owned()));
+        }
+        let location = response
+            .headers()
+            .get("location")
+            .unwrap_or_else(|| panic!("no redirect from {url}: {}", response.status()))
+            .to_str()
+            .unwrap()
+            .to_owned();
+        if location.starts_with('/') {
+            url = format!("{issuer}{location}");
+        } else if location.starts_with(issuer) {
+            url = location;
+        } else {
+            return location;
+        }
+    }
+    panic!("the authorization-code flow did not finish");
+}

@@ -25,7 +25,8 @@
 //! [`IntrospectionConfig`] (see [`IssuerConfig::with_introspection`]).
 //!
 //! Local (stdio) servers: [`EnvToken`] verifies a token handed over in `SIGIL_ACCESS_TOKEN` the
-//! same way and binds a [`SessionIdentity`] to it.
+//! same way and binds a [`SessionIdentity`] to it; [`login_in_browser`] (behind `sigil login`)
+//! and [`session_from_login`] bind it to a verified OIDC login instead.
 
 mod bearer;
 mod claims;
@@ -38,6 +39,7 @@ mod form_post;
 mod introspection;
 mod jwk;
 mod key_cache;
+mod login;
 mod provider_metadata;
 mod session;
 mod trust;
@@ -49,6 +51,9 @@ pub use env_token::{ACCESS_TOKEN_ENV, ACCESS_TOKEN_FILE_ENV, EnvToken, EnvTokenE
 pub use error::TokenError;
 pub use form_post::{ClientAuth, ClientSecret};
 pub use introspection::IntrospectionConfig;
+pub use login::{
+    LoggedIn, LoginConfig, LoginError, LoginStore, login_in_browser, session_from_login,
+};
 pub use session::SessionIdentity;
 pub use trust::{EIDAS_LOA_HIGH, EIDAS_LOA_LOW, EIDAS_LOA_SUBSTANTIAL, eidas_acr_for};
 pub use verifier::{OidcVerifier, SubjectKind, VerifiedToken};

@@ -6,12 +6,14 @@ Needs `node` and `npm ci --prefix tests/oidc`."""
 
 from __future__ import annotations
 
-import contextlib
+import base64
+import http.client
 import json
 import os
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -192,3 +194,126 @@ async def test_calls_are_refused_once_the_token_expires(issuer_and_key):
         with pytest.raises(MCPError) as e:
             await client.list_tools()
         assert e.value.code == UNAUTHENTICATED
+
+
+# --- `sigil login`, then bank bound to the login -------------------------------------------------
+
+
+def sigil_bin() -> str:
+    path = os.environ.get("SIGIL_BIN")
+    if not path or not Path(path).exists():
+        pytest.fail("SIGIL_BIN must point at the built `sigil` binary")
+    return path
+
+
+def browse_to_redirect(issuer: str, url: str) -> str:
+    """A browser without a form: follows the provider's redirects with its cookies (the rig's
+    /interaction/<uid> logs in by itself) and returns the first redirect leaving the provider."""
+    cookies: dict[str, str] = {}
+    for _ in range(10):
+        parts = urllib.parse.urlsplit(url)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        conn.request("GET", path, headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())})
+        response = conn.getresponse()
+        response.read()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, value = header.split(";", 1)[0].partition("=")
+            cookies[name] = value
+        location = response.headers["Location"]
+        conn.close()
+        assert location, f"no redirect from {url}: {response.status}"
+        if location.startswith("/"):
+            url = issuer + location
+        elif location.startswith(issuer):
+            url = location
+        else:
+            return location
+    raise AssertionError("the authorization-code flow did not finish")
+
+
+def sigil_login(issuer: str, data_home: str, acr: str) -> str:
+    """Runs `sigil login` as a user would, opening its URL in the form-less browser; returns
+    its stderr."""
+    args = [sigil_bin(), "login", "--issuer", issuer, "--client-id", "sigil-cli", "--scope", "bank:read bank:transfer", "--login-hint", "alice", "--acr-values", acr, "--timeout", "30"]
+    proc = subprocess.Popen(args, env={**os.environ, "XDG_DATA_HOME": data_home}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        while True:
+            line = proc.stderr.readline()
+            assert line, f"sigil login printed no URL: {lines}"
+            lines.append(line)
+            if line.startswith("http"):
+                break
+        redirect = browse_to_redirect(issuer, line.strip())
+        assert redirect.startswith("http://127.0.0.1:") and "/callback?" in redirect, redirect
+        with urllib.request.urlopen(redirect, timeout=10) as r:
+            assert r.status == 200
+        rest = proc.stderr.read()
+        assert proc.wait(timeout=30) == 0, "".join(lines) + rest
+        return "".join(lines) + rest
+    finally:
+        if proc.poll() is None:
+            stop(proc)
+
+
+def login_bank(issuer: str, data_home: str) -> StdioServerParameters:
+    args = ["--oidc-issuer", issuer, "--oidc-login", "--oidc-client-id", "sigil-cli"]
+    return StdioServerParameters(command=bank_bin(), args=args, env=bank_env(data_home))
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_sigil_login_at_high_then_bank_can_transfer(issuer_and_key, mode):
+    issuer, _ = issuer_and_key
+    data_home = tempfile.mkdtemp(prefix="sigil-test-")
+    out = sigil_login(issuer, data_home, "http://eidas.europa.eu/LoA/high")
+    assert f"logged in as oidc:{issuer}#alice (trust high)" in out, out
+    [login_file] = list((Path(data_home) / "sigil" / "logins").iterdir())
+    assert login_file.stat().st_mode & 0o777 == 0o600
+    stored = json.loads(login_file.read_text())
+    for secret in ("id_token", "access_token"):
+        assert stored[secret] and stored[secret] not in out, f"{secret} was printed"
+    cb = answering(True)
+    async with Client(login_bank(issuer, data_home), mode=mode, elicitation_callback=cb) as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+        assert names == {"read_email", "get_balance", "transfer_funds", "close_account"}
+        r = await client.call_tool("transfer_funds", {"to_iban": IBAN, "amount_cents": 100})
+        assert not r.is_error, r
+        env = envelope(r)
+        assert env["principal"] == f"oidc:{issuer}#alice"
+        assert env["trust_level"] == "high"
+        assert env["decision"] == "confirmed"
+
+
+@pytest.mark.anyio
+async def test_sigil_login_at_low_then_bank_shows_only_the_low_risk_tool(issuer_and_key):
+    issuer, _ = issuer_and_key
+    data_home = tempfile.mkdtemp(prefix="sigil-test-")
+    sigil_login(issuer, data_home, "http://eidas.europa.eu/LoA/low")
+    async with Client(login_bank(issuer, data_home), mode="legacy", elicitation_callback=answering(True)) as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+        assert names == {"read_email"}
+        with pytest.raises(MCPError) as e:
+            await client.call_tool("transfer_funds", {"to_iban": IBAN, "amount_cents": 1})
+        assert e.value.code == TRUST_TOO_LOW
+
+
+def test_bank_without_a_login_or_with_a_tampered_one_refuses_to_start(issuer_and_key):
+    issuer, _ = issuer_and_key
+    data_home = tempfile.mkdtemp(prefix="sigil-test-")
+    args = [bank_bin(), "--oidc-issuer", issuer, "--oidc-login", "--oidc-client-id", "sigil-cli"]
+    done = subprocess.run(args, env=bank_env(data_home), input=b"", capture_output=True, timeout=30)
+    assert done.returncode == 2 and b"run `sigil login` first" in done.stderr, done.stderr
+    sigil_login(issuer, data_home, "http://eidas.europa.eu/LoA/high")
+    [login_file] = list((Path(data_home) / "sigil" / "logins").iterdir())
+    stored = json.loads(login_file.read_text())
+    head, payload, sig = stored["id_token"].split(".")
+    claims_ = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims_["sub"] = "mallory"
+    forged = base64.urlsafe_b64encode(json.dumps(claims_).encode()).rstrip(b"=").decode()
+    stored["id_token"] = f"{head}.{forged}.{sig}"
+    login_file.write_text(json.dumps(stored))
+    done = subprocess.run(args, env=bank_env(data_home), input=b"", capture_output=True, timeout=30)
+    assert done.returncode == 2 and b"signature is invalid" in done.stderr, done.stderr
+    assert stored["id_token"].encode() not in done.stderr

@@ -10,8 +10,7 @@ use std::time::Duration;
 use identity_rig::{OTHER_RESOURCE, RESOURCE, shared};
 use sigil_runtime::identity::TrustLevel;
 use sigil_runtime::identity::oidc::{
-    ClientAuth, IntrospectionConfig, IssuerConfig, OidcConfig, OidcVerifier, SubjectKind,
-    TokenError,
+    IntrospectionConfig, IssuerConfig, OidcConfig, OidcVerifier, SubjectKind, TokenError,
 };
 
 fn introspection() -> IntrospectionConfig {

@@ -196,6 +196,31 @@ async def test_calls_are_refused_once_the_token_expires(issuer_and_key):
         assert e.value.code == UNAUTHENTICATED
 
 
+
+@pytest.mark.anyio
+async def test_opaque_tokens_are_checked_by_introspection(issuer_and_key):
+    issuer, _ = issuer_and_key
+    opaque = token(issuer, RESOURCE, "opaque-high", "bank:read bank:transfer")
+    assert "." not in opaque, "opaque-high gets opaque tokens"
+    # Without introspection configured an opaque token is refused.
+    err = refused_start(issuer, {"SIGIL_ACCESS_TOKEN": opaque})
+    assert "malformed token" in err, err
+    params = stdio_bank(issuer, {"SIGIL_ACCESS_TOKEN": opaque, "SIGIL_INTROSPECTION_SECRET": "secret-sigil-rs"})
+    params.args += ["--oidc-introspection-client", "sigil-rs"]
+    async with Client(params, mode="legacy", elicitation_callback=answering(True)) as client:
+        r = await client.call_tool("transfer_funds", {"to_iban": IBAN, "amount_cents": 5})
+        assert not r.is_error, r
+        assert envelope(r)["principal"] == f"oidc:{issuer}#opaque-high"
+        assert envelope(r)["trust_level"] == "high"
+    # Revoked at the provider: bank refuses to start.
+    form = {"token": opaque, "client_id": "opaque-high", "client_secret": "secret-opaque-high"}
+    urllib.request.urlopen(urllib.request.Request(f"{issuer}/token/revocation", data=urllib.parse.urlencode(form).encode()), timeout=10)
+    env = {"SIGIL_ACCESS_TOKEN": opaque, "SIGIL_INTROSPECTION_SECRET": "secret-sigil-rs"}
+    args = [bank_bin(), "--oidc-issuer", issuer, "--resource", RESOURCE, "--oidc-introspection-client", "sigil-rs"]
+    done = subprocess.run(args, env={**bank_env(tempfile.mkdtemp(prefix="sigil-test-")), **env}, input=b"", capture_output=True, timeout=30)
+    assert done.returncode == 2 and b"token is not active" in done.stderr, done.stderr
+    assert opaque.encode() not in done.stderr
+
 # --- `sigil login`, then bank bound to the login -------------------------------------------------
 
 

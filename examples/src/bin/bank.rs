@@ -31,6 +31,9 @@
 //! file is verified again): `oidc:<iss>#<sub>`, trust from the login's `acr`, until the ID
 //! token expires.
 //!
+//! `--oidc-introspection-client ID` (with the secret in `SIGIL_INTROSPECTION_SECRET`) also
+//! accepts opaque access tokens, checked by RFC 7662 introspection at the issuer as client `ID`.
+//!
 //! Every result is scanned: the IBAN, the AWS key and the e-mail addresses in `read_email` reach
 //! the client as vault pointers; `transfer_funds` (`reveal = [Iban]`) receives the IBAN behind a
 //! pointer in clear, for the caller who owns it.
@@ -49,8 +52,8 @@ use sigil::prelude::*;
 use sigil::runtime::audit::{AuditConfig, AuditKeys, AuditLog, default_key_dir, default_log_path};
 use sigil::runtime::config::SigilConfig;
 use sigil::runtime::identity::oidc::{
-    EnvToken, IssuerConfig, LoginConfig, LoginStore, OidcConfig, OidcVerifier, SessionIdentity,
-    session_from_login,
+    EnvToken, IntrospectionConfig, IssuerConfig, LoginConfig, LoginStore, OidcConfig, OidcVerifier,
+    SessionIdentity, session_from_login,
 };
 use sigil::runtime::identity::resource_server::ResourceServer;
 use sigil::runtime::scan::Scanner;
@@ -195,11 +198,13 @@ struct Options {
     service_trust: TrustLevel,
     oidc_login: bool,
     oidc_client_id: Option<String>,
+    introspection_client: Option<String>,
 }
 
 const USAGE: &str =
     "usage: bank [--http ADDR] [--trust low|medium|high] [--config sigil.toml] [--audit-log PATH]
-            [--oidc-issuer URL [--resource URL] [--oidc-service-trust low|medium|high]]
+            [--oidc-issuer URL [--resource URL] [--oidc-service-trust low|medium|high]
+             [--oidc-introspection-client ID]]
             [--oidc-issuer URL --oidc-login --oidc-client-id ID]  (stdio, after `sigil login`)";
 
 fn parse_options() -> Result<Options, String> {
@@ -213,6 +218,7 @@ fn parse_options() -> Result<Options, String> {
         service_trust: TrustLevel::Low,
         oidc_login: false,
         oidc_client_id: None,
+        introspection_client: None,
     };
     if let Ok(t) = std::env::var("SIGIL_TRUST") {
         opts.trust = parse_trust(&t)?;
@@ -240,6 +246,9 @@ fn parse_options() -> Result<Options, String> {
                 opts.service_trust = parse_trust(&value("--oidc-service-trust")?)?;
             }
             "--oidc-login" => opts.oidc_login = true,
+            "--oidc-introspection-client" => {
+                opts.introspection_client = Some(value("--oidc-introspection-client")?);
+            }
             "--oidc-client-id" => opts.oidc_client_id = Some(value("--oidc-client-id")?),
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
@@ -264,6 +273,11 @@ fn parse_options() -> Result<Options, String> {
             "--oidc-issuer on stdio needs --resource URL (the audience the token must carry)\n{USAGE}"
         ));
     }
+    if opts.introspection_client.is_some() && (opts.oidc_issuer.is_none() || opts.oidc_login) {
+        return Err(format!(
+            "--oidc-introspection-client needs --oidc-issuer (and no --oidc-login)\n{USAGE}"
+        ));
+    }
     if opts.resource.is_some() && opts.oidc_issuer.is_none() {
         return Err(format!("--resource needs --oidc-issuer\n{USAGE}"));
     }
@@ -282,9 +296,7 @@ async fn resource_server(
         .resource
         .clone()
         .unwrap_or_else(|| format!("http://{addr}/mcp"));
-    let oidc = OidcConfig::new(vec![
-        IssuerConfig::new(issuer, resource.clone()).with_service_trust(opts.service_trust),
-    ]);
+    let oidc = OidcConfig::new(vec![issuer_config(opts, issuer, &resource)?]);
     let verifier = OidcVerifier::discover(oidc)
         .await
         .map_err(|e| format!("OIDC issuer: {e}"))?;
@@ -299,6 +311,21 @@ async fn resource_server(
         .map_err(|e| format!("--resource: {e}"))
 }
 
+/// The one trusted issuer: `resource` as audience, the service trust, and RFC 7662
+/// introspection of opaque tokens when `--oidc-introspection-client` is given (its secret from
+/// `SIGIL_INTROSPECTION_SECRET`).
+fn issuer_config(opts: &Options, issuer: &str, resource: &str) -> Result<IssuerConfig, String> {
+    let config = IssuerConfig::new(issuer, resource).with_service_trust(opts.service_trust);
+    let Some(client) = &opts.introspection_client else {
+        return Ok(config);
+    };
+    let secret = std::env::var("SIGIL_INTROSPECTION_SECRET").map_err(|_| {
+        "--oidc-introspection-client needs the client secret in SIGIL_INTROSPECTION_SECRET"
+            .to_owned()
+    })?;
+    Ok(config.with_introspection(IntrospectionConfig::new(client, secret)))
+}
+
 /// stdio with `--oidc-issuer`: the login stored by `sigil login` (`--oidc-login`), or the access
 /// token in `SIGIL_ACCESS_TOKEN` (or the file named by `SIGIL_ACCESS_TOKEN_FILE`), verified as
 /// the HTTP resource server would verify it.
@@ -311,9 +338,7 @@ async fn stdio_session(opts: &Options, issuer: &str) -> Result<SessionIdentity, 
             .map_err(|e| e.to_string());
     }
     let resource = opts.resource.clone().unwrap_or_default();
-    let oidc = OidcConfig::new(vec![
-        IssuerConfig::new(issuer, resource).with_service_trust(opts.service_trust),
-    ]);
+    let oidc = OidcConfig::new(vec![issuer_config(opts, issuer, &resource)?]);
     let token = EnvToken::from_env().map_err(|e| e.to_string())?;
     let verifier = OidcVerifier::discover(oidc)
         .await

@@ -188,3 +188,43 @@ async fn introspection_needs_a_loopback_or_https_endpoint_and_one_issuer() {
         Err(TokenError::Config(_))
     ));
 }
+
+#[tokio::test]
+async fn the_http_front_door_accepts_opaque_tokens_through_introspection() {
+    use sigil_runtime::identity::resource_server::ResourceServer;
+    let verifier = verifier_with(introspection(), Duration::from_secs(30)).await;
+    let server =
+        ResourceServer::new(std::sync::Arc::new(verifier), RESOURCE, ["bank:read"]).unwrap();
+    let token = opaque("opaque-high", RESOURCE).await;
+    let verified = server
+        .authenticate(Some(&format!("Bearer {token}")))
+        .await
+        .unwrap();
+    assert!(
+        server
+            .authorize(&verified, &["bank:transfer"], TrustLevel::High)
+            .is_ok()
+    );
+    let low = opaque("opaque-low", RESOURCE).await;
+    let verified = server
+        .authenticate(Some(&format!("Bearer {low}")))
+        .await
+        .unwrap();
+    let step_up = server
+        .authorize(&verified, &["bank:transfer"], TrustLevel::High)
+        .unwrap_err();
+    assert_eq!(step_up.status(), 401);
+    let revoked = opaque("opaque-high", RESOURCE).await;
+    shared().0.revoke("opaque-high", &revoked).await;
+    let challenge = server
+        .authenticate(Some(&format!("Bearer {revoked}")))
+        .await
+        .unwrap_err();
+    assert_eq!(challenge.status(), 401);
+    let header = challenge.to_string();
+    assert!(
+        header.contains("invalid_token") && header.contains("not active"),
+        "{header}"
+    );
+    assert!(!header.contains(&revoked));
+}

@@ -8,10 +8,10 @@ mod identity_rig;
 
 use std::time::{Duration, SystemTime};
 
-use identity_rig::{RESOURCE, browse_to_redirect, flip_signature_bit, shared};
+use identity_rig::{RESOURCE, browse_to_redirect, confirm_device_code, flip_signature_bit, shared};
 use sigil_runtime::identity::oidc::{
-    EIDAS_LOA_HIGH, EIDAS_LOA_SUBSTANTIAL, LoggedIn, LoginConfig, LoginError, LoginStore,
-    TokenError, login_in_browser, session_from_login,
+    DeviceCodePrompt, EIDAS_LOA_HIGH, EIDAS_LOA_SUBSTANTIAL, LoggedIn, LoginConfig, LoginError,
+    LoginStore, TokenError, login_in_browser, login_with_device_code, session_from_login,
 };
 use sigil_runtime::identity::{AuthMethod, TrustLevel};
 
@@ -199,5 +199,53 @@ async fn an_unreachable_or_wrong_issuer_is_a_clear_error() {
     assert!(matches!(
         login_in_browser(&plain, &store, |_| ()).await,
         Err(LoginError::Config(_))
+    ));
+}
+
+async fn device_login(
+    config: &LoginConfig,
+    store: &LoginStore,
+    confirm: bool,
+) -> Result<LoggedIn, LoginError> {
+    let issuer = shared().0.issuer.clone();
+    let (tx, rx) = tokio::sync::oneshot::channel::<DeviceCodePrompt>();
+    let user = tokio::spawn(async move {
+        let prompt = rx.await.unwrap();
+        assert!(prompt.verification_uri.starts_with(&issuer), "{prompt:?}");
+        let complete = prompt.verification_uri_complete.clone().unwrap();
+        confirm_device_code(&issuer, &complete, confirm).await;
+    });
+    let done = login_with_device_code(config, store, move |p| tx.send(p.clone()).unwrap()).await;
+    user.await.unwrap();
+    done
+}
+
+#[tokio::test]
+async fn the_device_grant_logs_in_and_binds_the_session() {
+    let issuer = &shared().0.issuer;
+    let dir = tempfile::tempdir().unwrap();
+    let store = LoginStore::at(dir.path());
+    let config = config(Some(EIDAS_LOA_SUBSTANTIAL));
+    let done = device_login(&config, &store, true).await.unwrap();
+    assert_eq!(done.principal.to_string(), format!("oidc:{issuer}#alice"));
+    assert_eq!(done.trust, TrustLevel::Medium);
+    let session = session_from_login(&config, &store).await.unwrap();
+    assert_eq!(session.caller().method(), AuthMethod::OidcLogin);
+    assert_eq!(session.caller().trust(), TrustLevel::Medium);
+}
+
+#[tokio::test]
+async fn an_aborted_device_code_fails_the_login() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LoginStore::at(dir.path());
+    let config = config(None);
+    let refused = device_login(&config, &store, false).await;
+    assert_eq!(
+        refused.unwrap_err(),
+        LoginError::Denied("access_denied".into())
+    );
+    assert!(matches!(
+        session_from_login(&config, &store).await,
+        Err(LoginError::NotLoggedIn { .. })
     ));
 }

@@ -26,7 +26,9 @@
 //   sigil-cli                                     public native client (no secret, PKCE S256
 //                                                 required): authorization code on a loopback
 //                                                 redirect http://127.0.0.1:<any port>/callback
-//                                                 (RFC 8252)
+//                                                 (RFC 8252); and the device authorization grant
+//                                                 (RFC 8628): /device?user_code=... is confirmed
+//                                                 by plain form posts (see tests)
 //
 // Introspection (/token/introspection) and revocation (/token/revocation) are enabled.
 //
@@ -100,7 +102,7 @@ const clients = [
   {
     client_id: 'sigil-cli',
     application_type: 'native',
-    grant_types: ['authorization_code'],
+    grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code'],
     response_types: ['code'],
     redirect_uris: ['http://127.0.0.1/callback'],
     token_endpoint_auth_method: 'none',
@@ -135,6 +137,7 @@ const provider = new Provider(issuer, {
     clientCredentials: { enabled: true },
     introspection: { enabled: true },
     revocation: { enabled: true },
+    deviceFlow: { enabled: true },
     resourceIndicators: {
       enabled: true,
       defaultResource: async () => resource,
@@ -156,7 +159,7 @@ const provider = new Provider(issuer, {
     },
   },
   extraTokenClaims: async (ctx, token) => {
-    const code = ctx.oidc.entities.AuthorizationCode;
+    const code = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.DeviceCode;
     if (code) return { acr: code.acr, amr: code.amr };
     if (!token.accountId) return SERVICE_CLAIMS[token.clientId];
     return undefined;

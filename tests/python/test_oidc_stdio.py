@@ -342,3 +342,74 @@ def test_bank_without_a_login_or_with_a_tampered_one_refuses_to_start(issuer_and
     done = subprocess.run(args, env=bank_env(data_home), input=b"", capture_output=True, timeout=30)
     assert done.returncode == 2 and b"signature is invalid" in done.stderr, done.stderr
     assert stored["id_token"].encode() not in done.stderr
+
+
+class Browser:
+    """Plain HTTP with cookies and without following redirects: enough for the rig's pages."""
+
+    def __init__(self, issuer: str):
+        self.issuer = issuer
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, url: str, form: dict | None = None) -> tuple[int, str | None, str]:
+        parts = urllib.parse.urlsplit(url if not url.startswith("/") else self.issuer + url)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body, headers=headers)
+        response = conn.getresponse()
+        text = response.read().decode()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, value = header.split(";", 1)[0].partition("=")
+            self.cookies[name] = value
+        location = response.headers["Location"]
+        conn.close()
+        return response.status, location, text
+
+
+def confirm_device(issuer: str, url: str) -> None:
+    """The user opens the device URL (code filled in) and confirms, with the rig's form-less login."""
+    browser = Browser(issuer)
+    _, _, page = browser.request("GET", url)
+    field = lambda html, name: html.split(f'name="{name}" value="', 1)[1].split('"', 1)[0]  # noqa: E731
+    xsrf, user_code = field(page, "xsrf"), field(page, "user_code")
+    status, _, _ = browser.request("POST", f"{issuer}/device", {"xsrf": xsrf, "user_code": user_code})
+    assert status == 200, status
+    _, location, _ = browser.request("POST", f"{issuer}/device", {"xsrf": xsrf, "user_code": user_code, "confirm": "yes"})
+    for _ in range(10):
+        if not location:
+            return
+        _, location, _ = browser.request("GET", location)
+    raise AssertionError("the device confirmation did not finish")
+
+
+@pytest.mark.anyio
+async def test_sigil_login_with_the_device_grant_then_bank(issuer_and_key):
+    issuer, _ = issuer_and_key
+    data_home = tempfile.mkdtemp(prefix="sigil-test-")
+    args = [sigil_bin(), "login", "--device", "--issuer", issuer, "--client-id", "sigil-cli", "--scope", "bank:read bank:transfer", "--acr-values", "http://eidas.europa.eu/LoA/high", "--timeout", "60"]
+    proc = subprocess.Popen(args, env={**os.environ, "XDG_DATA_HOME": data_home}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = []
+        while True:
+            line = proc.stderr.readline()
+            assert line, f"sigil login --device printed no URL: {lines}"
+            lines.append(line)
+            if line.startswith("http"):
+                break
+        assert "confirm the code" in lines[0], lines
+        confirm_device(issuer, line.strip())
+        rest = proc.stderr.read()
+        assert proc.wait(timeout=60) == 0, "".join(lines) + rest
+    finally:
+        if proc.poll() is None:
+            stop(proc)
+    assert f"logged in as oidc:{issuer}#alice (trust high)" in rest, rest
+    async with Client(login_bank(issuer, data_home), mode="legacy", elicitation_callback=answering(True)) as client:
+        r = await client.call_tool("transfer_funds", {"to_iban": IBAN, "amount_cents": 7})
+        assert not r.is_error, r
+        assert envelope(r)["principal"] == f"oidc:{issuer}#alice"
+        assert envelope(r)["trust_level"] == "high"

@@ -1,7 +1,8 @@
 //! `sigil login --issuer URL --client-id ID [...]`: logs the user in at an OpenID provider for
-//! local (stdio) servers: authorization code with PKCE on a loopback redirect (RFC 8252). Prints
-//! the URL to open on stderr, waits for the browser to come back, verifies the ID token and
-//! stores the tokens in a 0600 file in the data directory. Tokens are never printed.
+//! local (stdio) servers: authorization code with PKCE on a loopback redirect (RFC 8252), or with
+//! `--device` the device authorization grant (RFC 8628). Prints the URL to open (and the code to
+//! confirm) on stderr, waits for the login, verifies the ID token and stores the tokens in a 0600
+//! file in the data directory. Tokens are never printed.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -10,7 +11,9 @@ use std::time::Duration;
 
 use clap::Parser;
 use sigil_runtime::identity::TrustLevel;
-use sigil_runtime::identity::oidc::{LoginConfig, LoginStore, login_in_browser};
+use sigil_runtime::identity::oidc::{
+    LoginConfig, LoginStore, login_in_browser, login_with_device_code,
+};
 
 /// Log in at an OpenID provider for local (stdio) servers.
 #[derive(Debug, Parser)]
@@ -37,6 +40,10 @@ struct Args {
     /// How many seconds to wait for the browser to come back
     #[arg(long, value_name = "SECS", default_value_t = 300)]
     timeout: u64,
+    /// Use the device authorization grant: open the printed URL on any device and confirm the
+    /// code (for a terminal whose machine has no browser)
+    #[arg(long)]
+    device: bool,
     /// Directory of stored logins [default: $XDG_DATA_HOME/sigil/logins or ~/.local/share/sigil/logins]
     #[arg(long, value_name = "DIR")]
     store: Option<PathBuf>,
@@ -83,9 +90,23 @@ pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let done = runtime.block_on(login_in_browser(&config, &store, |url| {
-        eprintln!("Open this URL in a browser to log in:\n{url}");
-    }));
+    let done = if args.device {
+        runtime.block_on(login_with_device_code(&config, &store, |prompt| {
+            eprintln!(
+                "Open {} on any device and confirm the code {} (valid {} s).",
+                prompt.verification_uri,
+                prompt.user_code,
+                prompt.expires_in.as_secs()
+            );
+            if let Some(complete) = &prompt.verification_uri_complete {
+                eprintln!("Or open this URL, which carries the code:\n{complete}");
+            }
+        }))
+    } else {
+        runtime.block_on(login_in_browser(&config, &store, |url| {
+            eprintln!("Open this URL in a browser to log in:\n{url}");
+        }))
+    };
     match done {
         Ok(done) => {
             let left = done

@@ -460,3 +460,85 @@ pub async fn browse_to_redirect(issuer: &str, url: &str) -> String {
     }
     panic!("the authorization-code flow did not finish");
 }
+
+/// A user confirming (or aborting) a device code at the provider with plain HTTP: opens
+/// `verification_uri_complete`, posts the code with the page's `xsrf`, then confirms (`confirm`)
+/// or aborts, and follows the rig's form-less login to the end.
+pub async fn confirm_device_code(issuer: &str, verification_uri_complete: &str, confirm: bool) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut cookies: Vec<(String, String)> = Vec::new();
+    let mut remember = |response: &reqwest::Response| {
+        for set in response.headers().get_all("set-cookie") {
+            let pair = set.to_str().unwrap().split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            cookies.retain(|(n, _)| n != name);
+            cookies.push((name.to_owned(), value.to_owned()));
+        }
+        cookies
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let page = http.get(verification_uri_complete).send().await.unwrap();
+    let mut cookie = remember(&page);
+    let html = page.text().await.unwrap();
+    let field = |html: &str, name: &str| {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = html
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {name} in {html}"))
+            + marker.len();
+        html[start..start + html[start..].find('"').unwrap()].to_owned()
+    };
+    let xsrf = field(&html, "xsrf");
+    let user_code = field(&html, "user_code");
+    let device = format!("{issuer}/device");
+    let post = |body: String, cookie: String| {
+        http.post(&device)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", cookie)
+            .body(body)
+            .send()
+    };
+    let shown = post(
+        form(&[("xsrf", &xsrf), ("user_code", &user_code)]),
+        cookie.clone(),
+    )
+    .await
+    .unwrap();
+    cookie = remember(&shown);
+    assert!(
+        shown.status().is_success(),
+        "device code page: {}",
+        shown.status()
+    );
+    let choice = if confirm {
+        ("confirm", "yes")
+    } else {
+        ("abort", "yes")
+    };
+    let mut response = post(
+        form(&[("xsrf", &xsrf), ("user_code", &user_code), choice]),
+        cookie,
+    )
+    .await
+    .unwrap();
+    for _ in 0..10 {
+        let cookie = remember(&response);
+        let Some(location) = response.headers().get("location") else {
+            return;
+        };
+        let location = location.to_str().unwrap().to_owned();
+        let url = if location.starts_with('/') {
+            format!("{issuer}{location}")
+        } else {
+            location
+        };
+        response = http.get(url).header("cookie", cookie).send().await.unwrap();
+    }
+    panic!("the device confirmation did not finish");
+}

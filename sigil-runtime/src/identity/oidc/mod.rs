@@ -52,7 +52,8 @@ pub use error::TokenError;
 pub use form_post::{ClientAuth, ClientSecret};
 pub use introspection::IntrospectionConfig;
 pub use login::{
-    LoggedIn, LoginConfig, LoginError, LoginStore, login_in_browser, session_from_login,
+    DeviceCodePrompt, LoggedIn, LoginConfig, LoginError, LoginStore, login_in_browser,
+    login_with_device_code, session_from_login,
 };
 pub use session::SessionIdentity;
 pub use trust::{EIDAS_LOA_HIGH, EIDAS_LOA_LOW, EIDAS_LOA_SUBSTANTIAL, eidas_acr_for};

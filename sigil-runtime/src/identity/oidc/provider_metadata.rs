@@ -14,6 +14,7 @@ pub(crate) struct ProviderEndpoints {
     pub(crate) authorization_endpoint: Option<String>,
     pub(crate) token_endpoint: Option<String>,
     pub(crate) introspection_endpoint: Option<String>,
+    pub(crate) device_authorization_endpoint: Option<String>,
     /// Whether the provider may support PKCE with S256 (what `sigil login` sends).
     pub(crate) pkce_s256: bool,
 }
@@ -25,6 +26,7 @@ struct Raw {
     authorization_endpoint: Option<String>,
     token_endpoint: Option<String>,
     introspection_endpoint: Option<String>,
+    device_authorization_endpoint: Option<String>,
     code_challenge_methods_supported: Option<Vec<String>>,
 }
 
@@ -49,6 +51,7 @@ pub(crate) async fn discover_endpoints(
         raw.authorization_endpoint.as_ref(),
         raw.token_endpoint.as_ref(),
         raw.introspection_endpoint.as_ref(),
+        raw.device_authorization_endpoint.as_ref(),
     ];
     if endpoints
         .into_iter()
@@ -63,6 +66,7 @@ pub(crate) async fn discover_endpoints(
         authorization_endpoint: raw.authorization_endpoint,
         token_endpoint: raw.token_endpoint,
         introspection_endpoint: raw.introspection_endpoint,
+        device_authorization_endpoint: raw.device_authorization_endpoint,
         // RFC 8414 §2: an absent list means unknown; only a list without S256 says no.
         pkce_s256: raw
             .code_challenge_methods_supported

@@ -1,7 +1,8 @@
 //! ID token verification (OpenID Connect Core §3.1.3.7), with the resource server's JOSE code:
 //! the signature by the issuer's JWKS key under an allow-listed asymmetric `alg`, exact `iss`,
 //! `aud` containing our `client_id` (and `azp` equal to it when there are several audiences),
-//! the `nonce` we sent, `exp` and `iat` with the leeway.
+//! the `nonce` we sent (none at all when we sent none: the device grant has no nonce), `exp` and
+//! `iat` with the leeway.
 
 use serde_json::{Map, Value};
 
@@ -24,7 +25,8 @@ pub(crate) struct IdTokenClaims {
 pub(crate) struct Expected<'a> {
     pub(crate) issuer: &'a str,
     pub(crate) client_id: &'a str,
-    pub(crate) nonce: &'a str,
+    /// The nonce sent with the request; `None` when none was (device authorization grant).
+    pub(crate) nonce: Option<&'a str>,
     pub(crate) allowed_algs: &'a [SigningAlg],
     /// Seconds since the epoch, and the leeway in seconds.
     pub(crate) now: u64,
@@ -90,10 +92,13 @@ fn check_claims(
     if (audiences.len() > 1 || azp.is_some()) && azp.as_deref() != Some(expected.client_id) {
         return Err(TokenError::InvalidClaim("azp"));
     }
-    match claims.get("nonce") {
-        Some(Value::String(n)) if constant_time_eq(n.as_bytes(), expected.nonce.as_bytes()) => {}
-        Some(_) => return Err(TokenError::InvalidClaim("nonce")),
-        None => return Err(TokenError::MissingClaim("nonce")),
+    match (expected.nonce, claims.get("nonce")) {
+        (Some(sent), Some(Value::String(n))) if constant_time_eq(n.as_bytes(), sent.as_bytes()) => {
+        }
+        (None, None) => {}
+        (Some(_), None) => return Err(TokenError::MissingClaim("nonce")),
+        // A different nonce, or one where none was sent: an ID token of another request.
+        (_, Some(_)) => return Err(TokenError::InvalidClaim("nonce")),
     }
     let exp = seconds(claims, "exp")?.ok_or(TokenError::MissingClaim("exp"))?;
     if exp.saturating_add(expected.leeway) <= expected.now {
@@ -158,7 +163,7 @@ mod tests {
         Expected {
             issuer: "https://i",
             client_id: "cli",
-            nonce: "n-1",
+            nonce: Some("n-1"),
             allowed_algs: &SigningAlg::ALL,
             now: NOW,
             leeway: 30,
@@ -211,6 +216,15 @@ mod tests {
             (json!({"sub": null}), TokenError::MissingClaim("sub")),
             (json!({"amr": "pwd"}), TokenError::InvalidClaim("amr")),
         ];
+        let no_nonce_sent = Expected {
+            nonce: None,
+            ..expected()
+        };
+        assert_eq!(
+            check_claims(&claims(json!({})), &no_nonce_sent),
+            Err(TokenError::InvalidClaim("nonce"))
+        );
+        assert!(check_claims(&claims(json!({"nonce": null})), &no_nonce_sent).is_ok());
         for (extra, error) in cases {
             assert_eq!(
                 check_claims(&claims(extra.clone()), &expected()),

@@ -7,6 +7,10 @@
 //!   (signature by the issuer's JWKS key, allow-listed `alg`, exact `iss`, `aud` = `client_id`,
 //!   `azp`, our `nonce`, `exp`, `iat`); the tokens are stored in a 0600 file ([`LoginStore`]).
 //!   The RFC 9207 `iss` of the redirect, when present, must be the issuer (mix-up defence).
+//! - [`login_with_device_code`]: the device authorization grant (RFC 8628) for a terminal
+//!   without a browser on the same machine: the user opens a URL anywhere and confirms a code,
+//!   while the command polls the token endpoint; the same ID-token checks (there is no nonce in
+//!   this grant) and the same store.
 //! - [`session_from_login`]: reads that file, verifies the ID token again against the issuer's
 //!   current keys and its nonce, and gives the [`SessionIdentity`] of `oidc:<iss>#<sub>` with
 //!   [`AuthMethod::OidcLogin`], trust from `acr`/`amr` (as for access tokens), until the ID
@@ -29,6 +33,7 @@
 //! # Ok(()) }
 //! ```
 
+mod device;
 mod error;
 mod id_token;
 mod loopback;
@@ -50,6 +55,7 @@ use super::provider_metadata::{ProviderEndpoints, discover_endpoints};
 use super::session::SessionIdentity;
 use super::trust;
 
+pub use device::{DeviceCodePrompt, login_with_device_code};
 pub use error::LoginError;
 pub use store::LoginStore;
 
@@ -312,7 +318,19 @@ pub async fn login_in_browser(
             answer.json.get("error").and_then(|e| e.as_str()),
         )));
     }
-    let text = |name: &str| answer.json.get(name).and_then(|v| v.as_str());
+    finish(config, &provider, store, &answer.json, Some(&nonce), &scope).await
+}
+
+/// Verifies the ID token of a successful token answer, stores the login, and says who it is.
+async fn finish(
+    config: &LoginConfig,
+    provider: &Provider,
+    store: &LoginStore,
+    answer: &serde_json::Map<String, serde_json::Value>,
+    nonce: Option<&str>,
+    asked_scope: &str,
+) -> Result<LoggedIn, LoginError> {
+    let text = |name: &str| answer.get(name).and_then(|v| v.as_str());
     if text("token_type").is_some_and(|t| !t.eq_ignore_ascii_case("bearer")) {
         return Err(LoginError::TokenEndpoint(
             "the token type is not Bearer".into(),
@@ -323,7 +341,7 @@ pub async fn login_in_browser(
     let expected = Expected {
         issuer: &config.issuer,
         client_id: &config.client_id,
-        nonce: &nonce,
+        nonce,
         allowed_algs: &config.allowed_algs,
         now: now_secs(),
         leeway: config.leeway.as_secs(),
@@ -335,10 +353,10 @@ pub async fn login_in_browser(
         issuer: config.issuer.clone(),
         client_id: config.client_id.clone(),
         id_token: id_token.to_owned(),
-        nonce: nonce.to_string(),
+        nonce: nonce.map(str::to_owned),
         access_token: text("access_token").map(str::to_owned),
         refresh_token: text("refresh_token").map(str::to_owned),
-        scope: text("scope").unwrap_or(&scope).to_owned(),
+        scope: text("scope").unwrap_or(asked_scope).to_owned(),
     };
     let path = store.save(&login)?;
     let caller = caller(config, &claims, &login.scope);
@@ -365,7 +383,7 @@ pub async fn session_from_login(
     let expected = Expected {
         issuer: &config.issuer,
         client_id: &config.client_id,
-        nonce: &login.nonce,
+        nonce: login.nonce.as_deref(),
         allowed_algs: &config.allowed_algs,
         now,
         leeway: config.leeway.as_secs(),

@@ -19,7 +19,8 @@ pub(crate) struct StoredLogin {
     pub(crate) issuer: String,
     pub(crate) client_id: String,
     pub(crate) id_token: String,
-    pub(crate) nonce: String,
+    /// The nonce of the authorization request; `None` for the device grant.
+    pub(crate) nonce: Option<String>,
     pub(crate) access_token: Option<String>,
     pub(crate) refresh_token: Option<String>,
     /// The scopes granted (the token response's `scope`, else those asked for).
@@ -29,7 +30,9 @@ pub(crate) struct StoredLogin {
 impl Drop for StoredLogin {
     fn drop(&mut self) {
         self.id_token.zeroize();
-        self.nonce.zeroize();
+        if let Some(n) = &mut self.nonce {
+            n.zeroize();
+        }
         if let Some(t) = &mut self.access_token {
             t.zeroize();
         }
@@ -183,7 +186,7 @@ mod tests {
             issuer: "https://i".into(),
             client_id: "cli".into(),
             id_token: "id.token.sig".into(),
-            nonce: "n".into(),
+            nonce: Some("n".into()),
             access_token: Some("sekrit-access".into()),
             refresh_token: None,
             scope: "openid".into(),

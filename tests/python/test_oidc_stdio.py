@@ -413,3 +413,20 @@ async def test_sigil_login_with_the_device_grant_then_bank(issuer_and_key):
         assert not r.is_error, r
         assert envelope(r)["principal"] == f"oidc:{issuer}#alice"
         assert envelope(r)["trust_level"] == "high"
+
+
+@pytest.mark.parametrize("case", ["plain_http_issuer", "unreachable", "nobody_comes_back", "no_client_id"])
+def test_sigil_login_fails_with_a_clear_error(issuer_and_key, case):
+    issuer, _ = issuer_and_key
+    base = [sigil_bin(), "login", "--client-id", "sigil-cli"]
+    args, code, expect = {
+        "plain_http_issuer": (base + ["--issuer", "http://login.example.eu"], 1, "must be https://"),
+        "unreachable": (base + ["--issuer", f"http://127.0.0.1:{free_port()}"], 1, "OIDC discovery failed"),
+        "nobody_comes_back": (base + ["--issuer", issuer, "--timeout", "1"], 1, "not completed in time"),
+        "no_client_id": ([sigil_bin(), "login", "--issuer", issuer], 2, "--client-id"),
+    }[case]
+    data_home = tempfile.mkdtemp(prefix="sigil-test-")
+    done = subprocess.run(args, env={**os.environ, "XDG_DATA_HOME": data_home}, capture_output=True, text=True, timeout=30)
+    assert done.returncode == code, (done.returncode, done.stderr)
+    assert expect in done.stderr, done.stderr
+    assert not (Path(data_home) / "sigil" / "logins").exists() or not any((Path(data_home) / "sigil" / "logins").iterdir())

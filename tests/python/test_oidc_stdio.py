@@ -73,8 +73,8 @@ def claims(issuer: str, sub: str, exp: int, acr: str | None = None) -> dict:
     return c
 
 
-def stdio_bank(issuer: str, env_extra: dict[str, str]) -> StdioServerParameters:
-    env = {**bank_env(tempfile.mkdtemp(prefix="sigil-test-")), **env_extra}
+def stdio_bank(issuer: str, env_extra: dict[str, str], data_home: str | None = None) -> StdioServerParameters:
+    env = {**bank_env(data_home or tempfile.mkdtemp(prefix="sigil-test-")), **env_extra}
     args = ["--oidc-issuer", issuer, "--resource", RESOURCE, "--oidc-service-trust", "high"]
     return StdioServerParameters(command=bank_bin(), args=args, env=env)
 
@@ -113,7 +113,8 @@ async def test_a_high_token_can_transfer(issuer_and_key, mode):
     issuer, _ = issuer_and_key
     high = token(issuer, RESOURCE, "client-high", "bank:read bank:transfer")
     cb = answering(True)
-    async with Client(stdio_bank(issuer, {"SIGIL_ACCESS_TOKEN": high}), mode=mode, elicitation_callback=cb) as client:
+    data_home = tempfile.mkdtemp(prefix="sigil-test-")
+    async with Client(stdio_bank(issuer, {"SIGIL_ACCESS_TOKEN": high}, data_home), mode=mode, elicitation_callback=cb) as client:
         names = {t.name for t in (await client.list_tools()).tools}
         assert names == {"read_email", "get_balance", "transfer_funds", "close_account"}
         r = await client.call_tool("transfer_funds", {"to_iban": IBAN, "amount_cents": 250})
@@ -123,6 +124,10 @@ async def test_a_high_token_can_transfer(issuer_and_key, mode):
         assert env["principal"] == f"oidc:{issuer}#client-high"
         assert env["trust_level"] == "high"
         assert len(cb.asked) == 1
+    # The audit trail names the verified principal and never holds the token.
+    audit = (Path(data_home) / "sigil" / "audit.jsonl").read_text()
+    assert f'"oidc:{issuer}#client-high"' in audit
+    assert high not in audit and high.split(".")[2] not in audit
 
 
 def test_a_token_file_works_like_the_variable(issuer_and_key):
@@ -181,7 +186,8 @@ async def test_calls_are_refused_once_the_token_expires(issuer_and_key):
     issuer, jwk = issuer_and_key
     exp = int(time.time()) + 6
     short = signed(jwk, claims(issuer, "alice", exp, "http://eidas.europa.eu/LoA/substantial"))
-    async with Client(stdio_bank(issuer, {"SIGIL_ACCESS_TOKEN": short}), mode="legacy", elicitation_callback=answering(True)) as client:
+    data_home = tempfile.mkdtemp(prefix="sigil-test-")
+    async with Client(stdio_bank(issuer, {"SIGIL_ACCESS_TOKEN": short}, data_home), mode="legacy", elicitation_callback=answering(True)) as client:
         r = await client.call_tool("get_balance", {})
         assert not r.is_error
         assert envelope(r)["principal"] == f"oidc:{issuer}#alice"
@@ -194,6 +200,9 @@ async def test_calls_are_refused_once_the_token_expires(issuer_and_key):
         with pytest.raises(MCPError) as e:
             await client.list_tools()
         assert e.value.code == UNAUTHENTICATED
+    events = [json.loads(line) for line in (Path(data_home) / "sigil" / "audit.jsonl").read_text().splitlines()]
+    refused = [e for e in events if e.get("event") == "identity_refused"]
+    assert refused and "expired" in refused[0].get("reason", ""), events
 
 
 

@@ -42,25 +42,34 @@ impl Loopback {
 
     /// Waits for a `GET /callback?...` whose `state` equals `state` and returns its query
     /// parameters. Requests to other paths, or with another `state` (not ours: maybe forged),
-    /// are answered and ignored. Gives up after `timeout`.
+    /// are answered and ignored. Connections are served concurrently, so an idle one (a
+    /// browser's speculative preconnect) delays nothing. Gives up after `timeout`.
     pub(crate) async fn wait_for_callback(
         &self,
         state: &str,
         timeout: Duration,
     ) -> Result<HashMap<String, String>, LoginError> {
+        let mut pending = tokio::task::JoinSet::new();
         tokio::time::timeout(timeout, async {
             loop {
-                let (stream, _) = self
-                    .listener
-                    .accept()
-                    .await
-                    .map_err(|e| LoginError::Loopback(e.to_string()))?;
-                let Ok(Some(params)) =
-                    tokio::time::timeout(PER_CONNECTION, answer(stream, state)).await
-                else {
-                    continue;
-                };
-                return Ok(params);
+                tokio::select! {
+                    accepted = self.listener.accept() => {
+                        let (stream, _) =
+                            accepted.map_err(|e| LoginError::Loopback(e.to_string()))?;
+                        let state = state.to_owned();
+                        pending.spawn(async move {
+                            tokio::time::timeout(PER_CONNECTION, answer(stream, &state))
+                                .await
+                                .ok()
+                                .flatten()
+                        });
+                    }
+                    Some(done) = pending.join_next(), if !pending.is_empty() => {
+                        if let Ok(Some(params)) = done {
+                            return Ok(params);
+                        }
+                    }
+                }
             }
         })
         .await
@@ -172,6 +181,30 @@ mod tests {
             .unwrap();
         assert_eq!(params["code"], "c0de");
         driver.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_idle_connection_does_not_hold_up_the_callback() {
+        let loopback = Loopback::bind().await.unwrap();
+        let uri = loopback.redirect_uri().to_owned();
+        let addr = uri
+            .trim_start_matches("http://")
+            .trim_end_matches("/callback")
+            .to_owned();
+        let idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let driver = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            reqwest::get(format!("{uri}?code=c&state=s")).await.unwrap();
+        });
+        let started = std::time::Instant::now();
+        let params = loopback
+            .wait_for_callback("s", Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(params["code"], "c");
+        assert!(started.elapsed() < Duration::from_secs(3));
+        driver.await.unwrap();
+        drop(idle);
     }
 
     #[tokio::test]

@@ -249,3 +249,81 @@ async fn an_aborted_device_code_fails_the_login() {
         Err(LoginError::NotLoggedIn { .. })
     ));
 }
+
+#[tokio::test]
+async fn an_expired_login_is_renewed_only_with_a_refresh_token_for_the_same_subject() {
+    let issuer = &shared().0.issuer;
+    // sigil-cli-short's ID tokens live 3 s.
+    let short = |offline: bool| {
+        let c = LoginConfig::new(issuer, "sigil-cli-short")
+            .with_scopes(["bank:read"])
+            .with_resource(RESOURCE)
+            .with_login_hint("alice")
+            .with_acr_values(EIDAS_LOA_HIGH)
+            .with_timeout(Duration::from_secs(20));
+        if offline {
+            c.with_scopes(["offline_access"])
+        } else {
+            c
+        }
+    };
+    let (a, b, c) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let (with_refresh, without, tampered) = (
+        LoginStore::at(a.path()),
+        LoginStore::at(b.path()),
+        LoginStore::at(c.path()),
+    );
+    let first = login(&short(true), &with_refresh).await;
+    login(&short(false), &without).await;
+    let other = login(&short(true), &tampered).await;
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&first.path).unwrap()).unwrap();
+    assert!(
+        stored["refresh_token"].is_string(),
+        "offline_access gives a refresh token"
+    );
+    let mut edited: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&other.path).unwrap()).unwrap();
+    edited["subject"] = "mallory".into();
+    std::fs::write(&other.path, edited.to_string()).unwrap();
+
+    let wait = first
+        .expires_at
+        .duration_since(SystemTime::now())
+        .unwrap_or_default();
+    tokio::time::sleep(wait + Duration::from_millis(1100)).await;
+
+    let session = session_from_login(&short(true), &with_refresh)
+        .await
+        .unwrap();
+    assert_eq!(session.caller().principal(), &first.principal);
+    assert_eq!(
+        session.caller().trust(),
+        TrustLevel::High,
+        "acr of the original login"
+    );
+    assert!(session.expires_at() > first.expires_at);
+    let renewed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&first.path).unwrap()).unwrap();
+    assert_ne!(
+        renewed["id_token"], stored["id_token"],
+        "the store holds the new ID token"
+    );
+
+    assert_eq!(
+        session_from_login(&short(false), &without)
+            .await
+            .unwrap_err(),
+        LoginError::Expired
+    );
+    assert_eq!(
+        session_from_login(&short(true), &tampered)
+            .await
+            .unwrap_err(),
+        LoginError::IdToken(TokenError::InvalidClaim("sub"))
+    );
+}

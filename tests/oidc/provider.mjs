@@ -28,7 +28,9 @@
 //                                                 redirect http://127.0.0.1:<any port>/callback
 //                                                 (RFC 8252); and the device authorization grant
 //                                                 (RFC 8628): /device?user_code=... is confirmed
-//                                                 by plain form posts (see tests)
+//                                                 by plain form posts (see tests); refresh tokens
+//                                                 with `offline_access` (and prompt=consent)
+//   sigil-cli-short                               like sigil-cli, but its ID tokens live 3 s
 //
 // Introspection (/token/introspection) and revocation (/token/revocation) are enabled.
 //
@@ -99,23 +101,23 @@ const clients = [
     token_endpoint_auth_method: 'client_secret_basic',
     id_token_signed_response_alg: signingAlg,
   },
-  {
-    client_id: 'sigil-cli',
+  ...['sigil-cli', 'sigil-cli-short'].map((id) => ({
+    client_id: id,
     application_type: 'native',
-    grant_types: ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code'],
+    grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
     response_types: ['code'],
     redirect_uris: ['http://127.0.0.1/callback'],
     token_endpoint_auth_method: 'none',
     id_token_signed_response_alg: signingAlg,
-    scope: `openid ${SCOPES}`,
-  },
+    scope: `openid offline_access ${SCOPES}`,
+  })),
 ];
 
 const issuer = `http://127.0.0.1:${port}`;
 const provider = new Provider(issuer, {
   clients,
   jwks,
-  scopes: ['openid', 'bank:read', 'bank:transfer'],
+  scopes: ['openid', 'offline_access', 'bank:read', 'bank:transfer'],
   // Without a list of supported values oidc-provider leaves `acr` out of ID tokens.
   acrValues: [`${LOA}low`, `${LOA}substantial`, `${LOA}high`],
   cookies: { keys: ['sigil-test-cookie-key-not-a-secret'] },
@@ -126,7 +128,8 @@ const provider = new Provider(issuer, {
   ttl: {
     AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 300,
     ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 300,
-    IdToken: 300,
+    // sigil-cli-short: ID tokens that expire quickly, to test refreshing a stored login.
+    IdToken: (_ctx, _token, client) => (client?.clientId === 'sigil-cli-short' ? 3 : 300),
     Interaction: 300,
     Session: 600,
     Grant: 600,

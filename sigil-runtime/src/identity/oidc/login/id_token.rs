@@ -21,12 +21,22 @@ pub(crate) struct IdTokenClaims {
     pub(crate) expires_at: u64,
 }
 
+/// What the ID token's `nonce` must be.
+#[derive(Clone, Copy)]
+pub(crate) enum NonceRule<'a> {
+    /// Exactly the nonce sent with the authentication request.
+    Equal(&'a str),
+    /// None at all: none was sent (device authorization grant).
+    Absent,
+    /// A refreshed ID token: none, or the original one (OpenID Connect Core §12.2).
+    AbsentOrEqual(&'a str),
+}
+
 /// What the ID token must match.
 pub(crate) struct Expected<'a> {
     pub(crate) issuer: &'a str,
     pub(crate) client_id: &'a str,
-    /// The nonce sent with the request; `None` when none was (device authorization grant).
-    pub(crate) nonce: Option<&'a str>,
+    pub(crate) nonce: NonceRule<'a>,
     pub(crate) allowed_algs: &'a [SigningAlg],
     /// Seconds since the epoch, and the leeway in seconds.
     pub(crate) now: u64,
@@ -93,10 +103,10 @@ fn check_claims(
         return Err(TokenError::InvalidClaim("azp"));
     }
     match (expected.nonce, claims.get("nonce")) {
-        (Some(sent), Some(Value::String(n))) if constant_time_eq(n.as_bytes(), sent.as_bytes()) => {
-        }
-        (None, None) => {}
-        (Some(_), None) => return Err(TokenError::MissingClaim("nonce")),
+        (NonceRule::Equal(sent) | NonceRule::AbsentOrEqual(sent), Some(Value::String(n)))
+            if constant_time_eq(n.as_bytes(), sent.as_bytes()) => {}
+        (NonceRule::Absent | NonceRule::AbsentOrEqual(_), None) => {}
+        (NonceRule::Equal(_), None) => return Err(TokenError::MissingClaim("nonce")),
         // A different nonce, or one where none was sent: an ID token of another request.
         (_, Some(_)) => return Err(TokenError::InvalidClaim("nonce")),
     }
@@ -163,7 +173,7 @@ mod tests {
         Expected {
             issuer: "https://i",
             client_id: "cli",
-            nonce: Some("n-1"),
+            nonce: NonceRule::Equal("n-1"),
             allowed_algs: &SigningAlg::ALL,
             now: NOW,
             leeway: 30,
@@ -217,9 +227,19 @@ mod tests {
             (json!({"amr": "pwd"}), TokenError::InvalidClaim("amr")),
         ];
         let no_nonce_sent = Expected {
-            nonce: None,
+            nonce: NonceRule::Absent,
             ..expected()
         };
+        let refreshed = Expected {
+            nonce: NonceRule::AbsentOrEqual("n-1"),
+            ..expected()
+        };
+        assert!(check_claims(&claims(json!({})), &refreshed).is_ok());
+        assert!(check_claims(&claims(json!({"nonce": null})), &refreshed).is_ok());
+        assert_eq!(
+            check_claims(&claims(json!({"nonce": "n-2"})), &refreshed),
+            Err(TokenError::InvalidClaim("nonce"))
+        );
         assert_eq!(
             check_claims(&claims(json!({})), &no_nonce_sent),
             Err(TokenError::InvalidClaim("nonce"))

@@ -14,7 +14,8 @@
 //! - [`session_from_login`]: reads that file, verifies the ID token again against the issuer's
 //!   current keys and its nonce, and gives the [`SessionIdentity`] of `oidc:<iss>#<sub>` with
 //!   [`AuthMethod::OidcLogin`], trust from `acr`/`amr` (as for access tokens), until the ID
-//!   token's `exp`.
+//!   token's `exp`. An expired ID token is renewed with the stored refresh token, if the login
+//!   asked for `offline_access`: same issuer, client and subject, or no session.
 //!
 //! Tokens, codes and the PKCE verifier are never printed, logged or put into errors.
 //!
@@ -60,7 +61,7 @@ pub use error::LoginError;
 pub use store::LoginStore;
 
 use error::oauth_error_word;
-use id_token::{Expected, IdTokenClaims, verify_id_token};
+use id_token::{Expected, IdTokenClaims, NonceRule, verify_id_token};
 use loopback::Loopback;
 use pkce::{Pkce, random_token};
 use store::StoredLogin;
@@ -270,6 +271,10 @@ pub async fn login_in_browser(
             .append_pair("nonce", &nonce)
             .append_pair("code_challenge", &pkce.challenge)
             .append_pair("code_challenge_method", "S256");
+        // A refresh token for later sessions needs consent (OpenID Connect Core §11).
+        if scope.split(' ').any(|s| s == "offline_access") {
+            query.append_pair("prompt", "consent");
+        }
         if let Some(resource) = &config.resource {
             query.append_pair("resource", resource);
         }
@@ -341,7 +346,7 @@ async fn finish(
     let expected = Expected {
         issuer: &config.issuer,
         client_id: &config.client_id,
-        nonce,
+        nonce: nonce.map_or(NonceRule::Absent, NonceRule::Equal),
         allowed_algs: &config.allowed_algs,
         now: now_secs(),
         leeway: config.leeway.as_secs(),
@@ -354,6 +359,7 @@ async fn finish(
         client_id: config.client_id.clone(),
         id_token: id_token.to_owned(),
         nonce: nonce.map(str::to_owned),
+        subject: Some(claims.subject.clone()),
         access_token: text("access_token").map(str::to_owned),
         refresh_token: text("refresh_token").map(str::to_owned),
         scope: text("scope").unwrap_or(asked_scope).to_owned(),
@@ -383,17 +389,94 @@ pub async fn session_from_login(
     let expected = Expected {
         issuer: &config.issuer,
         client_id: &config.client_id,
-        nonce: login.nonce.as_deref(),
+        nonce: login
+            .nonce
+            .as_deref()
+            .map_or(NonceRule::Absent, NonceRule::Equal),
         allowed_algs: &config.allowed_algs,
         now,
         leeway: config.leeway.as_secs(),
     };
     let claims = match verify_id_token(&provider.keys, &login.id_token, &expected).await {
-        Err(TokenError::Expired) => return Err(LoginError::Expired),
+        // Authentic (signature, iss, aud, nonce checked before times) but expired: refresh it
+        // if the login holds a refresh token.
+        Err(TokenError::Expired) => return refresh(config, &provider, store, login).await,
         Err(e) => return Err(LoginError::IdToken(e)),
-        Ok(c) if c.expires_at <= now => return Err(LoginError::Expired),
+        Ok(c) if c.expires_at <= now => return refresh(config, &provider, store, login).await,
         Ok(c) => c,
     };
+    Ok(SessionIdentity::new(
+        caller(config, &claims, &login.scope),
+        UNIX_EPOCH + Duration::from_secs(claims.expires_at),
+    ))
+}
+
+/// Renews an expired login with its refresh token: the new ID token must come from the same
+/// issuer for the same client and name the same subject, its nonce absent or the original one.
+/// The stored login is updated (a rotated refresh token replaces the old one). Without a refresh
+/// token, or when the provider refuses it, the login has expired.
+async fn refresh(
+    config: &LoginConfig,
+    provider: &Provider,
+    store: &LoginStore,
+    mut login: StoredLogin,
+) -> Result<SessionIdentity, LoginError> {
+    let (Some(refresh_token), Some(subject), Some(token_endpoint)) = (
+        login.refresh_token.clone(),
+        login.subject.clone(),
+        provider.endpoints.token_endpoint.as_deref(),
+    ) else {
+        return Err(LoginError::Expired);
+    };
+    let refresh_token = zeroize::Zeroizing::new(refresh_token);
+    let client = FormClient::Public {
+        id: &config.client_id,
+    };
+    let fields = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", refresh_token.as_str()),
+    ];
+    let answer = post_form(&provider.http, token_endpoint, &client, &fields)
+        .await
+        .map_err(|e| LoginError::TokenEndpoint(e.to_owned()))?;
+    let text = |name: &str| answer.json.get(name).and_then(|v| v.as_str());
+    match (answer.status, text("error")) {
+        (200, _) => {}
+        (_, Some("invalid_grant")) => return Err(LoginError::Expired),
+        (_, error) => return Err(LoginError::TokenEndpoint(oauth_error_word(error))),
+    }
+    let id_token = text("id_token")
+        .ok_or_else(|| LoginError::TokenEndpoint("the refresh answer has no ID token".into()))?;
+    let now = now_secs();
+    let expected = Expected {
+        issuer: &config.issuer,
+        client_id: &config.client_id,
+        nonce: login
+            .nonce
+            .as_deref()
+            .map_or(NonceRule::Absent, NonceRule::AbsentOrEqual),
+        allowed_algs: &config.allowed_algs,
+        now,
+        leeway: config.leeway.as_secs(),
+    };
+    let claims = verify_id_token(&provider.keys, id_token, &expected)
+        .await
+        .map_err(LoginError::IdToken)?;
+    if claims.subject != subject {
+        return Err(LoginError::IdToken(TokenError::InvalidClaim("sub")));
+    }
+    if claims.expires_at <= now {
+        return Err(LoginError::Expired);
+    }
+    login.id_token = id_token.to_owned();
+    login.access_token = text("access_token").map(str::to_owned);
+    if let Some(rotated) = text("refresh_token") {
+        login.refresh_token = Some(rotated.to_owned());
+    }
+    if let Some(scope) = text("scope") {
+        login.scope = scope.to_owned();
+    }
+    store.save(&login)?;
     Ok(SessionIdentity::new(
         caller(config, &claims, &login.scope),
         UNIX_EPOCH + Duration::from_secs(claims.expires_at),

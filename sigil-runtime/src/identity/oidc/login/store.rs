@@ -23,6 +23,10 @@ pub(crate) struct StoredLogin {
     pub(crate) nonce: Option<String>,
     pub(crate) access_token: Option<String>,
     pub(crate) refresh_token: Option<String>,
+    /// The `sub` of the login: a refreshed ID token must name the same subject. (Files written
+    /// before this field existed have none, and cannot be refreshed.)
+    #[serde(default)]
+    pub(crate) subject: Option<String>,
     /// The scopes granted (the token response's `scope`, else those asked for).
     pub(crate) scope: String,
 }
@@ -187,6 +191,7 @@ mod tests {
             client_id: "cli".into(),
             id_token: "id.token.sig".into(),
             nonce: Some("n".into()),
+            subject: Some("alice".into()),
             access_token: Some("sekrit-access".into()),
             refresh_token: None,
             scope: "openid".into(),

@@ -228,3 +228,13 @@ async fn the_http_front_door_accepts_opaque_tokens_through_introspection() {
     );
     assert!(!header.contains(&revoked));
 }
+
+#[tokio::test]
+async fn oversized_or_empty_opaque_tokens_never_reach_the_provider() {
+    let issuer = &shared().0.issuer;
+    let verifier = verifier_with(introspection(), Duration::from_secs(30)).await;
+    let huge = "a".repeat(20 * 1024);
+    assert_eq!(verifier.verify(&huge).await, Err(TokenError::TooLarge));
+    assert_eq!(verifier.verify("").await, Err(TokenError::Missing));
+    assert_eq!(verifier.introspections(issuer), Some(0));
+}

@@ -21,6 +21,7 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 
+use super::bearer::MAX_TOKEN_LEN;
 use super::claims;
 use super::config::IssuerConfig;
 use super::error::TokenError;
@@ -123,6 +124,12 @@ impl Introspector {
         now: u64,
         leeway: u64,
     ) -> Result<VerifiedToken, TokenError> {
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(TokenError::TooLarge);
+        }
+        if token.is_empty() {
+            return Err(TokenError::Missing);
+        }
         let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         if let Some(hit) = self.cached(&key, now) {
             return Ok(hit);

@@ -14,7 +14,8 @@ commands:
   redact   print the input with every hit replaced by a pointer-shaped placeholder
   pack     sign or verify a rule pack
   audit    verify or show an audit log
-  keygen   write a MAC key and an Ed25519 key pair";
+  keygen   write a MAC key and an Ed25519 key pair
+  login    log in at an OpenID provider for local (stdio) servers";
 
 fn main() -> ExitCode {
     let mut args: Vec<OsString> = std::env::args_os().collect();
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         Some("pack") => commands::pack::run(args),
         Some("audit") => commands::audit::run(args),
         Some("keygen") => commands::keygen::run(args),
+        Some("login") => commands::login::run(args),
         Some("-h" | "--help" | "help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS

@@ -18,6 +18,21 @@
 //   client-service                                client credentials; no acr, no amr
 //   app                                           authorization code (secret "secret-app"),
 //                                                 redirect_uri http://127.0.0.1/callback
+//   opaque-low, opaque-high                       client credentials like client-low/-high, but
+//                                                 their access tokens are opaque (introspection)
+//   opaque-short                                  like opaque-high, tokens live 3 s
+//   sigil-rs                                      the resource server's own credentials for RFC 7662
+//                                                 introspection (client_secret_basic, no grants of use)
+//   sigil-cli                                     public native client (no secret, PKCE S256
+//                                                 required): authorization code on a loopback
+//                                                 redirect http://127.0.0.1:<any port>/callback
+//                                                 (RFC 8252); and the device authorization grant
+//                                                 (RFC 8628): /device?user_code=... is confirmed
+//                                                 by plain form posts (see tests); refresh tokens
+//                                                 with `offline_access` (and prompt=consent)
+//   sigil-cli-short                               like sigil-cli, but its ID tokens live 3 s
+//
+// Introspection (/token/introspection) and revocation (/token/revocation) are enabled.
 //
 // The authorization-code flow logs in without a form: GET /interaction/<uid> logs in the account
 // named by `login_hint` (default "alice") at the acr given by `acr_values` (first value; none if
@@ -48,7 +63,12 @@ const SERVICE_CLAIMS = {
   'client-high': { acr: `${LOA}high`, amr: ['hwk', 'pin'] },
   'client-high-pwd': { acr: `${LOA}high`, amr: ['pwd'] },
   'client-service': {},
+  'opaque-low': { acr: `${LOA}low`, amr: ['pwd', 'otp'] },
+  'opaque-high': { acr: `${LOA}high`, amr: ['hwk', 'pin'] },
+  'opaque-short': { acr: `${LOA}high`, amr: ['hwk', 'pin'] },
 };
+// Clients whose access tokens are opaque, and their lifetimes.
+const OPAQUE_TTL = { 'opaque-low': 300, 'opaque-high': 300, 'opaque-short': 3 };
 const SCOPES = 'bank:read bank:transfer';
 
 const clients = [
@@ -72,26 +92,65 @@ const clients = [
     id_token_signed_response_alg: signingAlg,
     scope: `openid ${SCOPES}`,
   },
+  {
+    client_id: 'sigil-rs',
+    client_secret: 'secret-sigil-rs',
+    grant_types: ['client_credentials'],
+    redirect_uris: [],
+    response_types: [],
+    token_endpoint_auth_method: 'client_secret_basic',
+    id_token_signed_response_alg: signingAlg,
+  },
+  ...['sigil-cli', 'sigil-cli-short'].map((id) => ({
+    client_id: id,
+    application_type: 'native',
+    grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+    response_types: ['code'],
+    redirect_uris: ['http://127.0.0.1/callback'],
+    token_endpoint_auth_method: 'none',
+    id_token_signed_response_alg: signingAlg,
+    scope: `openid offline_access ${SCOPES}`,
+  })),
 ];
 
 const issuer = `http://127.0.0.1:${port}`;
 const provider = new Provider(issuer, {
   clients,
   jwks,
-  scopes: ['openid', 'bank:read', 'bank:transfer'],
+  scopes: ['openid', 'offline_access', 'bank:read', 'bank:transfer'],
+  // Without a list of supported values oidc-provider leaves `acr` out of ID tokens.
+  acrValues: [`${LOA}low`, `${LOA}substantial`, `${LOA}high`],
   cookies: { keys: ['sigil-test-cookie-key-not-a-secret'] },
   findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
-  pkce: { required: () => false },
-  ttl: { AccessToken: 300, ClientCredentials: 300, IdToken: 300, Interaction: 300, Session: 600, Grant: 600, AuthorizationCode: 60 },
+  // PKCE is required of public clients (sigil-cli) only; `app` keeps working without it.
+  pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+  // Access tokens live as long as their resource server says (300 s, 3 s for opaque-short).
+  ttl: {
+    AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 300,
+    ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 300,
+    // sigil-cli-short: ID tokens that expire quickly, to test refreshing a stored login.
+    IdToken: (_ctx, _token, client) => (client?.clientId === 'sigil-cli-short' ? 3 : 300),
+    Interaction: 300,
+    Session: 600,
+    Grant: 600,
+    AuthorizationCode: 60,
+  },
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
+    introspection: { enabled: true },
+    revocation: { enabled: true },
+    deviceFlow: { enabled: true },
     resourceIndicators: {
       enabled: true,
       defaultResource: async () => resource,
       useGrantedResource: async () => true,
-      getResourceServerInfo: async (_ctx, indicator) => {
+      getResourceServerInfo: async (_ctx, indicator, client) => {
         if (indicator !== resource && indicator !== otherResource) throw new errors.InvalidTarget();
+        const opaqueTtl = OPAQUE_TTL[client?.clientId];
+        if (opaqueTtl) {
+          return { scope: SCOPES, audience: indicator, accessTokenTTL: opaqueTtl, accessTokenFormat: 'opaque' };
+        }
         return {
           scope: SCOPES,
           audience: indicator,
@@ -103,7 +162,7 @@ const provider = new Provider(issuer, {
     },
   },
   extraTokenClaims: async (ctx, token) => {
-    const code = ctx.oidc.entities.AuthorizationCode;
+    const code = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.DeviceCode;
     if (code) return { acr: code.acr, amr: code.amr };
     if (!token.accountId) return SERVICE_CLAIMS[token.clientId];
     return undefined;

@@ -16,7 +16,7 @@
 //! Without OIDC the caller is local: the operator chooses the local user's trust with `--trust`
 //! or `SIGIL_TRUST` (default `low`).
 //!
-//! With `--oidc-issuer URL` (HTTP only) bank is an OAuth 2.1 resource server: every request to
+//! With `--http ADDR --oidc-issuer URL` bank is an OAuth 2.1 resource server: every request to
 //! `/mcp` needs a JWT access token from that issuer whose audience is `--resource` (default
 //! `http://ADDR/mcp`); without one the reply is 401 with `WWW-Authenticate: Bearer
 //! resource_metadata=...`, and the RFC 9728 metadata is served under
@@ -42,6 +42,20 @@
 //! trust High. `--pid-base-url` sets the URL wallets reach the server at (default
 //! `http://ADDR`).
 //!
+//! With `--oidc-issuer URL --resource URL` on stdio, the session's caller comes from an access
+//! token handed over in `SIGIL_ACCESS_TOKEN` (or in the 0600 file named by
+//! `SIGIL_ACCESS_TOKEN_FILE`), verified exactly as over HTTP with `--resource` as the audience.
+//! A missing or refused token stops bank before it serves anything; once the token expires,
+//! every call is refused.
+//!
+//! With `--oidc-issuer URL --oidc-login --oidc-client-id ID` on stdio, the session is the human
+//! who logged in with `sigil login --issuer URL --client-id ID` (the ID token in the 0600 login
+//! file is verified again): `oidc:<iss>#<sub>`, trust from the login's `acr`, until the ID
+//! token expires.
+//!
+//! `--oidc-introspection-client ID` (with the secret in `SIGIL_INTROSPECTION_SECRET`) also
+//! accepts opaque access tokens, checked by RFC 7662 introspection at the issuer as client `ID`.
+//!
 //! Every result is scanned: the IBAN, the AWS key and the e-mail addresses in `read_email` reach
 //! the client as vault pointers; `transfer_funds` (`reveal = [Iban]`) receives the IBAN behind a
 //! pointer in clear, for the caller who owns it.
@@ -59,7 +73,10 @@ use std::sync::{Arc, Mutex};
 use sigil::prelude::*;
 use sigil::runtime::audit::{AuditConfig, AuditKeys, AuditLog, default_key_dir, default_log_path};
 use sigil::runtime::config::SigilConfig;
-use sigil::runtime::identity::oidc::{IssuerConfig, OidcConfig, OidcVerifier};
+use sigil::runtime::identity::oidc::{
+    EnvToken, IntrospectionConfig, IssuerConfig, LoginConfig, LoginStore, OidcConfig, OidcVerifier,
+    SessionIdentity, session_from_login,
+};
 use sigil::runtime::identity::pid::{
     IssuerTrustList, PidConfig, PidStepUp, PidVerifier, RESPONSE_PATH,
 };
@@ -211,11 +228,16 @@ struct Options {
     mtls_ca_nonqualified: Option<PathBuf>,
     pid_keys: Vec<PathBuf>,
     pid_base_url: Option<String>,
+    oidc_login: bool,
+    oidc_client_id: Option<String>,
+    introspection_client: Option<String>,
 }
 
 const USAGE: &str =
     "usage: bank [--http ADDR] [--trust low|medium|high] [--config sigil.toml] [--audit-log PATH]
-            [--oidc-issuer URL [--resource URL] [--oidc-service-trust low|medium|high]]
+            [--oidc-issuer URL [--resource URL] [--oidc-service-trust low|medium|high]
+             [--oidc-introspection-client ID]]
+            [--oidc-issuer URL --oidc-login --oidc-client-id ID]  (stdio, after `sigil login`)
             [--tls-cert FILE --tls-key FILE [--mtls-ca FILE] [--mtls-ca-nonqualified FILE]]
             [--pid-issuer-key FILE ... [--pid-base-url URL]]";
 
@@ -234,6 +256,9 @@ fn parse_options() -> Result<Options, String> {
         mtls_ca_nonqualified: None,
         pid_keys: Vec::new(),
         pid_base_url: None,
+        oidc_login: false,
+        oidc_client_id: None,
+        introspection_client: None,
     };
     if let Ok(t) = std::env::var("SIGIL_TRUST") {
         opts.trust = parse_trust(&t)?;
@@ -270,13 +295,37 @@ fn parse_options() -> Result<Options, String> {
                 .pid_keys
                 .push(PathBuf::from(value("--pid-issuer-key")?)),
             "--pid-base-url" => opts.pid_base_url = Some(value("--pid-base-url")?),
+            "--oidc-login" => opts.oidc_login = true,
+            "--oidc-introspection-client" => {
+                opts.introspection_client = Some(value("--oidc-introspection-client")?);
+            }
+            "--oidc-client-id" => opts.oidc_client_id = Some(value("--oidc-client-id")?),
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
         }
     }
-    if opts.http.is_none() && (opts.oidc_issuer.is_some() || opts.resource.is_some()) {
+    if opts.oidc_login
+        && (opts.http.is_some() || opts.oidc_issuer.is_none() || opts.oidc_client_id.is_none())
+    {
         return Err(format!(
-            "--oidc-issuer and --resource need --http (stdio has no bearer tokens)\n{USAGE}"
+            "--oidc-login is for stdio and needs --oidc-issuer and --oidc-client-id\n{USAGE}"
+        ));
+    }
+    if opts.oidc_client_id.is_some() && !opts.oidc_login {
+        return Err(format!("--oidc-client-id needs --oidc-login\n{USAGE}"));
+    }
+    if opts.http.is_none()
+        && opts.oidc_issuer.is_some()
+        && !opts.oidc_login
+        && opts.resource.is_none()
+    {
+        return Err(format!(
+            "--oidc-issuer on stdio needs --resource URL (the audience the token must carry)\n{USAGE}"
+        ));
+    }
+    if opts.introspection_client.is_some() && (opts.oidc_issuer.is_none() || opts.oidc_login) {
+        return Err(format!(
+            "--oidc-introspection-client needs --oidc-issuer (and no --oidc-login)\n{USAGE}"
         ));
     }
     if opts.tls_cert.is_some() != opts.tls_key.is_some() {
@@ -321,8 +370,7 @@ async fn resource_server(
         }
         (Some(issuer), None) => {
             let resource = opts.resource.clone().unwrap_or(own);
-            let issuer =
-                IssuerConfig::new(issuer, resource.clone()).with_service_trust(opts.service_trust);
+            let issuer = issuer_config(opts, issuer, &resource)?;
             (resource, OidcConfig::new(vec![issuer]))
         }
         (None, Some(section)) => {
@@ -377,6 +425,41 @@ fn pid_step_up(opts: &Options, addr: SocketAddr) -> Result<PidStepUp, String> {
     let verifier =
         PidVerifier::new(PidConfig::new(trust, client_id)).map_err(|e| format!("PID: {e}"))?;
     Ok(PidStepUp::new(verifier, base))
+}
+
+/// The one trusted issuer: `resource` as audience, the service trust, and RFC 7662
+/// introspection of opaque tokens when `--oidc-introspection-client` is given (its secret from
+/// `SIGIL_INTROSPECTION_SECRET`).
+fn issuer_config(opts: &Options, issuer: &str, resource: &str) -> Result<IssuerConfig, String> {
+    let config = IssuerConfig::new(issuer, resource).with_service_trust(opts.service_trust);
+    let Some(client) = &opts.introspection_client else {
+        return Ok(config);
+    };
+    let secret = std::env::var("SIGIL_INTROSPECTION_SECRET").map_err(|_| {
+        "--oidc-introspection-client needs the client secret in SIGIL_INTROSPECTION_SECRET"
+            .to_owned()
+    })?;
+    Ok(config.with_introspection(IntrospectionConfig::new(client, secret)))
+}
+
+/// stdio with `--oidc-issuer`: the login stored by `sigil login` (`--oidc-login`), or the access
+/// token in `SIGIL_ACCESS_TOKEN` (or the file named by `SIGIL_ACCESS_TOKEN_FILE`), verified as
+/// the HTTP resource server would verify it.
+async fn stdio_session(opts: &Options, issuer: &str) -> Result<SessionIdentity, String> {
+    if let (true, Some(client_id)) = (opts.oidc_login, &opts.oidc_client_id) {
+        let config = LoginConfig::new(issuer, client_id);
+        let store = LoginStore::default_location().map_err(|e| e.to_string())?;
+        return session_from_login(&config, &store)
+            .await
+            .map_err(|e| e.to_string());
+    }
+    let resource = opts.resource.clone().unwrap_or_default();
+    let oidc = OidcConfig::new(vec![issuer_config(opts, issuer, &resource)?]);
+    let token = EnvToken::from_env().map_err(|e| e.to_string())?;
+    let verifier = OidcVerifier::discover(oidc)
+        .await
+        .map_err(|e| format!("OIDC issuer: {e}"))?;
+    token.verify(&verifier).await.map_err(|e| e.to_string())
 }
 
 /// Opens the audit log; its keys live in the default key directory (created 0600 on first run).
@@ -494,7 +577,9 @@ async fn main() -> ExitCode {
     };
     let mut builder = SigilServer::for_service(bank);
     if opts.http.is_none() && config.oidc.is_some() {
-        eprintln!("bank: [oidc] in sigil.toml needs --http (stdio has no bearer tokens)");
+        eprintln!(
+            "bank: [oidc] in sigil.toml is for --http; on stdio use --oidc-issuer with SIGIL_ACCESS_TOKEN or --oidc-login"
+        );
         return ExitCode::from(2);
     }
     let oidc_wanted = opts.oidc_issuer.is_some() || config.oidc.is_some();
@@ -502,10 +587,25 @@ async fn main() -> ExitCode {
         eprintln!("bank: --resource needs --oidc-issuer or [oidc] in sigil.toml\n{USAGE}");
         return ExitCode::from(2);
     }
-    builder = match (oidc_wanted, opts.http) {
-        (true, Some(addr)) => match resource_server(&opts, addr, &config).await {
+    builder = match (opts.http, &opts.oidc_issuer) {
+        (Some(addr), _) if oidc_wanted => match resource_server(&opts, addr, &config).await {
             // Callers are whoever their tokens say; nobody is the local user.
             Ok(rs) => builder.oidc(rs).default_caller(Caller::anonymous()),
+            Err(e) => {
+                eprintln!("bank: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        (None, Some(issuer)) => match stdio_session(&opts, issuer).await {
+            // The session is whoever the verified token (or login) says, until it expires.
+            Ok(session) => {
+                eprintln!(
+                    "bank: stdio session of {} at trust {}",
+                    session.caller().principal(),
+                    session.caller().trust()
+                );
+                builder.identity(session)
+            }
             Err(e) => {
                 eprintln!("bank: {e}");
                 return ExitCode::from(2);

@@ -2,5 +2,6 @@
 
 pub(crate) mod audit;
 pub(crate) mod keygen;
+pub(crate) mod login;
 pub(crate) mod pack;
 pub(crate) mod scan;

@@ -394,3 +394,151 @@ fn form(pairs: &[(&str, &str)]) -> String {
         .collect::<Vec<_>>()
         .join("&")
 }
+
+impl Provider {
+    /// Revokes `token` (RFC 7009) as `client`, the client it was issued to.
+    pub async fn revoke(&self, client: &str, token: &str) {
+        let body = form(&[
+            ("token", token),
+            ("client_id", client),
+            ("client_secret", &format!("secret-{client}")),
+        ]);
+        let response = reqwest::Client::new()
+            .post(format!("{}/token/revocation", self.issuer))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "revocation: {}",
+            response.status()
+        );
+    }
+}
+
+/// A browser without a form: follows `url` through the provider's redirects (carrying its
+/// cookies; the rig's `/interaction/<uid>` logs in by itself) and returns the first redirect
+/// that leaves the provider (the client's `redirect_uri` with `code`, `state`, `iss`), without
+/// requesting it.
+pub async fn browse_to_redirect(issuer: &str, url: &str) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut url = url.to_owned();
+    let mut cookies: Vec<(String, String)> = Vec::new();
+    for _ in 0..10 {
+        let cookie_header: Vec<String> = cookies.iter().map(|(n, v)| format!("{n}={v}")).collect();
+        let response = http
+            .get(&url)
+            .header("cookie", cookie_header.join("; "))
+            .send()
+            .await
+            .unwrap();
+        for set in response.headers().get_all("set-cookie") {
+            let pair = set.to_str().unwrap().split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            cookies.retain(|(n, _)| n != name);
+            cookies.push((name.to_owned(), value.to_owned()));
+        }
+        let location = response
+            .headers()
+            .get("location")
+            .unwrap_or_else(|| panic!("no redirect from {url}: {}", response.status()))
+            .to_str()
+            .unwrap()
+            .to_owned();
+        if location.starts_with('/') {
+            url = format!("{issuer}{location}");
+        } else if location.starts_with(issuer) {
+            url = location;
+        } else {
+            return location;
+        }
+    }
+    panic!("the authorization-code flow did not finish");
+}
+
+/// A user confirming (or aborting) a device code at the provider with plain HTTP: opens
+/// `verification_uri_complete`, posts the code with the page's `xsrf`, then confirms (`confirm`)
+/// or aborts, and follows the rig's form-less login to the end.
+pub async fn confirm_device_code(issuer: &str, verification_uri_complete: &str, confirm: bool) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut cookies: Vec<(String, String)> = Vec::new();
+    let mut remember = |response: &reqwest::Response| {
+        for set in response.headers().get_all("set-cookie") {
+            let pair = set.to_str().unwrap().split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            cookies.retain(|(n, _)| n != name);
+            cookies.push((name.to_owned(), value.to_owned()));
+        }
+        cookies
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let page = http.get(verification_uri_complete).send().await.unwrap();
+    let mut cookie = remember(&page);
+    let html = page.text().await.unwrap();
+    let field = |html: &str, name: &str| {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = html
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {name} in {html}"))
+            + marker.len();
+        html[start..start + html[start..].find('"').unwrap()].to_owned()
+    };
+    let xsrf = field(&html, "xsrf");
+    let user_code = field(&html, "user_code");
+    let device = format!("{issuer}/device");
+    let post = |body: String, cookie: String| {
+        http.post(&device)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", cookie)
+            .body(body)
+            .send()
+    };
+    let shown = post(
+        form(&[("xsrf", &xsrf), ("user_code", &user_code)]),
+        cookie.clone(),
+    )
+    .await
+    .unwrap();
+    cookie = remember(&shown);
+    assert!(
+        shown.status().is_success(),
+        "device code page: {}",
+        shown.status()
+    );
+    let choice = if confirm {
+        ("confirm", "yes")
+    } else {
+        ("abort", "yes")
+    };
+    let mut response = post(
+        form(&[("xsrf", &xsrf), ("user_code", &user_code), choice]),
+        cookie,
+    )
+    .await
+    .unwrap();
+    for _ in 0..10 {
+        let cookie = remember(&response);
+        let Some(location) = response.headers().get("location") else {
+            return;
+        };
+        let location = location.to_str().unwrap().to_owned();
+        let url = if location.starts_with('/') {
+            format!("{issuer}{location}")
+        } else {
+            location
+        };
+        response = http.get(url).header("cookie", cookie).send().await.unwrap();
+    }
+    panic!("the device confirmation did not finish");
+}

@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::identity::TrustLevel;
 
 use super::error::TokenError;
+use super::introspection::IntrospectionConfig;
 
 /// The largest clock skew accepted for `exp`, `nbf` and `iat`.
 pub const MAX_LEEWAY: Duration = Duration::from_secs(60);
@@ -136,6 +137,9 @@ pub struct IssuerConfig {
     pub service_trust: TrustLevel,
     /// Algorithms accepted from this issuer. Default: [`SigningAlg::ALL`].
     pub allowed_algs: Vec<SigningAlg>,
+    /// RFC 7662 introspection of opaque (non-JWT) access tokens. Default `None`: opaque tokens
+    /// are refused. At most one issuer may have it (an opaque token does not say its issuer).
+    pub introspection: Option<IntrospectionConfig>,
 }
 
 impl IssuerConfig {
@@ -149,7 +153,14 @@ impl IssuerConfig {
             acr_map: BTreeMap::new(),
             service_trust: TrustLevel::Low,
             allowed_algs: SigningAlg::ALL.to_vec(),
+            introspection: None,
         }
+    }
+
+    /// Sets [`IssuerConfig::introspection`].
+    pub fn with_introspection(mut self, introspection: IntrospectionConfig) -> Self {
+        self.introspection = Some(introspection);
+        self
     }
 
     /// Sets [`IssuerConfig::service_trust`].
@@ -243,6 +254,22 @@ impl OidcConfig {
             }
             if self.issuers[..i].iter().any(|o| o.issuer == issuer.issuer) {
                 return Err(TokenError::Config("issuer configured twice"));
+            }
+            if let Some(introspection) = &issuer.introspection {
+                if self.issuers[..i].iter().any(|o| o.introspection.is_some()) {
+                    return Err(TokenError::Config(
+                        "introspection configured for more than one issuer",
+                    ));
+                }
+                if introspection
+                    .endpoint
+                    .as_deref()
+                    .is_some_and(|e| !is_acceptable_url(e))
+                {
+                    return Err(TokenError::Config(
+                        "introspection endpoint must be https:// (or http:// on a loopback host)",
+                    ));
+                }
             }
         }
         Ok(())

@@ -51,13 +51,21 @@ pub enum TokenError {
     },
     /// The configuration is unusable.
     Config(&'static str),
+    /// RFC 7662 introspection says the (opaque) token is not active: unknown, revoked or expired.
+    Inactive,
+    /// RFC 7662 introspection could not be done: the endpoint is unreachable, refused our client
+    /// credentials, or answered nonsense. The text says which.
+    Introspection(&'static str),
 }
 
 impl TokenError {
     /// `true` for a refused token (answer 401 `invalid_token`, or 401 without `error` for
     /// [`TokenError::Missing`]); `false` for a set-up problem of this server.
     pub fn is_token_problem(&self) -> bool {
-        !matches!(self, Self::Discovery { .. } | Self::Config(_))
+        !matches!(
+            self,
+            Self::Discovery { .. } | Self::Config(_) | Self::Introspection(_)
+        )
     }
 }
 
@@ -83,6 +91,8 @@ impl fmt::Display for TokenError {
                 write!(f, "OIDC discovery for {issuer} failed: {reason}")
             }
             Self::Config(what) => write!(f, "invalid OIDC configuration: {what}"),
+            Self::Inactive => f.write_str("token is not active"),
+            Self::Introspection(what) => write!(f, "token introspection failed: {what}"),
         }
     }
 }
@@ -111,6 +121,7 @@ mod tests {
             TokenError::IssuedInFuture,
             TokenError::MissingClaim("exp"),
             TokenError::InvalidClaim("aud"),
+            TokenError::Inactive,
         ];
         for e in all {
             let text = e.to_string();

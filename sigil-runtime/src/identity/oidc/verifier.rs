@@ -9,7 +9,9 @@ use super::compact;
 use super::config::{IssuerConfig, OidcConfig, SigningAlg};
 use super::discovery::{discover_jwks_uri, http_client};
 use super::error::TokenError;
+use super::introspection::Introspector;
 use super::key_cache::KeyCache;
+use super::provider_metadata::discover_endpoints;
 use super::trust;
 
 /// Whether a token speaks for a person or for a client acting on its own behalf.
@@ -56,6 +58,7 @@ impl VerifiedToken {
 struct Issuer {
     config: IssuerConfig,
     keys: KeyCache,
+    introspector: Option<Introspector>,
 }
 
 /// Verifies JWT access tokens from the configured issuers. Cheap to share behind an `Arc`.
@@ -96,9 +99,28 @@ impl OidcVerifier {
             let keys = KeyCache::load(http.clone(), jwks_uri, config.jwks_min_refetch)
                 .await
                 .map_err(failed)?;
+            let introspector = match &issuer.introspection {
+                None => None,
+                Some(introspection) => {
+                    let endpoint = match &introspection.endpoint {
+                        Some(endpoint) => endpoint.clone(),
+                        None => discover_endpoints(&http, &issuer.issuer)
+                            .await
+                            .map_err(failed)?
+                            .introspection_endpoint
+                            .ok_or_else(|| failed("the provider has no introspection_endpoint"))?,
+                    };
+                    Some(Introspector::new(
+                        http.clone(),
+                        endpoint,
+                        introspection.clone(),
+                    ))
+                }
+            };
             issuers.push(Issuer {
                 config: issuer,
                 keys,
+                introspector,
             });
         }
         Ok(Self {
@@ -121,7 +143,18 @@ impl OidcVerifier {
             .map(|i| i.keys.fetches())
     }
 
-    /// Verifies a bearer token (the credential alone, see [`super::bearer_token`]).
+    /// How many introspection requests were sent for `issuer`; `None` for an issuer that is not
+    /// configured or has no introspection. For tests and metrics.
+    pub fn introspections(&self, issuer: &str) -> Option<u64> {
+        self.issuers
+            .iter()
+            .find(|i| i.config.issuer == issuer)
+            .and_then(|i| i.introspector.as_ref())
+            .map(Introspector::calls)
+    }
+
+    /// Verifies a bearer token (the credential alone, see [`super::bearer_token`]). A token that
+    /// is not a compact JWS (no two dots) goes to RFC 7662 introspection when an issuer has it.
     pub async fn verify(&self, bearer: &str) -> Result<VerifiedToken, TokenError> {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -130,6 +163,16 @@ impl OidcVerifier {
     }
 
     async fn verify_at(&self, bearer: &str, now: u64) -> Result<VerifiedToken, TokenError> {
+        if bearer.split('.').count() != 3
+            && let Some((issuer, introspector)) = self
+                .issuers
+                .iter()
+                .find_map(|i| Some((i, i.introspector.as_ref()?)))
+        {
+            return introspector
+                .verify(&issuer.config, bearer, now, self.leeway.as_secs())
+                .await;
+        }
         let jws = compact::parse(bearer)?;
         let alg = SigningAlg::from_jose(&jws.header.alg).ok_or(TokenError::AlgNotAllowed)?;
         let iss = match jws.claims.get("iss") {
@@ -173,7 +216,7 @@ fn is_at_jwt(typ: Option<&str>) -> bool {
     })
 }
 
-fn build(config: &IssuerConfig, c: CheckedClaims) -> Result<VerifiedToken, TokenError> {
+pub(super) fn build(config: &IssuerConfig, c: CheckedClaims) -> Result<VerifiedToken, TokenError> {
     let by_grant = c
         .grant_type
         .as_deref()

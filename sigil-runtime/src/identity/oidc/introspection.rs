@@ -1,0 +1,293 @@
+//! RFC 7662 introspection of opaque access tokens, with a cache that never outlives the token.
+//!
+//! A token that is not a compact JWS is sent to the issuer's introspection endpoint (from
+//! discovery's `introspection_endpoint`, or configured), authenticated with this resource
+//! server's own client credentials. The answer must say `active: true`; its `iss` (when present)
+//! must be the issuer; `token_type` (when present) `Bearer`; no `cnf` (a sender-constrained token
+//! whose proof we cannot check); then the same claim checks as a JWT: `exp` (required), `nbf`,
+//! `iat`, `aud` containing the configured resource, and principal, trust (from `acr`/`amr`),
+//! scopes, subject kind as for JWTs.
+//!
+//! Only accepted tokens are cached, keyed by the SHA-256 of the token (the token itself is not
+//! kept), until the earlier of the token's `exp` and `max_cache_ttl` after the answer. Refusals
+//! and failures are never cached: a revoked token is seen as such once its cache entry (at most
+//! `max_cache_ttl` old) has lapsed.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use sha2::{Digest as _, Sha256};
+
+use super::bearer::MAX_TOKEN_LEN;
+use super::claims;
+use super::config::IssuerConfig;
+use super::error::TokenError;
+use super::form_post::{ClientAuth, ClientSecret, FormClient, post_form};
+use super::verifier::{VerifiedToken, build};
+
+/// The most tokens kept in the cache; when full, expired entries go, then everything.
+const MAX_CACHED: usize = 10_000;
+
+/// How the resource server introspects opaque tokens of one issuer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IntrospectionConfig {
+    /// This resource server's client id at the issuer.
+    pub client_id: String,
+    /// Its client secret.
+    pub client_secret: ClientSecret,
+    /// How to send them. Default [`ClientAuth::Basic`].
+    pub client_auth: ClientAuth,
+    /// The introspection endpoint; `None` (the default) takes `introspection_endpoint` from the
+    /// issuer's discovery document.
+    pub endpoint: Option<String>,
+    /// The longest an accepted answer is reused (never beyond the token's `exp`). Default 60 s:
+    /// the longest a revoked token can still be accepted.
+    pub max_cache_ttl: Duration,
+}
+
+impl IntrospectionConfig {
+    /// Introspection as `client_id` with `client_secret`, endpoint from discovery, HTTP Basic,
+    /// answers cached for at most 60 s.
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            client_secret: ClientSecret::new(client_secret),
+            client_auth: ClientAuth::Basic,
+            endpoint: None,
+            max_cache_ttl: Duration::from_secs(60),
+        }
+    }
+
+    /// Sets [`IntrospectionConfig::endpoint`].
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// Sets [`IntrospectionConfig::client_auth`].
+    pub fn with_client_auth(mut self, auth: ClientAuth) -> Self {
+        self.client_auth = auth;
+        self
+    }
+
+    /// Sets [`IntrospectionConfig::max_cache_ttl`] (zero: no caching).
+    pub fn with_max_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.max_cache_ttl = ttl;
+        self
+    }
+}
+
+struct Cached {
+    token: VerifiedToken,
+    /// Seconds since the epoch; the entry is used only while `now < until`.
+    until: u64,
+}
+
+/// The introspection client of one issuer.
+pub(crate) struct Introspector {
+    endpoint: String,
+    http: reqwest::Client,
+    config: IntrospectionConfig,
+    cache: Mutex<HashMap<[u8; 32], Cached>>,
+    calls: AtomicU64,
+}
+
+impl Introspector {
+    pub(crate) fn new(
+        http: reqwest::Client,
+        endpoint: String,
+        config: IntrospectionConfig,
+    ) -> Self {
+        Self {
+            endpoint,
+            http,
+            config,
+            cache: Mutex::new(HashMap::new()),
+            calls: AtomicU64::new(0),
+        }
+    }
+
+    /// How many introspection requests were sent.
+    pub(crate) fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    /// Verifies an opaque token at `now` (seconds since the epoch).
+    pub(crate) async fn verify(
+        &self,
+        issuer: &IssuerConfig,
+        token: &str,
+        now: u64,
+        leeway: u64,
+    ) -> Result<VerifiedToken, TokenError> {
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(TokenError::TooLarge);
+        }
+        if token.is_empty() {
+            return Err(TokenError::Missing);
+        }
+        let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        if let Some(hit) = self.cached(&key, now) {
+            return Ok(hit);
+        }
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let client = FormClient::Confidential {
+            id: &self.config.client_id,
+            secret: &self.config.client_secret,
+            auth: self.config.client_auth,
+        };
+        let fields = [("token", token), ("token_type_hint", "access_token")];
+        let answer = post_form(&self.http, &self.endpoint, &client, &fields)
+            .await
+            .map_err(TokenError::Introspection)?;
+        if answer.status != 200 {
+            return Err(TokenError::Introspection(
+                "the introspection endpoint refused the request",
+            ));
+        }
+        let verified = check_answer(&answer.json, issuer, now, leeway)?;
+        let ttl = self.config.max_cache_ttl.as_secs();
+        let expires_at = verified
+            .expires_at
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let until = expires_at.min(now.saturating_add(ttl));
+        if until > now {
+            self.store(key, verified.clone(), until, now);
+        }
+        Ok(verified)
+    }
+
+    fn cached(&self, key: &[u8; 32], now: u64) -> Option<VerifiedToken> {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        match cache.get(key) {
+            Some(hit) if now < hit.until => Some(hit.token.clone()),
+            Some(_) => {
+                cache.remove(key);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn store(&self, key: [u8; 32], token: VerifiedToken, until: u64, now: u64) {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= MAX_CACHED {
+            cache.retain(|_, c| now < c.until);
+            if cache.len() >= MAX_CACHED {
+                cache.clear();
+            }
+        }
+        cache.insert(key, Cached { token, until });
+    }
+}
+
+/// The checks of an introspection answer (see the module docs).
+fn check_answer(
+    answer: &Map<String, Value>,
+    issuer: &IssuerConfig,
+    now: u64,
+    leeway: u64,
+) -> Result<VerifiedToken, TokenError> {
+    match answer.get("active") {
+        Some(Value::Bool(true)) => {}
+        Some(Value::Bool(false)) => return Err(TokenError::Inactive),
+        None if answer.is_empty() => {
+            return Err(TokenError::Introspection("the answer is not a JSON object"));
+        }
+        _ => return Err(TokenError::InvalidClaim("active")),
+    }
+    match answer.get("iss") {
+        None => {}
+        Some(Value::String(iss)) if *iss == issuer.issuer => {}
+        Some(Value::String(_)) => return Err(TokenError::UnknownIssuer),
+        Some(_) => return Err(TokenError::InvalidClaim("iss")),
+    }
+    match answer.get("token_type") {
+        None => {}
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
+        Some(_) => return Err(TokenError::WrongType),
+    }
+    if answer.contains_key("cnf") {
+        return Err(TokenError::InvalidClaim("cnf"));
+    }
+    let checked = claims::check(answer, &issuer.resource, now, leeway)?;
+    build(issuer, checked)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::identity::TrustLevel;
+
+    const NOW: u64 = 1_800_000_000;
+
+    fn issuer() -> IssuerConfig {
+        IssuerConfig::new("https://i", "https://r").with_service_trust(TrustLevel::High)
+    }
+
+    fn answer(extra: Value) -> Map<String, Value> {
+        let mut base = json!({"active": true, "iss": "https://i", "aud": "https://r",
+            "exp": NOW + 60, "client_id": "svc", "scope": "a b", "token_type": "Bearer",
+            "acr": "http://eidas.europa.eu/LoA/substantial"});
+        for (k, v) in extra.as_object().unwrap() {
+            if v.is_null() {
+                base.as_object_mut().unwrap().remove(k);
+            } else {
+                base[k] = v.clone();
+            }
+        }
+        base.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn an_active_answer_gives_the_mapped_caller() {
+        let t = check_answer(&answer(json!({})), &issuer(), NOW, 0).unwrap();
+        assert_eq!(t.principal.to_string(), "oidc:https://i#svc");
+        assert_eq!(t.trust, TrustLevel::Medium);
+        assert_eq!(t.scopes, ["a", "b"]);
+    }
+
+    #[test]
+    fn every_doubtful_answer_is_refused() {
+        let i = issuer();
+        let cases = [
+            (json!({"active": false}), TokenError::Inactive),
+            (
+                json!({"active": "true"}),
+                TokenError::InvalidClaim("active"),
+            ),
+            (json!({"active": null}), TokenError::InvalidClaim("active")),
+            (json!({"iss": "https://evil"}), TokenError::UnknownIssuer),
+            (
+                json!({"token_type": "refresh_token"}),
+                TokenError::WrongType,
+            ),
+            (
+                json!({"cnf": {"jkt": "x"}}),
+                TokenError::InvalidClaim("cnf"),
+            ),
+            (json!({"aud": "https://other"}), TokenError::WrongAudience),
+            (json!({"aud": null}), TokenError::MissingClaim("aud")),
+            (json!({"exp": null}), TokenError::MissingClaim("exp")),
+            (json!({"exp": NOW - 1}), TokenError::Expired),
+        ];
+        for (extra, expected) in cases {
+            assert_eq!(
+                check_answer(&answer(extra.clone()), &i, NOW, 0),
+                Err(expected),
+                "{extra}"
+            );
+        }
+        assert!(matches!(
+            check_answer(&Map::new(), &i, NOW, 0),
+            Err(TokenError::Introspection(_))
+        ));
+    }
+}

@@ -322,3 +322,74 @@ fn the_key_file_must_be_private() {
     std::fs::write(&cert, "nothing").unwrap();
     assert!(HttpsConfig::from_pem_files(&cert, &key).is_err());
 }
+
+/// A legacy `POST` on `url` with `session` (if any); status, session header and body.
+async fn legacy_post(
+    client: &reqwest::Client,
+    url: &str,
+    session: Option<&str>,
+    body: Value,
+) -> (u16, Option<String>, String) {
+    let mut request = client
+        .post(url)
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .header("mcp-protocol-version", "2025-11-25");
+    if let Some(s) = session {
+        request = request.header("mcp-session-id", s);
+    }
+    let response = request.body(body.to_string()).send().await.unwrap();
+    let status = response.status().as_u16();
+    let id = response
+        .headers()
+        .get("mcp-session-id")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, id, response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_legacy_session_serves_only_the_certificate_holder_that_opened_it() {
+    let pki = Pki::new();
+    let running = serve(&pki).await;
+    let erika = client(
+        &pki,
+        Some(
+            &pki.qualified
+                .client(&LeafSpec::person(&Qc::qualified_sscd())),
+        ),
+    );
+    let mut other = LeafSpec::person(&Qc::qualified_sscd());
+    other.serial_number = Some("PNODE-987654321".into());
+    let max = client(&pki, Some(&pki.qualified.client(&other)));
+    let initialize = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {},
+        "clientInfo": {"name": "mtls-test", "version": "1"}}});
+    let (status, session, _) = legacy_post(&erika, &running.url, None, initialize).await;
+    assert_eq!(status, 200);
+    let session = session.expect("a legacy session id");
+    let initialized = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    let (status, _, _) = legacy_post(&erika, &running.url, Some(&session), initialized).await;
+    assert_eq!(status, 202);
+    let whoami = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+        "params": {"name": "whoami", "arguments": {}}});
+    // Another qualified certificate with Erika's session id: as if there were no such session.
+    let (status, _, body) = legacy_post(&max, &running.url, Some(&session), whoami.clone()).await;
+    assert_eq!(status, 404, "{body}");
+    let refused = running
+        .audit
+        .events()
+        .into_iter()
+        .find(|e| e.kind == EventKind::IdentityRefused)
+        .expect("the refusal is audited");
+    assert_eq!(refused.principal, "eidas:qc:DE:PNODE-987654321");
+    assert!(
+        refused
+            .reason
+            .unwrap_or_default()
+            .contains("another principal")
+    );
+    // Erika still uses it.
+    let (status, _, body) = legacy_post(&erika, &running.url, Some(&session), whoami).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("eidas:qc:DE:PNODE-123456789 high"), "{body}");
+}

@@ -3,7 +3,8 @@
 //! run. `cargo bench -p sigil-runtime --bench scan`.
 //!
 //! Environment: `SIGIL_BENCH_MB` (corpus size, default 32), `SIGIL_CORPUS_DIR` (also write
-//! `corpus.jsonl` and `truth.jsonl` there).
+//! `corpus.jsonl` and `truth.jsonl` there), `SIGIL_BENCH_PROFILE` (only scan the corpus with
+//! `scan_json` that many times and exit: a clean run for `perf record`).
 
 mod corpus;
 
@@ -79,6 +80,21 @@ fn main() {
         scanner.rule_count(),
         t.elapsed()
     );
+
+    if let Some(rounds) = std::env::var("SIGIL_BENCH_PROFILE")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        let t = timed(|| {
+            for _ in 0..rounds {
+                for m in &messages {
+                    black_box(scanner.scan_json(black_box(m.raw.as_bytes())));
+                }
+            }
+        });
+        println!("profile: {rounds} rounds, {}", rate(total * rounds, t));
+        return;
+    }
 
     // Throughput, end to end on raw wire JSON (best of 3), keeping the hits for accuracy.
     let mut hits: Vec<Vec<Hit>> = Vec::new();

@@ -1,0 +1,281 @@
+//! Every occurrence of every rule keyword (ASCII case-insensitive), found with hashed
+//! n-gram filters instead of an automaton.
+//!
+//! A keyword automaton of some 400 keywords has thousands of states; its transition table
+//! does not fit in L1 and each byte's step waits on the previous one, so it runs at 3-4 ns
+//! per byte. Here each text position costs a few independent instructions: the four bytes
+//! there, ASCII-lowercased, are hashed to one of 65 536 bits (an 8 KiB table that stays in
+//! L1), their first three to another, and only where a bit is set are the keywords with that
+//! hash compared.
+//!
+//! Each keyword of four or more bytes is filed under its rarest 4-gram (by the typical
+//! frequency of its bytes in English text and JSON, see [`byte_frequency`]), not its first:
+//! `routing` under `outi` rather than `rout`, so that common words stop the pass less
+//! often. Keywords of three bytes are filed whole in the trigram table; keywords of one or
+//! two bytes are looked up by their first byte.
+
+/// Bits of the n-gram hashes.
+const HASH_BITS: u32 = 16;
+const HASH_WORDS: usize = 1 << (HASH_BITS - 6);
+
+/// One keyword and the rules that list it.
+struct Keyword {
+    /// ASCII-lowercased.
+    bytes: Vec<u8>,
+    rules: Vec<usize>,
+    /// Where in it the n-gram it is filed under starts.
+    filed_at: usize,
+}
+
+/// Roughly how often a byte occurs in English prose and JSON, per thousand bytes (ASCII
+/// letters counted in lower case). Only the order matters.
+fn byte_frequency(b: u8) -> u32 {
+    match b.to_ascii_lowercase() {
+        b' ' => 180,
+        b'e' => 100,
+        b't' => 75,
+        b'a' | b'o' => 65,
+        b'i' | b'n' | b's' | b'h' | b'r' => 55,
+        b'"' => 45,
+        b'd' | b'l' => 35,
+        b'c' | b'u' | b'm' | b'g' => 24,
+        b'w' | b'f' | b'y' | b'p' | b':' | b',' => 18,
+        b'0'..=b'9' | b'.' | b'b' => 12,
+        b'v' | b'/' | b'-' | b'\\' | b'\n' => 8,
+        b'k' | b'_' | b'{' | b'}' | b'[' | b']' | b'=' => 5,
+        b'j' | b'x' | b'q' | b'z' => 1,
+        _ => 2,
+    }
+}
+
+/// Where in `kw` its rarest 4-gram starts.
+fn rarest_quadgram(kw: &[u8]) -> usize {
+    (0..=kw.len().saturating_sub(4))
+        .min_by_key(|&i| {
+            kw[i..]
+                .iter()
+                .take(4)
+                .map(|&b| u64::from(byte_frequency(b)))
+                .product::<u64>()
+        })
+        .unwrap_or(0)
+}
+
+/// A 65 536-bit set of hashes.
+type HashBits = Box<[u64; HASH_WORDS]>;
+
+fn hash4(x: u32) -> u32 {
+    x.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)
+}
+
+/// Hash of the first three bytes of `x` (the high 24 bits).
+fn hash3(x: u32) -> u32 {
+    (x >> 8).wrapping_mul(0x85EB_CA6B) >> (32 - HASH_BITS)
+}
+
+fn has(bits: &HashBits, h: u32) -> bool {
+    bits[(h >> 6) as usize & (HASH_WORDS - 1)] >> (h & 63) & 1 != 0
+}
+
+fn set(bits: &mut HashBits, h: u32) {
+    bits[(h >> 6) as usize & (HASH_WORDS - 1)] |= 1 << (h & 63);
+}
+
+/// Four bytes from `b` (zero past its end), ASCII-lowercased, the first in the high byte.
+fn gram(b: &[u8]) -> u32 {
+    (0..4).fold(0, |x, j| {
+        (x << 8) | u32::from(b.get(j).map_or(0, u8::to_ascii_lowercase))
+    })
+}
+
+pub(crate) struct KeywordFinder {
+    keywords: Vec<Keyword>,
+    /// A set bit: some keyword of 4+ bytes is filed under a 4-gram with this hash.
+    bits4: HashBits,
+    /// A set bit: some keyword of 3 bytes has this hash.
+    bits3: HashBits,
+    /// `(hash, keyword)` of the keywords of 4+ bytes, sorted.
+    by_hash4: Vec<(u32, usize)>,
+    /// `(hash, keyword)` of the keywords of 3 bytes, sorted.
+    by_hash3: Vec<(u32, usize)>,
+    /// For each byte: whether a keyword of 1 or 2 bytes starts with it (either case).
+    short_first: Box<[bool; 256]>,
+    /// Keywords of 1 or 2 bytes.
+    short: Vec<usize>,
+}
+
+/// A keyword occurrence: `rules` list the keyword found at `start..end`.
+pub(crate) struct KeywordAt<'a> {
+    pub(crate) rules: &'a [usize],
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+impl KeywordFinder {
+    /// `keywords`: `(keyword, rule)` pairs (a keyword may repeat for several rules; empty
+    /// keywords are ignored).
+    pub(crate) fn new(pairs: &[(String, usize)]) -> Self {
+        let mut keywords: Vec<Keyword> = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        for (kw, rule) in pairs {
+            if kw.is_empty() {
+                continue;
+            }
+            let bytes = kw.as_bytes().to_ascii_lowercase();
+            let id = *index.entry(bytes.clone()).or_insert_with(|| {
+                let filed_at = rarest_quadgram(&bytes);
+                keywords.push(Keyword {
+                    bytes,
+                    rules: Vec::new(),
+                    filed_at,
+                });
+                keywords.len() - 1
+            });
+            if !keywords[id].rules.contains(rule) {
+                keywords[id].rules.push(*rule);
+            }
+        }
+        let mut bits4 = Box::new([0u64; HASH_WORDS]);
+        let mut bits3 = Box::new([0u64; HASH_WORDS]);
+        let mut by_hash4 = Vec::new();
+        let mut by_hash3 = Vec::new();
+        let mut short_first = Box::new([false; 256]);
+        let mut short = Vec::new();
+        for (id, kw) in keywords.iter().enumerate() {
+            let x = gram(&kw.bytes[kw.filed_at..]);
+            match kw.bytes.len() {
+                4.. => {
+                    set(&mut bits4, hash4(x));
+                    by_hash4.push((hash4(x), id));
+                }
+                3 => {
+                    set(&mut bits3, hash3(x));
+                    by_hash3.push((hash3(x), id));
+                }
+                _ => {
+                    let b = kw.bytes[0];
+                    short_first[usize::from(b)] = true;
+                    short_first[usize::from(b.to_ascii_uppercase())] = true;
+                    short.push(id);
+                }
+            }
+        }
+        by_hash4.sort_unstable();
+        by_hash3.sort_unstable();
+        Self {
+            keywords,
+            bits4,
+            bits3,
+            by_hash4,
+            by_hash3,
+            short_first,
+            short,
+        }
+    }
+
+    /// Whether a keyword may be reported at a position whose first byte is `first` and
+    /// whose four bytes, lowercased (zero past the end of the text), are `x`.
+    #[inline(always)]
+    pub(crate) fn candidate(&self, x: u32, first: u8) -> bool {
+        has(&self.bits4, hash4(x)) | has(&self.bits3, hash3(x)) | self.short_first[usize::from(first)]
+    }
+
+    /// Reports the keywords whose filing n-gram starts at `i` (the position's lowercased
+    /// bytes are `x`), and the short keywords starting at `i`: in order of start, give or
+    /// take a keyword's length.
+    #[inline(never)]
+    pub(crate) fn at<'s>(
+        &'s self,
+        text: &[u8],
+        i: usize,
+        x: u32,
+        f: &mut impl FnMut(KeywordAt<'s>),
+    ) {
+        let mut report = |id: usize, start: Option<usize>| {
+            let kw = &self.keywords[id];
+            if let Some(start) = start
+                && let Some(there) = text.get(start..start + kw.bytes.len())
+                && there.eq_ignore_ascii_case(&kw.bytes)
+            {
+                f(KeywordAt {
+                    rules: &kw.rules,
+                    start,
+                    end: start + kw.bytes.len(),
+                });
+            }
+        };
+        for (bits, table, h) in [
+            (&self.bits4, &self.by_hash4, hash4(x)),
+            (&self.bits3, &self.by_hash3, hash3(x)),
+        ] {
+            if has(bits, h) {
+                let from = table.partition_point(|&(k, _)| k < h);
+                for &(_, id) in table[from..].iter().take_while(|&&(k, _)| k == h) {
+                    report(id, i.checked_sub(self.keywords[id].filed_at));
+                }
+            }
+        }
+        if self.short_first[usize::from(text[i])] {
+            for &id in &self.short {
+                report(id, Some(i));
+            }
+        }
+    }
+
+    /// Calls `f` for every keyword occurrence (the plain loop; the trigger pass runs the same
+    /// steps fused with its other work).
+    #[cfg(test)]
+    fn for_each<'s>(&'s self, text: &[u8], mut f: impl FnMut(KeywordAt<'s>)) {
+        for i in 0..text.len() {
+            let x = gram(&text[i..]);
+            if self.candidate(x, text[i]) {
+                self.at(text, i, x, &mut f);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(keywords: &[&str], text: &str) -> Vec<(usize, usize, Vec<usize>)> {
+        let pairs: Vec<(String, usize)> = keywords
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (k.to_string(), i))
+            .collect();
+        let finder = KeywordFinder::new(&pairs);
+        let mut out = Vec::new();
+        finder.for_each(text.as_bytes(), |k| out.push((k.start, k.end, k.rules.to_vec())));
+        out
+    }
+
+    #[test]
+    fn finds_overlapping_keywords_in_any_case_at_the_edges() {
+        let got = found(&["token", "token:", "ken", "@", "q~"], "TOKEN: x@y Q~ ToKen");
+        assert_eq!(
+            got,
+            vec![
+                (0, 5, vec![0]),
+                (0, 6, vec![1]),
+                (2, 5, vec![2]),
+                (8, 9, vec![3]),
+                (11, 13, vec![4]),
+                (14, 19, vec![0]),
+                (16, 19, vec![2]),
+            ]
+        );
+        assert_eq!(found(&["@"], "@"), vec![(0, 1, vec![0])]);
+        assert_eq!(found(&["abc"], "ab"), vec![]);
+    }
+
+    #[test]
+    fn a_keyword_listed_by_several_rules_is_reported_once_with_all() {
+        let pairs = vec![("pass".to_owned(), 3), ("PASS".to_owned(), 7), ("pass".to_owned(), 3)];
+        let finder = KeywordFinder::new(&pairs);
+        let mut out = Vec::new();
+        finder.for_each(b"a pass", |k| out.push(k.rules.to_vec()));
+        assert_eq!(out, vec![vec![3, 7]]);
+    }
+}

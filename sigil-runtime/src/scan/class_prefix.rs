@@ -134,6 +134,8 @@ pub(crate) struct Lane {
 /// Shift-and automata for the class sequences of all keyword-less rules.
 pub(crate) struct ClassLanes {
     lanes: Vec<Lane>,
+    /// A lane of no sequence.
+    empty: Lane,
 }
 
 impl ClassLanes {
@@ -147,12 +149,7 @@ impl ClassLanes {
                 continue;
             }
             if used + k > 64 {
-                lanes.push(Lane {
-                    masks: Box::new([0; 256]),
-                    starts: 0,
-                    ends: 0,
-                    rules: Vec::new(),
-                });
+                lanes.push(Lane::empty());
                 used = 0;
             }
             let Some(lane) = lanes.last_mut() else {
@@ -172,12 +169,19 @@ impl ClassLanes {
             lane.rules.push((last as u32, *rule, k));
             used += k;
         }
-        Self { lanes }
+        Self {
+            lanes,
+            empty: Lane::empty(),
+        }
     }
 
-    /// The automata, each for several rules (none when there is no keyword-less rule).
-    pub(crate) fn lanes(&self) -> &[Lane] {
-        &self.lanes
+    /// The automata, each for several rules; at least one (which never ends a sequence
+    /// when there is no keyword-less rule).
+    pub(crate) fn lanes(&self) -> (&Lane, &[Lane]) {
+        match self.lanes.split_first() {
+            Some((first, rest)) => (first, rest),
+            None => (&self.empty, &[]),
+        }
     }
 
     /// Calls `f` for every position where a rule's class sequence ends, in order of end per
@@ -191,6 +195,15 @@ impl ClassLanes {
 }
 
 impl Lane {
+    fn empty() -> Self {
+        Lane {
+            masks: Box::new([0; 256]),
+            starts: 0,
+            ends: 0,
+            rules: Vec::new(),
+        }
+    }
+
     /// The state after byte `b` from state `d` (0 before the text).
     #[inline(always)]
     pub(crate) fn step(&self, d: u64, b: u8) -> u64 {

@@ -208,7 +208,7 @@ impl Engine {
             let Some(at) = kw_start.checked_sub(o) else {
                 continue;
             };
-            if last.contains(&at) {
+            if last.contains(&at) || !rule.may_start_at(text, at) {
                 continue;
             }
             if let Some(end) =

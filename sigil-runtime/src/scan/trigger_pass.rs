@@ -58,26 +58,27 @@ impl TriggerPass {
     /// chain of dependent steps leaves idle.
     pub(crate) fn for_each(&self, text: &[u8], mut f: impl FnMut(Event)) {
         let finder = &self.keywords;
-        let (first, rest) = match self.classes.lanes().split_first() {
-            Some((first, rest)) => (Some(first), rest),
-            None => (None, &[][..]),
-        };
+        let (lane, rest) = self.classes.lanes();
         let lower = |b: u8| u32::from(b.to_ascii_lowercase());
         // At position i, `x` holds text[i..i + 4] lowercased (zero past the end).
         let mut x = (0..3).fold(0, |x, j| (x << 8) | text.get(j).map_or(0, |&b| lower(b)));
         let mut d = 0u64;
-        let ahead = text.iter().skip(3).copied().chain([0, 0, 0]);
-        for (i, (&b, next)) in text.iter().zip(ahead).enumerate() {
-            x = (x << 8) | lower(next);
-            if let Some(lane) = first {
-                d = lane.step(d, b);
-                if lane.ends(d) {
-                    lane.report(d, i + 1, &mut |c| class_event(c, &mut f));
-                }
+        let mut step = |i: usize, b: u8, next: u8, x: &mut u32, d: &mut u64| {
+            *x = (*x << 8) | lower(next);
+            *d = lane.step(*d, b);
+            if lane.ends(*d) {
+                lane.report(*d, i + 1, &mut |c| class_event(c, &mut f));
             }
-            if finder.candidate(x, b) {
-                finder.at(text, i, x, &mut |k| keyword_events(k, &mut f));
+            if finder.candidate(*x, b) {
+                finder.at(text, i, *x, &mut |k| keyword_events(k, &mut f));
             }
+        };
+        let body = text.len().saturating_sub(3);
+        for (i, (&b, &next)) in text.iter().zip(&text[3.min(text.len())..]).enumerate() {
+            step(i, b, next, &mut x, &mut d);
+        }
+        for (i, &b) in text.iter().enumerate().skip(body) {
+            step(i, b, 0, &mut x, &mut d);
         }
         for lane in rest {
             lane.for_each(text, &mut |c| class_event(c, &mut f));

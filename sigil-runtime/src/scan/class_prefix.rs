@@ -274,15 +274,19 @@ mod tests {
         // after its first 15 bytes; nothing ends in the prose.
         assert_eq!(
             got,
-            vec![(0, 14, 12), (1, 36, 15), (0, 25 + 12, 12), (0, 28 + 12, 12), (0, 31 + 12, 12)]
+            vec![
+                (0, 14, 12),
+                (1, 36, 15),
+                (0, 25 + 12, 12),
+                (0, 28 + 12, 12),
+                (0, 31 + 12, 12)
+            ]
         );
         // Many rules: more than one lane.
         let many: Vec<&str> = std::iter::repeat_n(iban, 6).collect();
         let got = ends(&many, text);
         assert_eq!(
-            (0..6)
-                .filter(|r| got.contains(&(*r, 21 + 15, 15)))
-                .count(),
+            (0..6).filter(|r| got.contains(&(*r, 21 + 15, 15))).count(),
             6
         );
     }

@@ -177,7 +177,9 @@ impl KeywordFinder {
     /// whose four bytes, lowercased (zero past the end of the text), are `x`.
     #[inline(always)]
     pub(crate) fn candidate(&self, x: u32, first: u8) -> bool {
-        has(&self.bits4, hash4(x)) | has(&self.bits3, hash3(x)) | self.short_first[usize::from(first)]
+        has(&self.bits4, hash4(x))
+            | has(&self.bits3, hash3(x))
+            | self.short_first[usize::from(first)]
     }
 
     /// Reports the keywords whose filing n-gram starts at `i` (the position's lowercased
@@ -247,13 +249,18 @@ mod tests {
             .collect();
         let finder = KeywordFinder::new(&pairs);
         let mut out = Vec::new();
-        finder.for_each(text.as_bytes(), |k| out.push((k.start, k.end, k.rules.to_vec())));
+        finder.for_each(text.as_bytes(), |k| {
+            out.push((k.start, k.end, k.rules.to_vec()))
+        });
         out
     }
 
     #[test]
     fn finds_overlapping_keywords_in_any_case_at_the_edges() {
-        let got = found(&["token", "token:", "ken", "@", "q~"], "TOKEN: x@y Q~ ToKen");
+        let got = found(
+            &["token", "token:", "ken", "@", "q~"],
+            "TOKEN: x@y Q~ ToKen",
+        );
         assert_eq!(
             got,
             vec![
@@ -272,7 +279,11 @@ mod tests {
 
     #[test]
     fn a_keyword_listed_by_several_rules_is_reported_once_with_all() {
-        let pairs = vec![("pass".to_owned(), 3), ("PASS".to_owned(), 7), ("pass".to_owned(), 3)];
+        let pairs = vec![
+            ("pass".to_owned(), 3),
+            ("PASS".to_owned(), 7),
+            ("pass".to_owned(), 3),
+        ];
         let finder = KeywordFinder::new(&pairs);
         let mut out = Vec::new();
         finder.for_each(b"a pass", |k| out.push(k.rules.to_vec()));

@@ -204,16 +204,10 @@ impl Lane {
         }
     }
 
-    /// The state after byte `b` from state `d` (0 before the text).
-    #[inline(always)]
-    pub(crate) fn step(&self, d: u64, b: u8) -> u64 {
-        ((d << 1) | self.starts) & self.masks[usize::from(b)]
-    }
-
-    /// Whether state `d` ends a class sequence.
-    #[inline(always)]
-    pub(crate) fn ends(&self, d: u64) -> bool {
-        d & self.ends != 0
+    /// The tables the per-byte loop reads: per byte, the positions it may take; the first
+    /// position of each sequence; the last.
+    pub(crate) fn tables(&self) -> (&[u64; 256], u64, u64) {
+        (&self.masks, self.starts, self.ends)
     }
 
     /// Reports the sequences that state `d`, reached after the byte at `end - 1`, ends.
@@ -230,8 +224,8 @@ impl Lane {
     pub(crate) fn for_each(&self, text: &[u8], f: &mut impl FnMut(ClassEnd)) {
         let mut d = 0u64;
         for (i, &b) in text.iter().enumerate() {
-            d = self.step(d, b);
-            if self.ends(d) {
+            d = ((d << 1) | self.starts) & self.masks[usize::from(b)];
+            if d & self.ends != 0 {
                 self.report(d, i + 1, f);
             }
         }

@@ -4,7 +4,7 @@
 //! A keyword automaton of some 400 keywords has thousands of states; its transition table
 //! does not fit in L1 and each byte's step waits on the previous one, so it runs at 3-4 ns
 //! per byte. Here each text position costs a few independent instructions: the four bytes
-//! there, ASCII-lowercased, are hashed to one of 65 536 bits (an 8 KiB table that stays in
+//! there, case-folded, are hashed to one of 65 536 bits (an 8 KiB table that stays in
 //! L1), their first three to another, and only where a bit is set are the keywords with that
 //! hash compared.
 //!
@@ -61,24 +61,33 @@ fn rarest_quadgram(kw: &[u8]) -> usize {
         .unwrap_or(0)
 }
 
-/// A 65 536-bit set of hashes.
-type HashBits = Box<[u64; HASH_WORDS]>;
+/// Folds ASCII case (and, harmlessly for a filter, some punctuation into other
+/// punctuation) by setting bit 5 of every byte: one instruction for four bytes.
+const FOLD: u32 = 0x2020_2020;
 
+/// Hash of four bytes (the first in the high byte), case folded.
 fn hash4(x: u32) -> u32 {
-    x.wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)
+    (x | FOLD).wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)
 }
 
-/// Hash of the first three bytes of `x` (the high 24 bits).
+/// Hash of the first three bytes of `x` (the high 24 bits), case folded.
 fn hash3(x: u32) -> u32 {
-    (x >> 8).wrapping_mul(0x85EB_CA6B) >> (32 - HASH_BITS)
+    ((x | FOLD) >> 8).wrapping_mul(0x85EB_CA6B) >> (32 - HASH_BITS)
 }
 
-fn has(bits: &HashBits, h: u32) -> bool {
-    bits[(h >> 6) as usize & (HASH_WORDS - 1)] >> (h & 63) & 1 != 0
+/// Where the filter's tables sit in its one array: the 4-gram bits, the trigram bits, then
+/// the 256 bits of first bytes of short keywords.
+const BITS4: usize = 0;
+const BITS3: usize = HASH_WORDS;
+const SHORT: usize = 2 * HASH_WORDS;
+const TABLE_WORDS: usize = 2 * HASH_WORDS + 4;
+
+fn has(table: &[u64; TABLE_WORDS], at: usize, h: u32) -> bool {
+    table[at + (h >> 6) as usize] >> (h & 63) & 1 != 0
 }
 
-fn set(bits: &mut HashBits, h: u32) {
-    bits[(h >> 6) as usize & (HASH_WORDS - 1)] |= 1 << (h & 63);
+fn set(table: &mut [u64; TABLE_WORDS], at: usize, h: u32) {
+    table[at + (h >> 6) as usize] |= 1 << (h & 63);
 }
 
 /// Four bytes from `b` (zero past its end), ASCII-lowercased, the first in the high byte.
@@ -90,18 +99,33 @@ fn gram(b: &[u8]) -> u32 {
 
 pub(crate) struct KeywordFinder {
     keywords: Vec<Keyword>,
-    /// A set bit: some keyword of 4+ bytes is filed under a 4-gram with this hash.
-    bits4: HashBits,
-    /// A set bit: some keyword of 3 bytes has this hash.
-    bits3: HashBits,
+    /// At [`BITS4`], a set bit: some keyword of 4+ bytes is filed under a 4-gram with this
+    /// hash; at [`BITS3`]: some keyword of 3 bytes has this hash; at [`SHORT`]: a keyword of
+    /// 1 or 2 bytes starts with this byte (either case).
+    table: Box<[u64; TABLE_WORDS]>,
     /// `(hash, keyword)` of the keywords of 4+ bytes, sorted.
     by_hash4: Vec<(u32, usize)>,
     /// `(hash, keyword)` of the keywords of 3 bytes, sorted.
     by_hash3: Vec<(u32, usize)>,
-    /// For each byte: whether a keyword of 1 or 2 bytes starts with it (either case).
-    short_first: Box<[bool; 256]>,
     /// Keywords of 1 or 2 bytes.
     short: Vec<usize>,
+}
+
+/// The tables of a [`KeywordFinder`] that the per-byte loop reads.
+#[derive(Clone, Copy)]
+pub(crate) struct Filter<'a> {
+    table: &'a [u64; TABLE_WORDS],
+}
+
+impl Filter<'_> {
+    /// Whether a keyword may be reported at a position whose first byte is `first` and
+    /// whose four bytes (zero past the end of the text) are `x`.
+    #[inline(always)]
+    pub(crate) fn candidate(self, x: u32, first: u8) -> bool {
+        has(self.table, BITS4, hash4(x))
+            | has(self.table, BITS3, hash3(x))
+            | has(self.table, SHORT, u32::from(first))
+    }
 }
 
 /// A keyword occurrence: `rules` list the keyword found at `start..end`.
@@ -135,27 +159,25 @@ impl KeywordFinder {
                 keywords[id].rules.push(*rule);
             }
         }
-        let mut bits4 = Box::new([0u64; HASH_WORDS]);
-        let mut bits3 = Box::new([0u64; HASH_WORDS]);
+        let mut table = Box::new([0u64; TABLE_WORDS]);
         let mut by_hash4 = Vec::new();
         let mut by_hash3 = Vec::new();
-        let mut short_first = Box::new([false; 256]);
         let mut short = Vec::new();
         for (id, kw) in keywords.iter().enumerate() {
             let x = gram(&kw.bytes[kw.filed_at..]);
             match kw.bytes.len() {
                 4.. => {
-                    set(&mut bits4, hash4(x));
+                    set(&mut table, BITS4, hash4(x));
                     by_hash4.push((hash4(x), id));
                 }
                 3 => {
-                    set(&mut bits3, hash3(x));
+                    set(&mut table, BITS3, hash3(x));
                     by_hash3.push((hash3(x), id));
                 }
                 _ => {
                     let b = kw.bytes[0];
-                    short_first[usize::from(b)] = true;
-                    short_first[usize::from(b.to_ascii_uppercase())] = true;
+                    set(&mut table, SHORT, u32::from(b));
+                    set(&mut table, SHORT, u32::from(b.to_ascii_uppercase()));
                     short.push(id);
                 }
             }
@@ -164,25 +186,21 @@ impl KeywordFinder {
         by_hash3.sort_unstable();
         Self {
             keywords,
-            bits4,
-            bits3,
+            table,
             by_hash4,
             by_hash3,
-            short_first,
             short,
         }
     }
 
-    /// Whether a keyword may be reported at a position whose first byte is `first` and
-    /// whose four bytes, lowercased (zero past the end of the text), are `x`.
-    #[inline(always)]
-    pub(crate) fn candidate(&self, x: u32, first: u8) -> bool {
-        has(&self.bits4, hash4(x))
-            | has(&self.bits3, hash3(x))
-            | self.short_first[usize::from(first)]
+    /// The tables that decide where a keyword may be reported.
+    pub(crate) fn filter(&self) -> Filter<'_> {
+        Filter {
+            table: &self.table,
+        }
     }
 
-    /// Reports the keywords whose filing n-gram starts at `i` (the position's lowercased
+    /// Reports the keywords whose filing n-gram starts at `i` (the position's
     /// bytes are `x`), and the short keywords starting at `i`: in order of start, give or
     /// take a keyword's length.
     #[inline(never)]
@@ -207,17 +225,17 @@ impl KeywordFinder {
             }
         };
         for (bits, table, h) in [
-            (&self.bits4, &self.by_hash4, hash4(x)),
-            (&self.bits3, &self.by_hash3, hash3(x)),
+            (BITS4, &self.by_hash4, hash4(x)),
+            (BITS3, &self.by_hash3, hash3(x)),
         ] {
-            if has(bits, h) {
+            if has(&self.table, bits, h) {
                 let from = table.partition_point(|&(k, _)| k < h);
                 for &(_, id) in table[from..].iter().take_while(|&&(k, _)| k == h) {
                     report(id, i.checked_sub(self.keywords[id].filed_at));
                 }
             }
         }
-        if self.short_first[usize::from(text[i])] {
+        if has(&self.table, SHORT, u32::from(text[i])) {
             for &id in &self.short {
                 report(id, Some(i));
             }
@@ -230,7 +248,7 @@ impl KeywordFinder {
     fn for_each<'s>(&'s self, text: &[u8], mut f: impl FnMut(KeywordAt<'s>)) {
         for i in 0..text.len() {
             let x = gram(&text[i..]);
-            if self.candidate(x, text[i]) {
+            if self.filter().candidate(x, text[i]) {
                 self.at(text, i, x, &mut f);
             }
         }

@@ -11,7 +11,7 @@ use regex_syntax::hir::Hir;
 
 use super::class_prefix::{ClassEnd, ClassLanes, class_prefix};
 use super::error::ScanError;
-use super::keyword_finder::{KeywordAt, KeywordFinder};
+use super::keyword_finder::{Filter, KeywordAt, KeywordFinder};
 
 /// Where a rule must run.
 pub(crate) enum Event {
@@ -59,29 +59,85 @@ impl TriggerPass {
     pub(crate) fn for_each(&self, text: &[u8], mut f: impl FnMut(Event)) {
         let finder = &self.keywords;
         let (lane, rest) = self.classes.lanes();
-        let lower = |b: u8| u32::from(b.to_ascii_lowercase());
-        // At position i, `x` holds text[i..i + 4] lowercased (zero past the end).
-        let mut x = (0..3).fold(0, |x, j| (x << 8) | text.get(j).map_or(0, |&b| lower(b)));
-        let mut d = 0u64;
-        let mut step = |i: usize, b: u8, next: u8, x: &mut u32, d: &mut u64| {
-            *x = (*x << 8) | lower(next);
-            *d = lane.step(*d, b);
-            if lane.ends(*d) {
-                lane.report(*d, i + 1, &mut |c| class_event(c, &mut f));
-            }
-            if finder.candidate(*x, b) {
-                finder.at(text, i, *x, &mut |k| keyword_events(k, &mut f));
-            }
-        };
-        let body = text.len().saturating_sub(3);
-        for (i, (&b, &next)) in text.iter().zip(&text[3.min(text.len())..]).enumerate() {
-            step(i, b, next, &mut x, &mut d);
-        }
-        for (i, &b) in text.iter().enumerate().skip(body) {
-            step(i, b, 0, &mut x, &mut d);
-        }
+        let f = &mut f;
+        positions(
+            text,
+            lane.tables(),
+            finder.filter(),
+            |spot| match spot {
+                Spot::ClassEnd { end, state } => {
+                    lane.report(state, end, &mut |c| class_event(c, &mut *f));
+                }
+                Spot::Keyword { at, gram } => {
+                    finder.at(text, at, gram, &mut |k| keyword_events(k, &mut *f));
+                }
+            },
+        );
         for lane in rest {
-            lane.for_each(text, &mut |c| class_event(c, &mut f));
+            lane.for_each(text, &mut |c| class_event(c, &mut *f));
+        }
+    }
+}
+
+/// Out of the loop's line: what the loop calls is kept out of its registers.
+#[cold]
+#[inline(never)]
+fn stop(on: &mut impl FnMut(Spot), spot: Spot) {
+    on(spot);
+}
+
+/// What the per-byte loop stops for.
+enum Spot {
+    /// The shift-and automaton, in `state`, ends a class sequence at `end`.
+    ClassEnd { end: usize, state: u64 },
+    /// A keyword may be reported at `at`, whose four bytes are `gram`.
+    Keyword { at: usize, gram: u32 },
+}
+
+/// The per-byte loop: steps the shift-and automaton `(masks, starts, ends)` and tests the
+/// keyword filter at each position, and calls `on` where either has something. Not
+/// inlined, so that the tables it reads are parameters the compiler keeps in registers.
+#[inline(never)]
+fn positions(
+    text: &[u8],
+    (masks, starts, ends): (&[u64; 256], u64, u64),
+    filter: Filter<'_>,
+    mut on: impl FnMut(Spot),
+) {
+    // At position i, `x` holds text[i..i + 4] (zero past the end); the filter folds case.
+    let mut x = (0..3).fold(0, |x, j| (x << 8) | text.get(j).map_or(0, |&b| u32::from(b)));
+    let mut d = 0u64;
+    let ahead = text.get(3..).unwrap_or_default();
+    for (i, (&b, &next)) in text.iter().zip(ahead).enumerate() {
+        x = (x << 8) | u32::from(next);
+        d = ((d << 1) | starts) & masks[usize::from(b)];
+        if d & ends != 0 {
+            stop(
+                &mut on,
+                Spot::ClassEnd {
+                    end: i + 1,
+                    state: d,
+                },
+            );
+        }
+        if filter.candidate(x, b) {
+            stop(&mut on, Spot::Keyword { at: i, gram: x });
+        }
+    }
+    for (i, &b) in text.iter().enumerate().skip(ahead.len()) {
+        x <<= 8;
+        d = ((d << 1) | starts) & masks[usize::from(b)];
+        if d & ends != 0 {
+            stop(
+                &mut on,
+                Spot::ClassEnd {
+                    end: i + 1,
+                    state: d,
+                },
+            );
+        }
+        if filter.candidate(x, b) {
+            stop(&mut on, Spot::Keyword { at: i, gram: x });
         }
     }
 }

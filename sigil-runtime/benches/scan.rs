@@ -4,7 +4,8 @@
 //!
 //! Environment: `SIGIL_BENCH_MB` (corpus size, default 32), `SIGIL_CORPUS_DIR` (also write
 //! `corpus.jsonl` and `truth.jsonl` there), `SIGIL_BENCH_PROFILE` (only scan the corpus with
-//! `scan_json` that many times and exit: a clean run for `perf record`).
+//! `scan_json` that many times and exit: a clean run for `perf record`), `SIGIL_BENCH_MISSED`
+//! (a planted-value label: print the values of that label that were missed, with context).
 
 mod corpus;
 
@@ -227,6 +228,11 @@ fn accuracy(messages: &[Message], hits: &[Vec<Hit>]) {
             match p.kind {
                 Some(kind) => {
                     let found = hs.iter().filter(hit_by).any(|h| h.kind == kind);
+                    if !found && std::env::var("SIGIL_BENCH_MISSED").as_deref() == Ok(p.label) {
+                        let from = m.raw.floor_char_boundary(p.start.saturating_sub(24));
+                        let to = m.raw.ceil_char_boundary(p.end + 8);
+                        println!("missed {}: {:?}", p.label, &m.raw[from..to]);
+                    }
                     let k = kinds.entry(kind.name()).or_default();
                     k.planted += 1;
                     k.found += usize::from(found);

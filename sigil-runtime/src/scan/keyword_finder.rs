@@ -104,11 +104,57 @@ pub(crate) struct KeywordFinder {
     /// 1 or 2 bytes starts with this byte (either case).
     table: Box<[u64; TABLE_WORDS]>,
     /// `(hash, keyword)` of the keywords of 4+ bytes, sorted.
-    by_hash4: Vec<(u32, usize)>,
+    by_hash4: Buckets,
     /// `(hash, keyword)` of the keywords of 3 bytes, sorted.
-    by_hash3: Vec<(u32, usize)>,
+    by_hash3: Buckets,
     /// Keywords of 1 or 2 bytes.
     short: Vec<usize>,
+}
+
+/// Keywords by hash: a small open-addressing table (it stays in L1), each slot a hash and
+/// the range of its keywords in `ids`.
+struct Buckets {
+    /// `(hash, start, end)`; `start == end` marks an empty slot.
+    slots: Vec<(u32, u32, u32)>,
+    ids: Vec<usize>,
+}
+
+impl Buckets {
+    fn new(mut pairs: Vec<(u32, usize)>) -> Self {
+        pairs.sort_unstable();
+        let size = (2 * pairs.len()).next_power_of_two().max(16);
+        let mut slots = vec![(0, 0, 0); size];
+        let ids: Vec<usize> = pairs.iter().map(|&(_, id)| id).collect();
+        let mut from = 0;
+        while from < pairs.len() {
+            let h = pairs[from].0;
+            let to = from + pairs[from..].iter().take_while(|p| p.0 == h).count();
+            let mut at = h as usize & (size - 1);
+            while slots[at].1 != slots[at].2 {
+                at = (at + 1) & (size - 1);
+            }
+            // At most 2^32 keywords: the pack loader could never hold more.
+            slots[at] = (h, from as u32, to as u32);
+            from = to;
+        }
+        Self { slots, ids }
+    }
+
+    /// The keywords filed under hash `h`.
+    fn get(&self, h: u32) -> &[usize] {
+        let mask = self.slots.len() - 1;
+        let mut at = h as usize & mask;
+        loop {
+            let (k, start, end) = self.slots[at];
+            if start == end {
+                return &[];
+            }
+            if k == h {
+                return &self.ids[start as usize..end as usize];
+            }
+            at = (at + 1) & mask;
+        }
+    }
 }
 
 /// The tables of a [`KeywordFinder`] that the per-byte loop reads.
@@ -182,8 +228,8 @@ impl KeywordFinder {
                 }
             }
         }
-        by_hash4.sort_unstable();
-        by_hash3.sort_unstable();
+        let by_hash4 = Buckets::new(by_hash4);
+        let by_hash3 = Buckets::new(by_hash3);
         Self {
             keywords,
             table,
@@ -229,8 +275,7 @@ impl KeywordFinder {
             (BITS3, &self.by_hash3, hash3(x)),
         ] {
             if has(&self.table, bits, h) {
-                let from = table.partition_point(|&(k, _)| k < h);
-                for &(_, id) in table[from..].iter().take_while(|&&(k, _)| k == h) {
+                for &id in table.get(h) {
                     report(id, i.checked_sub(self.keywords[id].filed_at));
                 }
             }
@@ -293,6 +338,17 @@ mod tests {
         );
         assert_eq!(found(&["@"], "@"), vec![(0, 1, vec![0])]);
         assert_eq!(found(&["abc"], "ab"), vec![]);
+    }
+
+    #[test]
+    fn buckets_keep_colliding_hashes_apart() {
+        // 16 slots: hashes 3, 19 and 35 all start probing at slot 3.
+        let b = Buckets::new(vec![(19, 7), (3, 1), (35, 2), (3, 4), (4, 9)]);
+        assert_eq!(b.get(3), &[1, 4]);
+        assert_eq!(b.get(19), &[7]);
+        assert_eq!(b.get(35), &[2]);
+        assert_eq!(b.get(4), &[9]);
+        assert!(b.get(51).is_empty() && b.get(0).is_empty());
     }
 
     #[test]

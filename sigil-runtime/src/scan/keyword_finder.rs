@@ -109,6 +109,8 @@ pub(crate) struct KeywordFinder {
     by_hash3: Buckets,
     /// Keywords of 1 or 2 bytes.
     short: Vec<usize>,
+    /// See [`KeywordFinder::short_firsts`].
+    short_by_memchr: Option<Vec<u8>>,
 }
 
 /// Keywords by hash: a small open-addressing table (it stays in L1), each slot a hash and
@@ -165,12 +167,16 @@ pub(crate) struct Filter<'a> {
 
 impl Filter<'_> {
     /// Whether a keyword may be reported at a position whose first byte is `first` and
-    /// whose four bytes (zero past the end of the text) are `x`.
+    /// whose four bytes (zero past the end of the text) are `x`; short keywords count only
+    /// when `SHORT_TOO` (not when memchr finds them).
     #[inline(always)]
-    pub(crate) fn candidate(self, x: u32, first: u8) -> bool {
-        has(self.table, BITS4, hash4(x))
-            | has(self.table, BITS3, hash3(x))
-            | has(self.table, SHORT, u32::from(first))
+    pub(crate) fn candidate<const SHORT_TOO: bool>(self, x: u32, first: u8) -> bool {
+        let long = has(self.table, BITS4, hash4(x)) | has(self.table, BITS3, hash3(x));
+        if SHORT_TOO {
+            long | has(self.table, SHORT, u32::from(first))
+        } else {
+            long
+        }
     }
 }
 
@@ -230,20 +236,65 @@ impl KeywordFinder {
         }
         let by_hash4 = Buckets::new(by_hash4);
         let by_hash3 = Buckets::new(by_hash3);
+        // Short keywords go to a memchr pass when their first bytes fit one `memchr3` and
+        // their rules have no other keywords (so each rule's events stay in order).
+        let mut firsts: Vec<u8> = short
+            .iter()
+            .flat_map(|&id| {
+                let b = keywords[id].bytes[0];
+                [b, b.to_ascii_uppercase()]
+            })
+            .collect();
+        firsts.sort_unstable();
+        firsts.dedup();
+        let short_rules_only_short = short.iter().all(|&id| {
+            keywords[id].rules.iter().all(|r| {
+                keywords
+                    .iter()
+                    .all(|k| k.bytes.len() < 3 || !k.rules.contains(r))
+            })
+        });
+        let short_by_memchr = (!short.is_empty() && firsts.len() <= 3 && short_rules_only_short)
+            .then(|| {
+                table[SHORT..].iter_mut().for_each(|w| *w = 0);
+                firsts
+            });
         Self {
             keywords,
             table,
             by_hash4,
             by_hash3,
             short,
+            short_by_memchr,
+        }
+    }
+
+    /// When the short keywords are found with memchr rather than in the per-byte loop: the
+    /// (at most three) bytes they start with.
+    pub(crate) fn short_firsts(&self) -> Option<&[u8]> {
+        self.short_by_memchr.as_deref()
+    }
+
+    /// Reports the short keywords starting at `i`.
+    #[inline(never)]
+    pub(crate) fn short_at<'s>(&'s self, text: &[u8], i: usize, f: &mut impl FnMut(KeywordAt<'s>)) {
+        for &id in &self.short {
+            let kw = &self.keywords[id];
+            if let Some(there) = text.get(i..i + kw.bytes.len())
+                && there.eq_ignore_ascii_case(&kw.bytes)
+            {
+                f(KeywordAt {
+                    rules: &kw.rules,
+                    start: i,
+                    end: i + kw.bytes.len(),
+                });
+            }
         }
     }
 
     /// The tables that decide where a keyword may be reported.
     pub(crate) fn filter(&self) -> Filter<'_> {
-        Filter {
-            table: &self.table,
-        }
+        Filter { table: &self.table }
     }
 
     /// Reports the keywords whose filing n-gram starts at `i` (the position's
@@ -293,8 +344,15 @@ impl KeywordFinder {
     fn for_each<'s>(&'s self, text: &[u8], mut f: impl FnMut(KeywordAt<'s>)) {
         for i in 0..text.len() {
             let x = gram(&text[i..]);
-            if self.filter().candidate(x, text[i]) {
+            if self.filter().candidate::<true>(x, text[i]) {
                 self.at(text, i, x, &mut f);
+            }
+            if self
+                .short_by_memchr
+                .as_ref()
+                .is_some_and(|b| b.contains(&text[i]))
+            {
+                self.short_at(text, i, &mut f);
             }
         }
     }

@@ -60,19 +60,29 @@ impl TriggerPass {
         let finder = &self.keywords;
         let (lane, rest) = self.classes.lanes();
         let f = &mut f;
-        positions(
-            text,
-            lane.tables(),
-            finder.filter(),
-            |spot| match spot {
-                Spot::ClassEnd { end, state } => {
-                    lane.report(state, end, &mut |c| class_event(c, &mut *f));
+        let on = |spot| match spot {
+            Spot::ClassEnd { end, state } => {
+                lane.report(state, end, &mut |c| class_event(c, &mut *f));
+            }
+            Spot::Keyword { at, gram } => {
+                finder.at(text, at, gram, &mut |k| keyword_events(k, &mut *f));
+            }
+        };
+        match finder.short_firsts() {
+            None => positions::<true>(text, lane.tables(), finder.filter(), on),
+            Some(firsts) => {
+                positions::<false>(text, lane.tables(), finder.filter(), on);
+                let mut short = |i: usize| {
+                    finder.short_at(text, i, &mut |k| keyword_events(k, &mut *f));
+                };
+                match *firsts {
+                    [a] => memchr::memchr_iter(a, text).for_each(&mut short),
+                    [a, b] => memchr::memchr2_iter(a, b, text).for_each(&mut short),
+                    [a, b, c] => memchr::memchr3_iter(a, b, c, text).for_each(&mut short),
+                    _ => {}
                 }
-                Spot::Keyword { at, gram } => {
-                    finder.at(text, at, gram, &mut |k| keyword_events(k, &mut *f));
-                }
-            },
-        );
+            }
+        }
         for lane in rest {
             lane.for_each(text, &mut |c| class_event(c, &mut *f));
         }
@@ -95,17 +105,20 @@ enum Spot {
 }
 
 /// The per-byte loop: steps the shift-and automaton `(masks, starts, ends)` and tests the
-/// keyword filter at each position, and calls `on` where either has something. Not
+/// keyword filter at each position (short keywords too when `SHORT_TOO`), and calls `on`
+/// where either has something. Not
 /// inlined, so that the tables it reads are parameters the compiler keeps in registers.
 #[inline(never)]
-fn positions(
+fn positions<const SHORT_TOO: bool>(
     text: &[u8],
     (masks, starts, ends): (&[u64; 256], u64, u64),
     filter: Filter<'_>,
     mut on: impl FnMut(Spot),
 ) {
     // At position i, `x` holds text[i..i + 4] (zero past the end); the filter folds case.
-    let mut x = (0..3).fold(0, |x, j| (x << 8) | text.get(j).map_or(0, |&b| u32::from(b)));
+    let mut x = (0..3).fold(0, |x, j| {
+        (x << 8) | text.get(j).map_or(0, |&b| u32::from(b))
+    });
     let mut d = 0u64;
     let ahead = text.get(3..).unwrap_or_default();
     for (i, (&b, &next)) in text.iter().zip(ahead).enumerate() {
@@ -120,7 +133,7 @@ fn positions(
                 },
             );
         }
-        if filter.candidate(x, b) {
+        if filter.candidate::<SHORT_TOO>(x, b) {
             stop(&mut on, Spot::Keyword { at: i, gram: x });
         }
     }
@@ -136,7 +149,7 @@ fn positions(
                 },
             );
         }
-        if filter.candidate(x, b) {
+        if filter.candidate::<SHORT_TOO>(x, b) {
             stop(&mut on, Spot::Keyword { at: i, gram: x });
         }
     }
@@ -158,4 +171,53 @@ fn class_event(c: ClassEnd, f: &mut impl FnMut(Event)) {
         end: c.end,
         prefix_max: c.len,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keyword_events_of(keywords: &[(&str, usize)], text: &str) -> Vec<(usize, usize, usize)> {
+        let pairs: Vec<(String, usize)> =
+            keywords.iter().map(|&(k, r)| (k.to_owned(), r)).collect();
+        let pass = TriggerPass::build(&pairs, &[]).unwrap();
+        let mut out = Vec::new();
+        pass.for_each(text.as_bytes(), |e| {
+            if let Event::Keyword { rule, start, end } = e {
+                out.push((rule, start, end));
+            }
+        });
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn short_keywords_are_found_by_memchr_or_in_the_loop_alike() {
+        let text = "a@b +1 Q~x $2$ TOKEN@";
+        // '@' and '+' only: a memchr pass.
+        assert_eq!(
+            keyword_events_of(&[("@", 0), ("+", 1), ("token", 2)], text),
+            vec![(0, 1, 2), (0, 20, 21), (1, 4, 5), (2, 15, 20)]
+        );
+        // Five first bytes: in the loop.
+        assert_eq!(
+            keyword_events_of(
+                &[("@", 0), ("+", 1), ("q~", 2), ("$2", 3), ("token", 4)],
+                text
+            ),
+            vec![
+                (0, 1, 2),
+                (0, 20, 21),
+                (1, 4, 5),
+                (2, 7, 9),
+                (3, 11, 13),
+                (4, 15, 20)
+            ]
+        );
+        // A rule with a short and a long keyword: in the loop, in order.
+        assert_eq!(
+            keyword_events_of(&[("@", 0), ("token", 0)], text),
+            vec![(0, 1, 2), (0, 15, 20), (0, 20, 21)]
+        );
+    }
 }

@@ -46,4 +46,3 @@ fn phone_numbers_one_separator_apart_are_each_found() {
 fn a_plus_inside_a_word_or_an_offset_is_not_a_phone_number() {
     assert!(phones("UTC+01:00 and a1+4477915605821 and x_+447791560582").is_empty());
 }
-

@@ -12,7 +12,12 @@
 //! frequency of its bytes in English text and JSON, see [`byte_frequency`]), not its first:
 //! `routing` under `outi` rather than `rout`, so that common words stop the pass less
 //! often. Keywords of three bytes are filed whole in the trigram table; keywords of one or
-//! two bytes are looked up by their first byte.
+//! two bytes are looked up by their first byte (or found with memchr, see
+//! [`KeywordFinder::short_firsts`]).
+//!
+//! Work per text position is bounded by the number of keywords filed under one hash (a few
+//! in the default pack; a pack of many keywords sharing their rarest four bytes pays for
+//! each of them wherever those bytes occur), so a scan stays linear in the text.
 
 /// Bits of the n-gram hashes.
 const HASH_BITS: u32 = 16;

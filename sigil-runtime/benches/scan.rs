@@ -3,7 +3,9 @@
 //! run. `cargo bench -p sigil-runtime --bench scan`.
 //!
 //! Environment: `SIGIL_BENCH_MB` (corpus size, default 32), `SIGIL_CORPUS_DIR` (also write
-//! `corpus.jsonl` and `truth.jsonl` there).
+//! `corpus.jsonl` and `truth.jsonl` there), `SIGIL_BENCH_PROFILE` (only scan the corpus with
+//! `scan_json` that many times and exit: a clean run for `perf record`), `SIGIL_BENCH_MISSED`
+//! (a planted-value label: print the values of that label that were missed, with context).
 
 mod corpus;
 
@@ -79,6 +81,21 @@ fn main() {
         scanner.rule_count(),
         t.elapsed()
     );
+
+    if let Some(rounds) = std::env::var("SIGIL_BENCH_PROFILE")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        let t = timed(|| {
+            for _ in 0..rounds {
+                for m in &messages {
+                    black_box(scanner.scan_json(black_box(m.raw.as_bytes())));
+                }
+            }
+        });
+        println!("profile: {rounds} rounds, {}", rate(total * rounds, t));
+        return;
+    }
 
     // Throughput, end to end on raw wire JSON (best of 3), keeping the hits for accuracy.
     let mut hits: Vec<Vec<Hit>> = Vec::new();
@@ -211,6 +228,11 @@ fn accuracy(messages: &[Message], hits: &[Vec<Hit>]) {
             match p.kind {
                 Some(kind) => {
                     let found = hs.iter().filter(hit_by).any(|h| h.kind == kind);
+                    if !found && std::env::var("SIGIL_BENCH_MISSED").as_deref() == Ok(p.label) {
+                        let from = m.raw.floor_char_boundary(p.start.saturating_sub(24));
+                        let to = m.raw.ceil_char_boundary(p.end + 8);
+                        println!("missed {}: {:?}", p.label, &m.raw[from..to]);
+                    }
                     let k = kinds.entry(kind.name()).or_default();
                     k.planted += 1;
                     k.found += usize::from(found);

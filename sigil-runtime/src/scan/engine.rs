@@ -1,7 +1,7 @@
 //! The compiled rule set and the scan of one byte string.
 //!
-//! 1. One lazy-DFA pass over the text finds every keyword (ASCII case-insensitive) and every
-//!    end of a keyword-less rule's match (see `trigger_pass.rs`).
+//! 1. One pass over the text finds every keyword (ASCII case-insensitive) and every place
+//!    where a keyword-less rule may match (see `trigger_pass.rs`).
 //! 2. A rule whose matches begin at most a few bytes before their keyword (most rules; see
 //!    `keyword_lead.rs`) is searched anchored there: a search that fails stops as soon as the
 //!    pattern cannot match, usually a few bytes on, and no start position is searched twice.
@@ -26,13 +26,13 @@ use super::hit::Hit;
 use super::json_spans::{Escape, decode_from, raw_span};
 use super::overlap::{Found, resolve};
 use super::pack::Pack;
-use super::trigger_pass::{Event, TriggerCache, TriggerPass};
+use super::trigger_pass::{Event, TriggerPass};
 
 type ScratchFn = Box<dyn Fn() -> Scratch + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
 pub(crate) struct Engine {
     rules: Vec<CompiledRule>,
-    triggers: Option<TriggerPass>,
+    triggers: TriggerPass,
     allow: Option<meta::Regex>,
     scratch: Pool<Scratch, ScratchFn>,
 }
@@ -49,7 +49,6 @@ struct Scratch {
     budget: Vec<usize>,
     /// For each rule, its regex cache and capture slots, made the first time the rule runs.
     searchers: Vec<Option<(meta::Cache, Captures)>>,
-    dfa_cache: Option<TriggerCache>,
     found: Vec<Found>,
     /// Escapes of the JSON being scanned.
     escapes: Vec<Escape>,
@@ -115,13 +114,11 @@ impl Engine {
             .collect();
         let triggers = TriggerPass::build(&pairs, &keyword_less)?;
         let rule_count = rules.len();
-        let make_cache = triggers.as_ref().map(TriggerPass::cache_maker);
         let make: ScratchFn = Box::new(move || Scratch {
             pending: vec![None; rule_count],
             covered: vec![0..0; rule_count],
             budget: vec![0; rule_count],
             searchers: (0..rule_count).map(|_| None).collect(),
-            dfa_cache: make_cache.as_ref().map(|make| make()),
             found: Vec::new(),
             escapes: Vec::new(),
             decoded: Vec::new(),
@@ -179,34 +176,19 @@ impl Engine {
             .saturating_mul(ANCHORED_WORK_PER_BYTE)
             .saturating_add(ANCHORED_WORK_FREE);
         scratch.budget.iter_mut().for_each(|b| *b = budget);
-        if let Some(triggers) = &self.triggers {
-            let mut cache = scratch.dfa_cache.take();
-            let outcome = match cache.as_mut() {
-                Some(cache) => triggers.for_each(cache, text, |event| match event {
-                    Event::Keyword { rule, start, .. }
-                        if self.rules[rule].offsets.is_some()
-                            && scratch.budget[rule] >= self.rules[rule].anchored_cost() =>
-                    {
-                        scratch.budget[rule] -= self.rules[rule].anchored_cost();
-                        self.anchored(scratch, text, rule, start);
-                    }
-                    event => {
-                        let (r, window) = self.window(event, len);
-                        self.push_window(scratch, text, r, window);
-                    }
-                }),
-                None => Ok(()),
-            };
-            scratch.dfa_cache = cache;
-            if outcome.is_err() {
-                // The lazy DFA gave up (only possible with Unicode word boundaries on
-                // non-ASCII text): run every rule over the whole text instead.
-                scratch.found.clear();
-                for r in 0..self.rules.len() {
-                    scratch.pending[r] = Some(0..len);
-                }
+        self.triggers.for_each(text, |event| match event {
+            Event::Keyword { rule, start, .. }
+                if self.rules[rule].offsets.is_some()
+                    && scratch.budget[rule] >= self.rules[rule].anchored_cost() =>
+            {
+                scratch.budget[rule] -= self.rules[rule].anchored_cost();
+                self.anchored(scratch, text, rule, start);
             }
-        }
+            event => {
+                let (r, window) = self.window(event, len);
+                self.push_window(scratch, text, r, window);
+            }
+        });
         for r in 0..self.rules.len() {
             self.flush(scratch, text, r);
         }
@@ -226,7 +208,7 @@ impl Engine {
             let Some(at) = kw_start.checked_sub(o) else {
                 continue;
             };
-            if last.contains(&at) {
+            if last.contains(&at) || !rule.may_start_at(text, at) {
                 continue;
             }
             if let Some(end) =
@@ -283,7 +265,12 @@ impl Engine {
 
     fn push_window(&self, scratch: &mut Scratch, text: &[u8], r: usize, window: Range<usize>) {
         match &mut scratch.pending[r] {
-            Some(p) if window.start <= p.end => p.end = p.end.max(window.end),
+            // Windows of one rule arrive in order of keyword start; one from a shorter
+            // keyword may begin a little before the pending one.
+            Some(p) if window.start <= p.end => {
+                p.start = p.start.min(window.start);
+                p.end = p.end.max(window.end);
+            }
             slot => {
                 if let Some(done) = slot.replace(window) {
                     self.run(scratch, text, r, done);

@@ -16,11 +16,13 @@
 //! # Ok::<(), sigil_runtime::scan::ScanError>(())
 //! ```
 
+mod class_prefix;
 mod compiled_rule;
 mod engine;
 mod error;
 mod hit;
 mod json_spans;
+mod keyword_finder;
 mod keyword_lead;
 mod overlap;
 mod pack;
@@ -28,7 +30,6 @@ mod pack_signature;
 mod redact;
 mod scanner;
 mod trigger_pass;
-mod trigger_prefix;
 pub mod validators;
 
 pub use error::ScanError;

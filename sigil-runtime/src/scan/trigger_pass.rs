@@ -1,31 +1,17 @@
-//! The trigger pass over the text: a lazy DFA holds every rule keyword (as an ASCII
-//! case-insensitive literal) and reports, in order of position, where each ends; a second
-//! one holds every keyword-less rule's trigger prefix. Each report names the rules to run and
-//! where; nothing else of the text is looked at again.
+//! The trigger pass over the text: it reports, per rule and in order of position, where a
+//! rule must run. Keywords (ASCII case-insensitive) are found with a hashed trigram filter
+//! (see `keyword_finder.rs`); keyword-less rules are looked for through the byte classes of
+//! their first bytes (see `class_prefix.rs`). Nothing else of the text is looked at again.
 //!
-//! (One automaton for both is slower: the keyword-less prefixes, classes with counted
-//! repetitions, multiply the states of the keyword automaton, and the lazy DFA then keeps
-//! building states. Two passes over the text halve the scan's latency on the bench corpus.)
+//! (Before, one lazy DFA held every keyword and another the keyword-less rules' prefixes:
+//! thousands of states whose transitions did not fit in L1, each byte's step waiting on the
+//! last, 3-4 ns per byte. Both passes here do a few independent instructions per byte.)
 
-use std::sync::Arc;
-
-use regex_automata::hybrid::LazyStateID;
-use regex_automata::hybrid::dfa::{Cache, DFA};
-use regex_automata::nfa::thompson;
-use regex_automata::{Input, MatchError, MatchKind};
 use regex_syntax::hir::Hir;
 
+use super::class_prefix::{ClassEnd, ClassLanes, class_prefix};
 use super::error::ScanError;
-use super::trigger_prefix::trigger_prefix;
-
-/// What one DFA pattern stands for.
-enum Trigger {
-    /// A keyword of this many bytes, listed by these rules.
-    Keyword { len: usize, rules: Vec<usize> },
-    /// The trigger prefix (see `trigger_prefix.rs`) of a keyword-less rule, and the longest
-    /// match of that prefix.
-    Rule { rule: usize, prefix_max: usize },
-}
+use super::keyword_finder::{Filter, KeywordAt, KeywordFinder};
 
 /// Where a rule must run.
 pub(crate) enum Event {
@@ -34,7 +20,7 @@ pub(crate) enum Event {
         start: usize,
         end: usize,
     },
-    /// A keyword-less rule's trigger prefix ended at `end`; it is at most `prefix_max` long.
+    /// A keyword-less rule's first `prefix_max` bytes may be those ending at `end`.
     PrefixEnd {
         rule: usize,
         end: usize,
@@ -43,15 +29,8 @@ pub(crate) enum Event {
 }
 
 pub(crate) struct TriggerPass {
-    /// One automaton for the keywords and one for the keyword-less rules, each with the
-    /// index in `triggers` of its first pattern.
-    dfas: Vec<(Arc<DFA>, usize)>,
-    triggers: Vec<Trigger>,
-}
-
-/// Working memory of the automata, one per scanning thread.
-pub(crate) struct TriggerCache {
-    caches: Vec<Cache>,
+    keywords: KeywordFinder,
+    classes: ClassLanes,
 }
 
 impl TriggerPass {
@@ -59,224 +38,186 @@ impl TriggerPass {
     pub(crate) fn build(
         keywords: &[(String, usize)],
         keyword_less: &[(usize, &Hir)],
-    ) -> Result<Option<Self>, ScanError> {
-        let mut triggers = Vec::new();
-        let mut hirs: Vec<Hir> = Vec::new();
-        let mut index = std::collections::HashMap::new();
-        for (kw, rule) in keywords {
-            let id = *index.entry(kw.as_str()).or_insert_with(|| {
-                hirs.push(case_insensitive_literal(kw.as_bytes()));
-                triggers.push(Trigger::Keyword {
-                    len: kw.len(),
-                    rules: Vec::new(),
-                });
-                triggers.len() - 1
-            });
-            if let Trigger::Keyword { rules, .. } = &mut triggers[id]
-                && !rules.contains(rule)
-            {
-                rules.push(*rule);
-            }
-        }
+    ) -> Result<Self, ScanError> {
+        let mut sequences = Vec::with_capacity(keyword_less.len());
         for (rule, hir) in keyword_less {
-            let prefix = trigger_prefix(hir);
-            let prefix_max = prefix.properties().maximum_len().unwrap_or(usize::MAX);
-            hirs.push(prefix);
-            triggers.push(Trigger::Rule {
-                rule: *rule,
-                prefix_max,
-            });
+            sequences.push((*rule, class_prefix(hir)?));
         }
-        if hirs.is_empty() {
-            return Ok(None);
-        }
-        let compile_err = |e: String| ScanError::Compile {
-            reason: format!("trigger automaton: {e}"),
-        };
-        let config = DFA::config()
-            .match_kind(MatchKind::All)
-            .unicode_word_boundary(true)
-            .cache_capacity(8 << 20);
-        // Two automata: keywords alone form a trie-like automaton with few states; the
-        // keyword-less prefixes (classes and counted repetitions) multiply its states when
-        // combined with it, and the lazy DFA then spends its time building states.
-        let keyword_count = triggers
-            .iter()
-            .filter(|t| matches!(t, Trigger::Keyword { .. }))
-            .count();
-        let mut dfas = Vec::new();
-        for (first, group) in [
-            (0, &hirs[..keyword_count]),
-            (keyword_count, &hirs[keyword_count..]),
-        ] {
-            if group.is_empty() {
-                continue;
-            }
-            let nfa = thompson::Compiler::new()
-                .configure(
-                    thompson::Config::new()
-                        .which_captures(thompson::WhichCaptures::None)
-                        .nfa_size_limit(Some(64 << 20)),
-                )
-                .build_many_from_hir(group)
-                .map_err(|e| compile_err(e.to_string()))?;
-            let dfa = DFA::builder()
-                .configure(config.clone())
-                .build_from_nfa(nfa)
-                .map_err(|e| compile_err(e.to_string()))?;
-            dfas.push((Arc::new(dfa), first));
-        }
-        Ok(Some(Self { dfas, triggers }))
+        Ok(Self {
+            keywords: KeywordFinder::new(keywords),
+            classes: ClassLanes::new(&sequences),
+        })
     }
 
-    /// Makes the per-thread working memory for this pass.
-    pub(crate) fn cache_maker(&self) -> impl Fn() -> TriggerCache + Send + Sync + 'static {
-        let dfas: Vec<Arc<DFA>> = self.dfas.iter().map(|(d, _)| Arc::clone(d)).collect();
-        move || TriggerCache {
-            caches: dfas.iter().map(|d| d.create_cache()).collect(),
-        }
-    }
-
-    /// Calls `f` for every keyword occurrence (once per rule listing it) and every end of a
-    /// keyword-less rule's match, for each rule in order of end. Errors when the lazy DFA gives up (a
-    /// Unicode word boundary on non-ASCII text); the caller then runs every rule over the
-    /// whole text.
-    pub(crate) fn for_each(
-        &self,
-        caches: &mut TriggerCache,
-        text: &[u8],
-        mut f: impl FnMut(Event),
-    ) -> Result<(), MatchError> {
-        for ((dfa, first), cache) in self.dfas.iter().zip(&mut caches.caches) {
-            let sid = dfa.start_state_forward(cache, &Input::new(text))?;
-            let (sid, _) = self.feed(dfa, *first, cache, sid, text, 0, &mut f)?;
-            self.finish(dfa, *first, cache, sid, text.len(), &mut f)?;
-        }
-        Ok(())
-    }
-
-    /// Feeds `bytes` (which sit at position `base` of the text) to the automaton from state
-    /// `sid` and returns the state after them and how many were fed (all of them). Reports
-    /// every match on the way.
+    /// Calls `f` for every keyword occurrence (once per rule listing it; in order of start,
+    /// give or take a keyword's length) and every place where a keyword-less rule may match
+    /// (in order of end per rule).
     ///
-    /// An overlapping search written out over the lazy DFA's transition API, with a tight loop
-    /// while no state of interest (match, unknown, dead, quit) is reached. Matches are delayed
-    /// by one byte: entering a match state on the byte at `i` means matches ending at `i`.
-    #[allow(clippy::too_many_arguments)]
-    fn feed(
-        &self,
-        dfa: &DFA,
-        first: usize,
-        cache: &mut Cache,
-        mut sid: LazyStateID,
-        bytes: &[u8],
-        base: usize,
-        f: &mut impl FnMut(Event),
-    ) -> Result<(LazyStateID, usize), MatchError> {
-        let len = bytes.len();
-        let mut at = 0;
-        while at < len {
-            let mut next;
-            if sid.is_tagged() {
-                next = dfa
-                    .next_state(cache, sid, bytes[at])
-                    .map_err(|_| MatchError::gave_up(base + at))?;
-            } else {
-                next = dfa.next_state_untagged(cache, sid, bytes[at]);
-                while !next.is_tagged() {
-                    sid = next;
-                    at += 1;
-                    if at == len {
-                        return Ok((sid, len));
-                    }
-                    next = dfa.next_state_untagged(cache, sid, bytes[at]);
-                }
-                if next.is_unknown() {
-                    next = dfa
-                        .next_state(cache, sid, bytes[at])
-                        .map_err(|_| MatchError::gave_up(base + at))?;
+    /// One loop does the keyword filter and the first shift-and automaton: the filter's
+    /// instructions are independent from byte to byte and fill the time the automaton's
+    /// chain of dependent steps leaves idle.
+    pub(crate) fn for_each(&self, text: &[u8], mut f: impl FnMut(Event)) {
+        let finder = &self.keywords;
+        let (lane, rest) = self.classes.lanes();
+        let f = &mut f;
+        let on = |spot| match spot {
+            Spot::ClassEnd { end, state } => {
+                lane.report(state, end, &mut |c| class_event(c, &mut *f));
+            }
+            Spot::Keyword { at, gram } => {
+                finder.at(text, at, gram, &mut |k| keyword_events(k, &mut *f));
+            }
+        };
+        match finder.short_firsts() {
+            None => positions::<true>(text, lane.tables(), finder.filter(), on),
+            Some(firsts) => {
+                positions::<false>(text, lane.tables(), finder.filter(), on);
+                let mut short = |i: usize| {
+                    finder.short_at(text, i, &mut |k| keyword_events(k, &mut *f));
+                };
+                match *firsts {
+                    [a] => memchr::memchr_iter(a, text).for_each(&mut short),
+                    [a, b] => memchr::memchr2_iter(a, b, text).for_each(&mut short),
+                    [a, b, c] => memchr::memchr3_iter(a, b, c, text).for_each(&mut short),
+                    _ => {}
                 }
             }
-            if next.is_match() {
-                self.report(dfa, first, cache, next, base + at, f);
-            } else if next.is_quit() {
-                return Err(MatchError::quit(bytes[at], base + at));
-            }
-            sid = next;
-            at += 1;
         }
-        Ok((sid, len))
-    }
-
-    /// Ends the text (of `len` bytes): reports matches that end at its very end.
-    fn finish(
-        &self,
-        dfa: &DFA,
-        first: usize,
-        cache: &mut Cache,
-        sid: LazyStateID,
-        len: usize,
-        f: &mut impl FnMut(Event),
-    ) -> Result<(), MatchError> {
-        let eoi = dfa
-            .next_eoi_state(cache, sid)
-            .map_err(|_| MatchError::gave_up(len))?;
-        if eoi.is_match() {
-            self.report(dfa, first, cache, eoi, len, f);
-        }
-        Ok(())
-    }
-
-    fn report(
-        &self,
-        dfa: &DFA,
-        first: usize,
-        cache: &Cache,
-        sid: LazyStateID,
-        end: usize,
-        f: &mut impl FnMut(Event),
-    ) {
-        for i in 0..dfa.match_len(cache, sid) {
-            let pattern = dfa.match_pattern(cache, sid, i);
-            match &self.triggers[first + pattern.as_usize()] {
-                Trigger::Keyword { len, rules } => {
-                    for &rule in rules {
-                        f(Event::Keyword {
-                            rule,
-                            start: end - len,
-                            end,
-                        });
-                    }
-                }
-                Trigger::Rule { rule, prefix_max } => f(Event::PrefixEnd {
-                    rule: *rule,
-                    end,
-                    prefix_max: *prefix_max,
-                }),
-            }
+        for lane in rest {
+            lane.for_each(text, &mut |c| class_event(c, &mut *f));
         }
     }
 }
 
-/// A literal matching `bytes` with ASCII letters in either case.
-fn case_insensitive_literal(bytes: &[u8]) -> Hir {
-    Hir::concat(
-        bytes
-            .iter()
-            .map(|&b| {
-                let lower = b.to_ascii_lowercase();
-                let upper = b.to_ascii_uppercase();
-                if lower == upper {
-                    Hir::literal(vec![b])
-                } else {
-                    Hir::class(regex_syntax::hir::Class::Bytes(
-                        regex_syntax::hir::ClassBytes::new([
-                            regex_syntax::hir::ClassBytesRange::new(upper, upper),
-                            regex_syntax::hir::ClassBytesRange::new(lower, lower),
-                        ]),
-                    ))
-                }
-            })
-            .collect(),
-    )
+/// Out of the loop's line: what the loop calls is kept out of its registers.
+#[cold]
+#[inline(never)]
+fn stop(on: &mut impl FnMut(Spot), spot: Spot) {
+    on(spot);
+}
+
+/// What the per-byte loop stops for.
+enum Spot {
+    /// The shift-and automaton, in `state`, ends a class sequence at `end`.
+    ClassEnd { end: usize, state: u64 },
+    /// A keyword may be reported at `at`, whose four bytes are `gram`.
+    Keyword { at: usize, gram: u32 },
+}
+
+/// The per-byte loop: steps the shift-and automaton `(masks, starts, ends)` and tests the
+/// keyword filter at each position (short keywords too when `SHORT_TOO`), and calls `on`
+/// where either has something. Not
+/// inlined, so that the tables it reads are parameters the compiler keeps in registers.
+#[inline(never)]
+fn positions<const SHORT_TOO: bool>(
+    text: &[u8],
+    (masks, starts, ends): (&[u64; 256], u64, u64),
+    filter: Filter<'_>,
+    mut on: impl FnMut(Spot),
+) {
+    // At position i, `x` holds text[i..i + 4] (zero past the end); the filter folds case.
+    let mut x = (0..3).fold(0, |x, j| {
+        (x << 8) | text.get(j).map_or(0, |&b| u32::from(b))
+    });
+    let mut d = 0u64;
+    let ahead = text.get(3..).unwrap_or_default();
+    for (i, (&b, &next)) in text.iter().zip(ahead).enumerate() {
+        x = (x << 8) | u32::from(next);
+        d = ((d << 1) | starts) & masks[usize::from(b)];
+        if d & ends != 0 {
+            stop(
+                &mut on,
+                Spot::ClassEnd {
+                    end: i + 1,
+                    state: d,
+                },
+            );
+        }
+        if filter.candidate::<SHORT_TOO>(x, b) {
+            stop(&mut on, Spot::Keyword { at: i, gram: x });
+        }
+    }
+    for (i, &b) in text.iter().enumerate().skip(ahead.len()) {
+        x <<= 8;
+        d = ((d << 1) | starts) & masks[usize::from(b)];
+        if d & ends != 0 {
+            stop(
+                &mut on,
+                Spot::ClassEnd {
+                    end: i + 1,
+                    state: d,
+                },
+            );
+        }
+        if filter.candidate::<SHORT_TOO>(x, b) {
+            stop(&mut on, Spot::Keyword { at: i, gram: x });
+        }
+    }
+}
+
+fn keyword_events(k: KeywordAt<'_>, f: &mut impl FnMut(Event)) {
+    for &rule in k.rules {
+        f(Event::Keyword {
+            rule,
+            start: k.start,
+            end: k.end,
+        });
+    }
+}
+
+fn class_event(c: ClassEnd, f: &mut impl FnMut(Event)) {
+    f(Event::PrefixEnd {
+        rule: c.rule,
+        end: c.end,
+        prefix_max: c.len,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keyword_events_of(keywords: &[(&str, usize)], text: &str) -> Vec<(usize, usize, usize)> {
+        let pairs: Vec<(String, usize)> =
+            keywords.iter().map(|&(k, r)| (k.to_owned(), r)).collect();
+        let pass = TriggerPass::build(&pairs, &[]).unwrap();
+        let mut out = Vec::new();
+        pass.for_each(text.as_bytes(), |e| {
+            if let Event::Keyword { rule, start, end } = e {
+                out.push((rule, start, end));
+            }
+        });
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn short_keywords_are_found_by_memchr_or_in_the_loop_alike() {
+        let text = "a@b +1 Q~x $2$ TOKEN@";
+        // '@' and '+' only: a memchr pass.
+        assert_eq!(
+            keyword_events_of(&[("@", 0), ("+", 1), ("token", 2)], text),
+            vec![(0, 1, 2), (0, 20, 21), (1, 4, 5), (2, 15, 20)]
+        );
+        // Five first bytes: in the loop.
+        assert_eq!(
+            keyword_events_of(
+                &[("@", 0), ("+", 1), ("q~", 2), ("$2", 3), ("token", 4)],
+                text
+            ),
+            vec![
+                (0, 1, 2),
+                (0, 20, 21),
+                (1, 4, 5),
+                (2, 7, 9),
+                (3, 11, 13),
+                (4, 15, 20)
+            ]
+        );
+        // A rule with a short and a long keyword: in the loop, in order.
+        assert_eq!(
+            keyword_events_of(&[("@", 0), ("token", 0)], text),
+            vec![(0, 1, 2), (0, 15, 20), (0, 20, 21)]
+        );
+    }
 }

@@ -1,0 +1,287 @@
+//! Where a keyword-less rule may match, found without an automaton: the byte classes of the
+//! first bytes of its matches, position by position, run through a shift-and pass.
+//!
+//! Every match of a pattern is at least its minimum length long, so for each of its first
+//! `k` positions (up to that length, at most [`MAX_CLASS_PREFIX`]) the set of bytes a match
+//! can have there is known from the pattern: [`class_prefix`] collects it by walking the
+//! pattern's NFA `k` steps while ignoring which byte was read (look-around assertions are
+//! passed as if they held). Such a class sequence over-approximates the pattern, so a text
+//! position where it does not match cannot begin a match.
+//!
+//! [`ClassLanes`] packs the class sequences of all keyword-less rules into 64-bit lanes and
+//! finds every position where one ends with the shift-and (bitap) algorithm: per byte, one
+//! table load, a shift, an or and an and. Card numbers (`[2-6][0-9]{11,}` and spaced
+//! forms), IBANs and codice fiscale are thus looked for at a few GB/s, and their regexes run
+//! only after a run of bytes that fits.
+
+use regex_automata::nfa::thompson::{self, NFA, State};
+use regex_automata::util::primitives::StateID;
+use regex_syntax::hir::Hir;
+
+use super::error::ScanError;
+
+/// The longest class sequence kept per rule (longer ones are cut: still sound, less
+/// selective).
+pub(crate) const MAX_CLASS_PREFIX: usize = 16;
+
+/// A 256-bit byte set.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn add_range(&mut self, start: u8, end: u8) {
+        for b in start..=end {
+            self.0[usize::from(b >> 6)] |= 1 << (b & 63);
+        }
+    }
+
+    pub(crate) fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b >> 6)] >> (b & 63) & 1 != 0
+    }
+}
+
+/// The byte classes of the first positions of every match of `hir` (at most
+/// [`MAX_CLASS_PREFIX`], and no more than its minimum length).
+pub(crate) fn class_prefix(hir: &Hir) -> Result<Vec<ByteSet>, ScanError> {
+    let min = hir.properties().minimum_len().unwrap_or(0);
+    let nfa = thompson::Compiler::new()
+        .configure(
+            thompson::Config::new()
+                .which_captures(thompson::WhichCaptures::None)
+                .nfa_size_limit(Some(16 << 20)),
+        )
+        .build_from_hir(hir)
+        .map_err(|e| ScanError::Compile {
+            reason: format!("keyword-less prefix: {e}"),
+        })?;
+    let mut current = closure(&nfa, [nfa.start_anchored()]);
+    let mut classes = Vec::new();
+    while classes.len() < min.min(MAX_CLASS_PREFIX) && !current.is_empty() {
+        let mut class = ByteSet::default();
+        let mut next = Vec::new();
+        for &id in &current {
+            match nfa.state(id) {
+                State::ByteRange { trans } => {
+                    class.add_range(trans.start, trans.end);
+                    next.push(trans.next);
+                }
+                State::Sparse(sparse) => {
+                    for t in sparse.transitions.iter() {
+                        class.add_range(t.start, t.end);
+                        next.push(t.next);
+                    }
+                }
+                State::Dense(dense) => {
+                    for (b, &to) in (0..=255u8).zip(dense.transitions.iter()) {
+                        if to != StateID::ZERO {
+                            class.add_range(b, b);
+                            next.push(to);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        classes.push(class);
+        current = closure(&nfa, next);
+    }
+    Ok(classes)
+}
+
+/// The states reachable from `ids` without reading a byte (assertions assumed to hold),
+/// sorted and deduplicated.
+fn closure(nfa: &NFA, ids: impl IntoIterator<Item = StateID>) -> Vec<StateID> {
+    let mut seen = vec![false; nfa.states().len()];
+    let mut stack: Vec<StateID> = ids.into_iter().collect();
+    let mut out = Vec::new();
+    while let Some(id) = stack.pop() {
+        if std::mem::replace(&mut seen[id.as_usize()], true) {
+            continue;
+        }
+        match nfa.state(id) {
+            State::Look { next, .. } | State::Capture { next, .. } => stack.push(*next),
+            State::Union { alternates } => stack.extend(alternates.iter().copied()),
+            State::BinaryUnion { alt1, alt2 } => stack.extend([*alt1, *alt2]),
+            State::ByteRange { .. } | State::Sparse(_) | State::Dense(_) => out.push(id),
+            State::Fail | State::Match { .. } => {}
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// A class sequence's last byte matched at `end - 1`.
+pub(crate) struct ClassEnd {
+    pub(crate) rule: usize,
+    /// Exclusive end of the sequence in the text.
+    pub(crate) end: usize,
+    /// Length of the sequence (its start is `end - len`).
+    pub(crate) len: usize,
+}
+
+/// One 64-bit shift-and automaton for several rules' class sequences.
+pub(crate) struct Lane {
+    /// For each byte, the sequence positions (bits) it may take.
+    masks: Box<[u64; 256]>,
+    /// The first bit of each sequence.
+    starts: u64,
+    /// The last bit of each sequence.
+    ends: u64,
+    /// `(last bit, rule, length)` of each sequence.
+    rules: Vec<(u32, usize, usize)>,
+}
+
+/// Shift-and automata for the class sequences of all keyword-less rules.
+pub(crate) struct ClassLanes {
+    lanes: Vec<Lane>,
+    /// A lane of no sequence.
+    empty: Lane,
+}
+
+impl ClassLanes {
+    /// `rules`: `(rule, class sequence)` pairs; empty sequences are left out.
+    pub(crate) fn new(rules: &[(usize, Vec<ByteSet>)]) -> Self {
+        let mut lanes: Vec<Lane> = Vec::new();
+        let mut used = 64;
+        for (rule, classes) in rules {
+            let k = classes.len();
+            if k == 0 {
+                continue;
+            }
+            if used + k > 64 {
+                lanes.push(Lane::empty());
+                used = 0;
+            }
+            let Some(lane) = lanes.last_mut() else {
+                continue;
+            };
+            for (j, class) in classes.iter().enumerate() {
+                let bit = 1u64 << (used + j);
+                for b in 0..=255u8 {
+                    if class.contains(b) {
+                        lane.masks[usize::from(b)] |= bit;
+                    }
+                }
+            }
+            lane.starts |= 1 << used;
+            let last = used + k - 1;
+            lane.ends |= 1 << last;
+            lane.rules.push((last as u32, *rule, k));
+            used += k;
+        }
+        Self {
+            lanes,
+            empty: Lane::empty(),
+        }
+    }
+
+    /// The automata, each for several rules; at least one (which never ends a sequence
+    /// when there is no keyword-less rule).
+    pub(crate) fn lanes(&self) -> (&Lane, &[Lane]) {
+        match self.lanes.split_first() {
+            Some((first, rest)) => (first, rest),
+            None => (&self.empty, &[]),
+        }
+    }
+
+    /// Calls `f` for every position where a rule's class sequence ends, in order of end per
+    /// rule.
+    #[cfg(test)]
+    fn for_each(&self, text: &[u8], mut f: impl FnMut(ClassEnd)) {
+        for lane in &self.lanes {
+            lane.for_each(text, &mut f);
+        }
+    }
+}
+
+impl Lane {
+    fn empty() -> Self {
+        Lane {
+            masks: Box::new([0; 256]),
+            starts: 0,
+            ends: 0,
+            rules: Vec::new(),
+        }
+    }
+
+    /// The tables the per-byte loop reads: per byte, the positions it may take; the first
+    /// position of each sequence; the last.
+    pub(crate) fn tables(&self) -> (&[u64; 256], u64, u64) {
+        (&self.masks, self.starts, self.ends)
+    }
+
+    /// Reports the sequences that state `d`, reached after the byte at `end - 1`, ends.
+    #[inline(never)]
+    pub(crate) fn report(&self, d: u64, end: usize, f: &mut impl FnMut(ClassEnd)) {
+        for &(last, rule, len) in &self.rules {
+            if d >> last & 1 != 0 {
+                f(ClassEnd { rule, end, len });
+            }
+        }
+    }
+
+    /// Runs this automaton alone over `text`.
+    pub(crate) fn for_each(&self, text: &[u8], f: &mut impl FnMut(ClassEnd)) {
+        let mut d = 0u64;
+        for (i, &b) in text.iter().enumerate() {
+            d = ((d << 1) | self.starts) & self.masks[usize::from(b)];
+            if d & self.ends != 0 {
+                self.report(d, i + 1, f);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::compiled_rule::parse_pattern;
+
+    fn ends(patterns: &[&str], text: &str) -> Vec<(usize, usize, usize)> {
+        let rules: Vec<_> = patterns
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i, class_prefix(&parse_pattern(p).unwrap()).unwrap()))
+            .collect();
+        let mut out = Vec::new();
+        ClassLanes::new(&rules).for_each(text.as_bytes(), |e| out.push((e.rule, e.end, e.len)));
+        out
+    }
+
+    #[test]
+    fn classes_follow_every_branch_up_to_the_minimum_length() {
+        let c = class_prefix(&parse_pattern(r"(?-u:\b)(?:[2-6][0-9]{3}|3[47]x)").unwrap()).unwrap();
+        assert_eq!(c.len(), 3);
+        assert!(c[0].contains(b'2') && c[0].contains(b'6') && !c[0].contains(b'7'));
+        assert!(c[1].contains(b'0') && !c[1].contains(b'x'));
+        assert!(c[2].contains(b'x') && c[2].contains(b'9'));
+    }
+
+    #[test]
+    fn every_match_start_is_reported_and_lanes_do_not_leak() {
+        let card = r"[2-6][0-9]{11,18}";
+        let iban = r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}";
+        let text = "x 4111111111111111 y DE89370400440532013000 z";
+        let got = ends(&[card, iban], text);
+        // The card's 12 classes end 12 bytes after the `4` (a `1` cannot start them) and
+        // after each 12 digits of the IBAN that begin with 2-6; the IBAN's 15 classes end
+        // after its first 15 bytes; nothing ends in the prose.
+        assert_eq!(
+            got,
+            vec![
+                (0, 14, 12),
+                (1, 36, 15),
+                (0, 25 + 12, 12),
+                (0, 28 + 12, 12),
+                (0, 31 + 12, 12)
+            ]
+        );
+        // Many rules: more than one lane.
+        let many: Vec<&str> = std::iter::repeat_n(iban, 6).collect();
+        let got = ends(&many, text);
+        assert_eq!(
+            (0..6).filter(|r| got.contains(&(*r, 21 + 15, 15))).count(),
+            6
+        );
+    }
+}

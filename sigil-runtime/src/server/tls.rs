@@ -441,16 +441,7 @@ impl SigilServer {
     /// Binds `addr` and serves Streamable HTTP over TLS until Ctrl-C or SIGTERM.
     pub async fn serve_https_on(self, addr: SocketAddr, tls: HttpsConfig) -> std::io::Result<()> {
         let listener = TcpListener::bind(addr).await?;
-        let cancel = CancellationToken::new();
-        let c = cancel.clone();
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            c.cancel();
-        });
+        let cancel = super::transport::cancel_on_signal()?;
         self.serve_https(listener, tls, cancel).await
     }
 }

@@ -92,16 +92,22 @@ impl SigilServer {
     /// Binds `addr` and serves Streamable HTTP until Ctrl-C or SIGTERM.
     pub async fn serve_http_on(self, addr: SocketAddr) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
-        let cancel = CancellationToken::new();
-        let c = cancel.clone();
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::spawn(async move {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            c.cancel();
-        });
+        let cancel = cancel_on_signal()?;
         self.serve_http(listener, cancel).await
     }
+}
+
+/// A token cancelled at the first Ctrl-C or SIGTERM.
+pub(crate) fn cancel_on_signal() -> std::io::Result<CancellationToken> {
+    let cancel = CancellationToken::new();
+    let c = cancel.clone();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        c.cancel();
+    });
+    Ok(cancel)
 }

@@ -238,3 +238,44 @@ async fn oversized_or_empty_opaque_tokens_never_reach_the_provider() {
     assert_eq!(verifier.verify("").await, Err(TokenError::Missing));
     assert_eq!(verifier.introspections(issuer), Some(0));
 }
+
+#[tokio::test]
+async fn a_flood_of_made_up_tokens_costs_the_issuer_no_more_than_the_budget() {
+    let issuer = &shared().0.issuer;
+    let verifier = verifier_with(
+        introspection().with_max_requests_per_second(1),
+        Duration::from_secs(30),
+    )
+    .await;
+    let good = opaque("opaque-high", RESOURCE).await;
+    verifier.verify(&good).await.unwrap();
+    let mut inactive = 0;
+    let mut over_budget = 0;
+    for i in 0..50 {
+        match verifier.verify(&format!("made-up-opaque-token-{i}")).await {
+            Err(TokenError::Inactive) => inactive += 1,
+            Err(TokenError::Introspection(why)) => {
+                assert!(why.contains("too many"), "{why}");
+                over_budget += 1;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    // Burst of 2 at 1 per second: the good token took one, one made-up token was asked about
+    // (two if a slow machine let the bucket refill during the loop); the rest never left here.
+    assert!((1..=2).contains(&inactive), "{inactive} asked");
+    assert_eq!(over_budget, 50 - inactive);
+    assert_eq!(verifier.introspections(issuer), Some(1 + inactive));
+    // A cached good token still passes during the flood.
+    assert_eq!(
+        verifier.verify(&good).await.unwrap().trust,
+        TrustLevel::High
+    );
+    // Once the bucket refills, the issuer is asked again.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(matches!(
+        verifier.verify("made-up-after-a-pause").await,
+        Err(TokenError::Inactive)
+    ));
+    assert_eq!(verifier.introspections(issuer), Some(2 + inactive));
+}

@@ -8,6 +8,11 @@
 //! `iat`, `aud` containing the configured resource, and principal, trust (from `acr`/`amr`),
 //! scopes, subject kind as for JWTs.
 //!
+//! Requests to the endpoint are budgeted (`max_requests_per_second`, default 20 with a burst of
+//! twice that): made-up opaque tokens cost the attacker nothing and the issuer one request each,
+//! so beyond the budget a token that is not in the cache is refused without asking (fail closed,
+//! `TokenError::Introspection`), and the issuer never sees more than the budget from us.
+//!
 //! Only accepted tokens are cached, keyed by the SHA-256 of the token (the token itself is not
 //! kept), until the earlier of the token's `exp` and `max_cache_ttl` after the answer. Refusals
 //! and failures are never cached: a revoked token is seen as such once its cache entry (at most
@@ -16,7 +21,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
@@ -47,6 +52,9 @@ pub struct IntrospectionConfig {
     /// The longest an accepted answer is reused (never beyond the token's `exp`). Default 60 s:
     /// the longest a revoked token can still be accepted.
     pub max_cache_ttl: Duration,
+    /// The most introspection requests per second sent to the issuer (the burst is twice this).
+    /// Default 20. Tokens beyond it are refused unless cached.
+    pub max_requests_per_second: u32,
 }
 
 impl IntrospectionConfig {
@@ -59,6 +67,7 @@ impl IntrospectionConfig {
             client_auth: ClientAuth::Basic,
             endpoint: None,
             max_cache_ttl: Duration::from_secs(60),
+            max_requests_per_second: 20,
         }
     }
 
@@ -71,6 +80,12 @@ impl IntrospectionConfig {
     /// Sets [`IntrospectionConfig::client_auth`].
     pub fn with_client_auth(mut self, auth: ClientAuth) -> Self {
         self.client_auth = auth;
+        self
+    }
+
+    /// Sets [`IntrospectionConfig::max_requests_per_second`] (at least 1).
+    pub fn with_max_requests_per_second(mut self, rate: u32) -> Self {
+        self.max_requests_per_second = rate.max(1);
         self
     }
 
@@ -94,6 +109,29 @@ pub(crate) struct Introspector {
     config: IntrospectionConfig,
     cache: Mutex<HashMap<[u8; 32], Cached>>,
     calls: AtomicU64,
+    budget: Mutex<RequestBudget>,
+}
+
+/// A token bucket of introspection requests.
+#[derive(Debug)]
+struct RequestBudget {
+    tokens: f64,
+    updated: Instant,
+}
+
+impl RequestBudget {
+    /// Takes one request out of a bucket of `burst` filling at `rate` per second, if there is one.
+    fn take(&mut self, rate: f64, burst: f64, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * rate).min(burst);
+        self.updated = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 impl Introspector {
@@ -102,12 +140,17 @@ impl Introspector {
         endpoint: String,
         config: IntrospectionConfig,
     ) -> Self {
+        let burst = f64::from(config.max_requests_per_second) * 2.0;
         Self {
             endpoint,
             http,
             config,
             cache: Mutex::new(HashMap::new()),
             calls: AtomicU64::new(0),
+            budget: Mutex::new(RequestBudget {
+                tokens: burst,
+                updated: Instant::now(),
+            }),
         }
     }
 
@@ -133,6 +176,11 @@ impl Introspector {
         let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         if let Some(hit) = self.cached(&key, now) {
             return Ok(hit);
+        }
+        if !self.within_budget() {
+            return Err(TokenError::Introspection(
+                "too many introspection requests; try again shortly",
+            ));
         }
         self.calls.fetch_add(1, Ordering::Relaxed);
         let client = FormClient::Confidential {
@@ -160,6 +208,14 @@ impl Introspector {
             self.store(key, verified.clone(), until, now);
         }
         Ok(verified)
+    }
+
+    fn within_budget(&self) -> bool {
+        let rate = f64::from(self.config.max_requests_per_second.max(1));
+        self.budget
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take(rate, rate * 2.0, Instant::now())
     }
 
     fn cached(&self, key: &[u8; 32], now: u64) -> Option<VerifiedToken> {
@@ -252,6 +308,25 @@ mod tests {
         assert_eq!(t.principal.to_string(), "oidc:https://i#svc");
         assert_eq!(t.trust, TrustLevel::Medium);
         assert_eq!(t.scopes, ["a", "b"]);
+    }
+
+    #[test]
+    fn the_request_budget_is_a_burst_then_the_rate() {
+        let t0 = Instant::now();
+        let mut budget = RequestBudget {
+            tokens: 4.0,
+            updated: t0,
+        };
+        let granted = (0..100).filter(|_| budget.take(2.0, 4.0, t0)).count();
+        assert_eq!(granted, 4);
+        let later = t0 + Duration::from_millis(1500);
+        let granted = (0..100).filter(|_| budget.take(2.0, 4.0, later)).count();
+        assert_eq!(granted, 3);
+        let much_later = t0 + Duration::from_secs(3600);
+        let granted = (0..100)
+            .filter(|_| budget.take(2.0, 4.0, much_later))
+            .count();
+        assert_eq!(granted, 4, "never more than the burst");
     }
 
     #[test]

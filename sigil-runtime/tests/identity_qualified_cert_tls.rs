@@ -1,7 +1,7 @@
 //! Qualified certificates over real mutual TLS on 127.0.0.1: a `SigilServer` served with
 //! `serve_https` and client certificates required, called by reqwest (rustls) presenting
 //! certificates made by the test's own CAs. One test per row of the table in
-//! `docs/src/identity.md`.
+//! `docs/src/identity-qualified-certs.md`.
 
 mod identity_qualified_cert_pki;
 

@@ -32,7 +32,7 @@
 //! trust service providers) and/or `--mtls-ca-nonqualified FILE` (other CAs) make a client
 //! certificate chaining to one of them mandatory: the caller is `eidas:qc:<C>:<serialNumber>`,
 //! High only for a certificate with `QcCompliance` and `QcSSCD` under a `--mtls-ca` anchor (see
-//! the identity chapter of the docs for the table). With `--oidc-issuer` too, both are required
+//! `docs/src/identity-qualified-certs.md` for the table). With `--oidc-issuer` too, both are required
 //! and the token decides.
 //!
 //! With `--pid-issuer-key FILE` (HTTP only; PEM public key, JWK or JWK Set; repeatable) a call

@@ -5,6 +5,7 @@
 //! are byte spans of the raw line (so they cover JSON escapes, e.g. `\/` or `\u00e9`).
 
 mod checksums;
+mod decoys;
 mod filler;
 mod rng;
 mod values;
@@ -14,8 +15,9 @@ use std::path::Path;
 
 use sigil_runtime::vault::VaultKind;
 
+pub(crate) use decoys::DECOYS;
 pub(crate) use rng::Rng;
-pub(crate) use values::{DECOYS, SECRETS};
+pub(crate) use values::SECRETS;
 
 /// One planted value in a message.
 #[derive(Debug, Clone)]

@@ -67,12 +67,14 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def provider(resource: str):
+def provider(resource: str, jwks_text: str | None = None):
+    """The provider for `resource` on a free port, signing with `jwks_text` (a fresh key if
+    absent); yields its issuer URL."""
     if not (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
         pytest.fail(f"{OIDC_DIR}/node_modules is missing: run `npm ci --prefix tests/oidc` first")
     scratch = tempfile.mkdtemp(prefix="sigil-oidc-")
     jwks = Path(scratch) / "jwks.json"
-    jwks.write_text(private_jwk())
+    jwks.write_text(jwks_text or private_jwk())
     port = free_port()
     env = {**os.environ, "OIDC_PORT": str(port), "OIDC_RESOURCE": resource, "OIDC_JWKS_FILE": str(jwks), "OIDC_EXIT_ON_STDIN_EOF": "1"}
     proc = subprocess.Popen(["node", "provider.mjs"], cwd=OIDC_DIR, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -86,15 +88,17 @@ def provider(resource: str):
 
 
 @contextlib.contextmanager
-def oidc_bank(port: int, issuer: str, data_home: str | None = None, oidc_toml: str | None = None):
-    """bank with `--oidc-issuer`, or with `oidc_toml` (an `[oidc]` section) in its sigil.toml."""
+def oidc_bank(port: int, issuer: str, data_home: str | None = None, oidc_toml: str | None = None, extra: list[str] | None = None, env_extra: dict[str, str] | None = None):
+    """bank with `--oidc-issuer`, or with `oidc_toml` (an `[oidc]` section) in its sigil.toml;
+    `extra` arguments and `env_extra` variables added."""
     data_home = data_home or tempfile.mkdtemp(prefix="sigil-test-")
     config = Path(data_home) / "sigil.toml"
     config.write_text(SIGIL_TOML + (oidc_toml or ""))
     args = [bank_bin(), "--http", f"127.0.0.1:{port}", "--config", str(config)]
     if oidc_toml is None:
         args += ["--oidc-issuer", issuer, "--oidc-service-trust", "high"]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=bank_env(data_home))
+    args += extra or []
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**bank_env(data_home), **(env_extra or {})})
     try:
         wait_until(lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/.well-known/oauth-protected-resource", timeout=1).status == 200, "bank", proc)
         yield f"http://127.0.0.1:{port}/mcp"

@@ -23,7 +23,7 @@ from mcp import Client, MCPError, StdioServerParameters
 
 from conftest import bank_bin, bank_env, free_port
 from test_bank import answering, envelope
-from test_oidc import OIDC_DIR, TRUST_TOO_LOW, client_with, private_jwk, stop, token, wait_until
+from test_oidc import OIDC_DIR, TRUST_TOO_LOW, client_with, oidc_bank, private_jwk, provider, stop, token
 
 UNAUTHENTICATED = -32001
 IBAN = "DE89370400440532013000"
@@ -34,22 +34,9 @@ RESOURCE = "http://127.0.0.1:8651/mcp"
 @pytest.fixture(scope="module")
 def issuer_and_key():
     """(issuer, private JWK): a provider for RESOURCE, signing with a key this test holds."""
-    if not (OIDC_DIR / "node_modules" / "oidc-provider").is_dir():
-        pytest.fail(f"{OIDC_DIR}/node_modules is missing: run `npm ci --prefix tests/oidc` first")
     jwks_text = private_jwk()
-    scratch = tempfile.mkdtemp(prefix="sigil-oidc-")
-    jwks = Path(scratch) / "jwks.json"
-    jwks.write_text(jwks_text)
-    port = free_port()
-    env = {**os.environ, "OIDC_PORT": str(port), "OIDC_RESOURCE": RESOURCE, "OIDC_JWKS_FILE": str(jwks), "OIDC_EXIT_ON_STDIN_EOF": "1"}
-    proc = subprocess.Popen(["node", "provider.mjs"], cwd=OIDC_DIR, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    issuer = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: urllib.request.urlopen(f"{issuer}/.well-known/openid-configuration", timeout=1).status == 200, "the OpenID provider", proc)
+    with provider(RESOURCE, jwks_text) as issuer:
         yield issuer, json.loads(jwks_text)["keys"][0]
-    finally:
-        stop(proc)
-        jwks.unlink(missing_ok=True)
 
 
 def signed(jwk: dict, claims: dict) -> str:
@@ -236,20 +223,8 @@ async def test_opaque_tokens_over_http_through_introspection():
     """bank over Streamable HTTP with --oidc-introspection-client: the SDK sends an opaque token."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/mcp"
-    scratch = tempfile.mkdtemp(prefix="sigil-oidc-")
-    jwks = Path(scratch) / "jwks.json"
-    jwks.write_text(private_jwk())
-    oidc_port = free_port()
-    env = {**os.environ, "OIDC_PORT": str(oidc_port), "OIDC_RESOURCE": url, "OIDC_JWKS_FILE": str(jwks), "OIDC_EXIT_ON_STDIN_EOF": "1"}
-    provider = subprocess.Popen(["node", "provider.mjs"], cwd=OIDC_DIR, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    issuer = f"http://127.0.0.1:{oidc_port}"
-    bank_proc = None
-    try:
-        wait_until(lambda: urllib.request.urlopen(f"{issuer}/.well-known/openid-configuration", timeout=1).status == 200, "the OpenID provider", provider)
-        args = [bank_bin(), "--http", f"127.0.0.1:{port}", "--oidc-issuer", issuer, "--oidc-service-trust", "high", "--oidc-introspection-client", "sigil-rs"]
-        bank_env_ = {**bank_env(tempfile.mkdtemp(prefix="sigil-test-")), "SIGIL_INTROSPECTION_SECRET": "secret-sigil-rs"}
-        bank_proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=bank_env_)
-        wait_until(lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/.well-known/oauth-protected-resource", timeout=1).status == 200, "bank", bank_proc)
+    introspection = (["--oidc-introspection-client", "sigil-rs"], {"SIGIL_INTROSPECTION_SECRET": "secret-sigil-rs"})
+    with provider(url) as issuer, oidc_bank(port, issuer, extra=introspection[0], env_extra=introspection[1]):
         high = token(issuer, url, "opaque-high", "bank:read bank:transfer")
         assert "." not in high
         async with client_with(url, high, "legacy", answering(True)) as client:
@@ -259,11 +234,7 @@ async def test_opaque_tokens_over_http_through_introspection():
         low = token(issuer, url, "opaque-low", "bank:read bank:transfer")
         async with client_with(url, low, "legacy", answering(True)) as client:
             assert {t.name for t in (await client.list_tools()).tools} == {"read_email"}
-    finally:
-        if bank_proc:
-            stop(bank_proc)
-        stop(provider)
-        jwks.unlink(missing_ok=True)
+
 
 # --- `sigil login`, then bank bound to the login -------------------------------------------------
 

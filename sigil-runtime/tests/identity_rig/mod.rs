@@ -279,10 +279,6 @@ impl Provider {
     /// Runs the authorization-code flow for `alice` at `acr` (none if `None`) with plain HTTP
     /// requests and returns (access token, ID token).
     pub async fn authorization_code(&self, acr: Option<&str>) -> (String, String) {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
         let mut params = vec![
             ("client_id", "app"),
             ("response_type", "code"),
@@ -294,46 +290,13 @@ impl Provider {
         if let Some(acr) = acr {
             params.push(("acr_values", acr));
         }
-        let mut url = format!("{}/auth?{}", self.issuer, form(&params));
-        let mut cookies: Vec<(String, String)> = Vec::new();
-        let code = 'flow: {
-            for _ in 0..10 {
-                let cookie_header: Vec<String> =
-                    cookies.iter().map(|(n, v)| format!("{n}={v}")).collect();
-                let response = http
-                    .get(&url)
-                    .header("cookie", cookie_header.join("; "))
-                    .send()
-                    .await
-                    .unwrap();
-                for set in response.headers().get_all("set-cookie") {
-                    let pair = set.to_str().unwrap().split(';').next().unwrap();
-                    let (name, value) = pair.split_once('=').unwrap();
-                    cookies.retain(|(n, _)| n != name);
-                    cookies.push((name.to_owned(), value.to_owned()));
-                }
-                let location = response
-                    .headers()
-                    .get("location")
-                    .unwrap_or_else(|| panic!("no redirect from {url}: {}", response.status()))
-                    .to_str()
-                    .unwrap()
-                    .to_owned();
-                if let Some(query) = location.strip_prefix("http://127.0.0.1/callback?") {
-                    let code = query
-                        .split('&')
-                        .find_map(|kv| kv.strip_prefix("code="))
-                        .unwrap_or_else(|| panic!("no code in {location}"));
-                    break 'flow code.to_owned();
-                }
-                url = if location.starts_with('/') {
-                    format!("{}{location}", self.issuer)
-                } else {
-                    location
-                };
-            }
-            panic!("the authorization-code flow did not finish");
-        };
+        let url = format!("{}/auth?{}", self.issuer, form(&params));
+        let location = browse_to_redirect(&self.issuer, &url).await;
+        let code = location
+            .strip_prefix("http://127.0.0.1/callback?")
+            .and_then(|query| query.split('&').find_map(|kv| kv.strip_prefix("code=")))
+            .unwrap_or_else(|| panic!("no code in {location}"))
+            .to_owned();
         let body = form(&[
             ("grant_type", "authorization_code"),
             ("code", &code),

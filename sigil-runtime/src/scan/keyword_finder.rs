@@ -1,187 +1,65 @@
-//! Every occurrence of every rule keyword (ASCII case-insensitive), found with hashed
-//! n-gram filters instead of an automaton.
+//! Every occurrence of every rule keyword (ASCII case-insensitive), found with a shift-or
+//! filter over hashed byte pairs, eight positions at a time, instead of an automaton.
 //!
 //! A keyword automaton of some 400 keywords has thousands of states; its transition table
-//! does not fit in L1 and each byte's step waits on the previous one, so it runs at 3-4 ns
-//! per byte. Here each text position costs a few independent instructions: the four bytes
-//! there, case-folded, are hashed to one of 65 536 bits (an 8 KiB table that stays in
-//! L1), their first three to another, and only where a bit is set are the keywords with that
-//! hash compared.
+//! does not fit in L1 and each byte's step waits on the previous one (3-4 ns per byte).
+//! Hashing the n-grams at every position instead costs two multiplications and two table
+//! tests per byte. Here each position costs one hash of the two bytes ending there and one
+//! load, with nothing carried from one position to the next but an OR.
 //!
-//! Each keyword of four or more bytes is filed under its rarest 4-gram (by the typical
-//! frequency of its bytes in English text and JSON, see [`byte_frequency`]), not its first:
-//! `routing` under `outi` rather than `rout`, so that common words stop the pass less
-//! often. Keywords of three bytes are filed whole in the trigram table; keywords of one or
-//! two bytes are looked up by their first byte (or found with memchr, see
-//! [`KeywordFinder::short_firsts`]).
+//! The filter (the published idea of Hyperscan's FDR, written for 64-bit words): keywords of
+//! two or more bytes are put in eight buckets by length. For each hashed pair of bytes (a
+//! *domain*, [`DOMAIN_BITS`] bits), the reach word holds, in byte `j`, a 0 bit for each bucket
+//! one of whose keywords has that pair ending `j` bytes before its last byte (`j < 8`).
+//! ORing the reach words of eight positions, each shifted by its place in the block, gives
+//! for every position a byte whose 0 bits are the buckets that may have a keyword ending
+//! there: every pair of the keyword's last eight agrees. Only there are the keywords whose
+//! last pair has that domain compared with the text.
 //!
-//! Work per text position is bounded by the number of keywords filed under one hash (a few
-//! in the default pack; a pack of many keywords sharing their rarest four bytes pays for
-//! each of them wherever those bytes occur), so a scan stays linear in the text.
+//! Buckets hold keywords of similar length, since a bucket constrains no more pairs than its
+//! shortest keyword has. One-byte keywords are looked for apart (with memchr when they start
+//! with at most three distinct bytes, see [`KeywordFinder::singles`]).
+//!
+//! Work per text position is one hash and one load, plus, where the filter lets a position
+//! through, one comparison per keyword whose last pair has that position's domain (a few in
+//! the default pack; a pack of many keywords ending alike pays for each wherever they end):
+//! a scan stays linear in the text.
 
-/// Bits of the n-gram hashes.
-const HASH_BITS: u32 = 16;
-const HASH_WORDS: usize = 1 << (HASH_BITS - 6);
+/// Bits of a pair's domain: 2048 reach words, 16 KiB, which stay in L1.
+const DOMAIN_BITS: u32 = 11;
+const DOMAINS: usize = 1 << DOMAIN_BITS;
+/// Positions per block: the bytes of a reach word.
+pub(crate) const BLOCK: usize = 8;
+/// Buckets: the bits of a reach word's byte.
+const BUCKETS: usize = 8;
+
+/// The domain of the pair `prev`, `b` (ASCII case folded, along with some punctuation, which
+/// is harmless in a filter).
+#[inline(always)]
+fn domain(prev: u8, b: u8) -> usize {
+    let pair = (u32::from(prev) << 8 | u32::from(b)) | 0x2020;
+    (pair.wrapping_mul(0x9E37_79B1) >> (32 - DOMAIN_BITS)) as usize
+}
 
 /// One keyword and the rules that list it.
 struct Keyword {
     /// ASCII-lowercased.
     bytes: Vec<u8>,
     rules: Vec<usize>,
-    /// Where in it the n-gram it is filed under starts.
-    filed_at: usize,
+    bucket: usize,
 }
 
-/// Roughly how often a byte occurs in English prose and JSON, per thousand bytes (ASCII
-/// letters counted in lower case). Only the order matters.
-fn byte_frequency(b: u8) -> u32 {
-    match b.to_ascii_lowercase() {
-        b' ' => 180,
-        b'e' => 100,
-        b't' => 75,
-        b'a' | b'o' => 65,
-        b'i' | b'n' | b's' | b'h' | b'r' => 55,
-        b'"' => 45,
-        b'd' | b'l' => 35,
-        b'c' | b'u' | b'm' | b'g' => 24,
-        b'w' | b'f' | b'y' | b'p' | b':' | b',' => 18,
-        b'0'..=b'9' | b'.' | b'b' => 12,
-        b'v' | b'/' | b'-' | b'\\' | b'\n' => 8,
-        b'k' | b'_' | b'{' | b'}' | b'[' | b']' | b'=' => 5,
-        b'j' | b'x' | b'q' | b'z' => 1,
-        _ => 2,
-    }
-}
-
-/// Where in `kw` its rarest 4-gram starts.
-fn rarest_quadgram(kw: &[u8]) -> usize {
-    (0..=kw.len().saturating_sub(4))
-        .min_by_key(|&i| {
-            kw[i..]
-                .iter()
-                .take(4)
-                .map(|&b| u64::from(byte_frequency(b)))
-                .product::<u64>()
-        })
-        .unwrap_or(0)
-}
-
-/// Folds ASCII case (and, harmlessly for a filter, some punctuation into other
-/// punctuation) by setting bit 5 of every byte: one instruction for four bytes.
-const FOLD: u32 = 0x2020_2020;
-
-/// Hash of four bytes (the first in the high byte), case folded.
-fn hash4(x: u32) -> u32 {
-    (x | FOLD).wrapping_mul(0x9E37_79B1) >> (32 - HASH_BITS)
-}
-
-/// Hash of the first three bytes of `x` (the high 24 bits), case folded.
-fn hash3(x: u32) -> u32 {
-    ((x | FOLD) >> 8).wrapping_mul(0x85EB_CA6B) >> (32 - HASH_BITS)
-}
-
-/// Where the filter's tables sit in its one array: the 4-gram bits, the trigram bits, then
-/// the 256 bits of first bytes of short keywords.
-const BITS4: usize = 0;
-const BITS3: usize = HASH_WORDS;
-const SHORT: usize = 2 * HASH_WORDS;
-const TABLE_WORDS: usize = 2 * HASH_WORDS + 4;
-
-fn has(table: &[u64; TABLE_WORDS], at: usize, h: u32) -> bool {
-    table[at + (h >> 6) as usize] >> (h & 63) & 1 != 0
-}
-
-fn set(table: &mut [u64; TABLE_WORDS], at: usize, h: u32) {
-    table[at + (h >> 6) as usize] |= 1 << (h & 63);
-}
-
-/// Four bytes from `b` (zero past its end), ASCII-lowercased, the first in the high byte.
-fn gram(b: &[u8]) -> u32 {
-    (0..4).fold(0, |x, j| {
-        (x << 8) | u32::from(b.get(j).map_or(0, u8::to_ascii_lowercase))
-    })
-}
-
-pub(crate) struct KeywordFinder {
-    keywords: Vec<Keyword>,
-    /// At [`BITS4`], a set bit: some keyword of 4+ bytes is filed under a 4-gram with this
-    /// hash; at [`BITS3`]: some keyword of 3 bytes has this hash; at [`SHORT`]: a keyword of
-    /// 1 or 2 bytes starts with this byte (either case).
-    table: Box<[u64; TABLE_WORDS]>,
-    /// `(hash, keyword)` of the keywords of 4+ bytes, sorted.
-    by_hash4: Buckets,
-    /// `(hash, keyword)` of the keywords of 3 bytes, sorted.
-    by_hash3: Buckets,
-    /// Keywords of 1 or 2 bytes.
-    short: Vec<usize>,
-    /// See [`KeywordFinder::short_firsts`].
-    short_by_memchr: Option<Vec<u8>>,
-}
-
-/// Keywords by hash: a small open-addressing table (it stays in L1), each slot a hash and
-/// the range of its keywords in `ids`.
-struct Buckets {
-    /// `(hash, start, end)`; `start == end` marks an empty slot.
-    slots: Vec<(u32, u32, u32)>,
-    ids: Vec<usize>,
-}
-
-impl Buckets {
-    fn new(mut pairs: Vec<(u32, usize)>) -> Self {
-        pairs.sort_unstable();
-        let size = (2 * pairs.len()).next_power_of_two().max(16);
-        let mut slots = vec![(0, 0, 0); size];
-        let ids: Vec<usize> = pairs.iter().map(|&(_, id)| id).collect();
-        let mut from = 0;
-        while from < pairs.len() {
-            let h = pairs[from].0;
-            let to = from + pairs[from..].iter().take_while(|p| p.0 == h).count();
-            let mut at = h as usize & (size - 1);
-            while slots[at].1 != slots[at].2 {
-                at = (at + 1) & (size - 1);
-            }
-            // At most 2^32 keywords: the pack loader could never hold more.
-            slots[at] = (h, from as u32, to as u32);
-            from = to;
-        }
-        Self { slots, ids }
-    }
-
-    /// The keywords filed under hash `h`.
-    fn get(&self, h: u32) -> &[usize] {
-        let mask = self.slots.len() - 1;
-        let mut at = h as usize & mask;
-        loop {
-            let (k, start, end) = self.slots[at];
-            if start == end {
-                return &[];
-            }
-            if k == h {
-                return &self.ids[start as usize..end as usize];
-            }
-            at = (at + 1) & mask;
-        }
-    }
-}
-
-/// The tables of a [`KeywordFinder`] that the per-byte loop reads.
+/// The reach words the per-byte loop reads.
 #[derive(Clone, Copy)]
-pub(crate) struct Filter<'a> {
-    table: &'a [u64; TABLE_WORDS],
+pub(crate) struct Reach<'a> {
+    words: &'a [u64; DOMAINS],
 }
 
-impl Filter<'_> {
-    /// Whether a keyword may be reported at a position whose first byte is `first` and
-    /// whose four bytes (zero past the end of the text) are `x`; short keywords count only
-    /// when `SHORT_TOO` (not when memchr finds them).
+impl Reach<'_> {
+    /// The reach word of the position holding `b` after `prev` (`0` before the text).
     #[inline(always)]
-    pub(crate) fn candidate<const SHORT_TOO: bool>(self, x: u32, first: u8) -> bool {
-        let long = has(self.table, BITS4, hash4(x)) | has(self.table, BITS3, hash3(x));
-        if SHORT_TOO {
-            long | has(self.table, SHORT, u32::from(first))
-        } else {
-            long
-        }
+    pub(crate) fn at(self, prev: u8, b: u8) -> u64 {
+        self.words[domain(prev, b)]
     }
 }
 
@@ -190,6 +68,19 @@ pub(crate) struct KeywordAt<'a> {
     pub(crate) rules: &'a [usize],
     pub(crate) start: usize,
     pub(crate) end: usize,
+}
+
+pub(crate) struct KeywordFinder {
+    keywords: Vec<Keyword>,
+    reach: Box<[u64; DOMAINS]>,
+    /// Keywords of two or more bytes by the domain of their last pair: those of domain `v`
+    /// are `by_end[by_end_from[v]..by_end_from[v + 1]]`.
+    by_end_from: Vec<u32>,
+    by_end: Vec<u32>,
+    /// One-byte keywords.
+    singles: Vec<usize>,
+    /// Their bytes in either case.
+    single_bytes: Vec<u8>,
 }
 
 impl KeywordFinder {
@@ -204,11 +95,10 @@ impl KeywordFinder {
             }
             let bytes = kw.as_bytes().to_ascii_lowercase();
             let id = *index.entry(bytes.clone()).or_insert_with(|| {
-                let filed_at = rarest_quadgram(&bytes);
                 keywords.push(Keyword {
                     bytes,
                     rules: Vec::new(),
-                    filed_at,
+                    bucket: 0,
                 });
                 keywords.len() - 1
             });
@@ -216,129 +106,137 @@ impl KeywordFinder {
                 keywords[id].rules.push(*rule);
             }
         }
-        let mut table = Box::new([0u64; TABLE_WORDS]);
-        let mut by_hash4 = Vec::new();
-        let mut by_hash3 = Vec::new();
-        let mut short = Vec::new();
-        for (id, kw) in keywords.iter().enumerate() {
-            let x = gram(&kw.bytes[kw.filed_at..]);
-            match kw.bytes.len() {
-                4.. => {
-                    set(&mut table, BITS4, hash4(x));
-                    by_hash4.push((hash4(x), id));
-                }
-                3 => {
-                    set(&mut table, BITS3, hash3(x));
-                    by_hash3.push((hash3(x), id));
-                }
-                _ => {
-                    let b = kw.bytes[0];
-                    set(&mut table, SHORT, u32::from(b));
-                    set(&mut table, SHORT, u32::from(b.to_ascii_uppercase()));
-                    short.push(id);
+        // Buckets by length. A short keyword constrains few pairs, so its bucket lets many
+        // positions through: short keywords share a bucket with fewer others. Each keyword
+        // weighs 2^(8 - pairs it constrains) and the buckets, in order of length, weigh
+        // about the same.
+        let mut long: Vec<usize> = (0..keywords.len())
+            .filter(|&id| keywords[id].bytes.len() >= 2)
+            .collect();
+        long.sort_by_key(|&id| keywords[id].bytes.len());
+        let weight = |len: usize| 1u64 << ((BLOCK - (len - 1).min(BLOCK)) / 2);
+        let total: u64 = long
+            .iter()
+            .map(|&id| weight(keywords[id].bytes.len()))
+            .sum();
+        let mut shortest = [usize::MAX; BUCKETS];
+        let mut before = 0u64;
+        for &id in &long {
+            let bucket = ((before * BUCKETS as u64) / total.max(1)) as usize;
+            before += weight(keywords[id].bytes.len());
+            keywords[id].bucket = bucket;
+            shortest[bucket] = shortest[bucket].min(keywords[id].bytes.len());
+        }
+        let mut reach = Box::new([u64::MAX; DOMAINS]);
+        // A bucket says nothing about pairs further back than its shortest keyword reaches.
+        let mut free = u64::MAX;
+        for (bucket, &len) in shortest.iter().enumerate() {
+            for j in 0..BLOCK {
+                if len == usize::MAX || j + 1 >= len {
+                    free &= !(1 << (8 * j + bucket));
                 }
             }
         }
-        let by_hash4 = Buckets::new(by_hash4);
-        let by_hash3 = Buckets::new(by_hash3);
-        // Short keywords go to a memchr pass when their first bytes fit one `memchr3` and
-        // their rules have no other keywords (so each rule's events stay in order).
-        let mut firsts: Vec<u8> = short
+        reach.iter_mut().for_each(|w| *w &= free);
+        let mut ends: Vec<(usize, u32)> = Vec::new();
+        for &id in &long {
+            let kw = &keywords[id];
+            let b = &kw.bytes;
+            let last = b.len() - 1;
+            for j in 0..BLOCK.min(last) {
+                let v = domain(b[last - 1 - j], b[last - j]);
+                reach[v] &= !(1 << (8 * j + kw.bucket));
+            }
+            // At most 2^32 keywords: the pack loader could never hold more.
+            ends.push((domain(b[last - 1], b[last]), id as u32));
+        }
+        ends.sort_unstable();
+        let mut by_end_from = vec![0u32; DOMAINS + 1];
+        for &(v, _) in &ends {
+            by_end_from[v + 1] += 1;
+        }
+        for v in 0..DOMAINS {
+            by_end_from[v + 1] += by_end_from[v];
+        }
+        let by_end = ends.iter().map(|&(_, id)| id).collect();
+        let singles: Vec<usize> = (0..keywords.len())
+            .filter(|&id| keywords[id].bytes.len() == 1)
+            .collect();
+        let mut single_bytes: Vec<u8> = singles
             .iter()
             .flat_map(|&id| {
                 let b = keywords[id].bytes[0];
                 [b, b.to_ascii_uppercase()]
             })
             .collect();
-        firsts.sort_unstable();
-        firsts.dedup();
-        let short_rules_only_short = short.iter().all(|&id| {
-            keywords[id].rules.iter().all(|r| {
-                keywords
-                    .iter()
-                    .all(|k| k.bytes.len() < 3 || !k.rules.contains(r))
-            })
-        });
-        let short_by_memchr = (!short.is_empty() && firsts.len() <= 3 && short_rules_only_short)
-            .then(|| {
-                table[SHORT..].iter_mut().for_each(|w| *w = 0);
-                firsts
-            });
+        single_bytes.sort_unstable();
+        single_bytes.dedup();
         Self {
             keywords,
-            table,
-            by_hash4,
-            by_hash3,
-            short,
-            short_by_memchr,
+            reach,
+            by_end_from,
+            by_end,
+            singles,
+            single_bytes,
         }
     }
 
-    /// When the short keywords are found with memchr rather than in the per-byte loop: the
-    /// (at most three) bytes they start with.
-    pub(crate) fn short_firsts(&self) -> Option<&[u8]> {
-        self.short_by_memchr.as_deref()
+    /// The reach words.
+    pub(crate) fn reach(&self) -> Reach<'_> {
+        Reach { words: &self.reach }
     }
 
-    /// Reports the short keywords starting at `i`.
+    /// The bytes (in either case) one-byte keywords are: memchr finds them when there are
+    /// at most three.
+    pub(crate) fn singles(&self) -> &[u8] {
+        &self.single_bytes
+    }
+
+    /// Reports the one-byte keywords at `i`.
     #[inline(never)]
-    pub(crate) fn short_at<'s>(&'s self, text: &[u8], i: usize, f: &mut impl FnMut(KeywordAt<'s>)) {
-        for &id in &self.short {
+    pub(crate) fn single_at<'s>(
+        &'s self,
+        text: &[u8],
+        i: usize,
+        f: &mut impl FnMut(KeywordAt<'s>),
+    ) {
+        for &id in &self.singles {
             let kw = &self.keywords[id];
-            if let Some(there) = text.get(i..i + kw.bytes.len())
-                && there.eq_ignore_ascii_case(&kw.bytes)
-            {
+            if text[i].eq_ignore_ascii_case(&kw.bytes[0]) {
                 f(KeywordAt {
                     rules: &kw.rules,
                     start: i,
-                    end: i + kw.bytes.len(),
+                    end: i + 1,
                 });
             }
         }
     }
 
-    /// The tables that decide where a keyword may be reported.
-    pub(crate) fn filter(&self) -> Filter<'_> {
-        Filter { table: &self.table }
-    }
-
-    /// Reports the keywords whose filing n-gram starts at `i` (the position's
-    /// bytes are `x`), and the short keywords starting at `i`: in order of start, give or
-    /// take a keyword's length.
+    /// Reports the keywords of two or more bytes that end at `e` (inclusive) and are in one
+    /// of `buckets` (a bit per bucket).
     #[inline(never)]
-    pub(crate) fn at<'s>(
+    pub(crate) fn ending_at<'s>(
         &'s self,
         text: &[u8],
-        i: usize,
-        x: u32,
+        e: usize,
+        buckets: u8,
         f: &mut impl FnMut(KeywordAt<'s>),
     ) {
-        let mut report = |id: usize, start: Option<usize>| {
-            let kw = &self.keywords[id];
-            if let Some(start) = start
-                && let Some(there) = text.get(start..start + kw.bytes.len())
-                && there.eq_ignore_ascii_case(&kw.bytes)
+        let prev = e.checked_sub(1).map_or(0, |p| text[p]);
+        let v = domain(prev, text[e]);
+        let ids = &self.by_end[self.by_end_from[v] as usize..self.by_end_from[v + 1] as usize];
+        for &id in ids {
+            let kw = &self.keywords[id as usize];
+            let len = kw.bytes.len();
+            if buckets >> kw.bucket & 1 != 0
+                && let Some(start) = (e + 1).checked_sub(len)
+                && text[start..=e].eq_ignore_ascii_case(&kw.bytes)
             {
                 f(KeywordAt {
                     rules: &kw.rules,
                     start,
-                    end: start + kw.bytes.len(),
+                    end: e + 1,
                 });
-            }
-        };
-        for (bits, table, h) in [
-            (BITS4, &self.by_hash4, hash4(x)),
-            (BITS3, &self.by_hash3, hash3(x)),
-        ] {
-            if has(&self.table, bits, h) {
-                for &id in table.get(h) {
-                    report(id, i.checked_sub(self.keywords[id].filed_at));
-                }
-            }
-        }
-        if has(&self.table, SHORT, u32::from(text[i])) {
-            for &id in &self.short {
-                report(id, Some(i));
             }
         }
     }
@@ -347,17 +245,30 @@ impl KeywordFinder {
     /// steps fused with its other work).
     #[cfg(test)]
     fn for_each<'s>(&'s self, text: &[u8], mut f: impl FnMut(KeywordAt<'s>)) {
-        for i in 0..text.len() {
-            let x = gram(&text[i..]);
-            if self.filter().candidate::<true>(x, text[i]) {
-                self.at(text, i, x, &mut f);
+        let reach = self.reach();
+        let mut carry = 0u64;
+        for (first, block) in text.chunks(BLOCK).enumerate() {
+            let mut lo = 0u64;
+            let mut hi = 0u64;
+            for (k, &b) in block.iter().enumerate() {
+                let p = first * BLOCK + k;
+                let r = reach.at(p.checked_sub(1).map_or(0, |q| text[q]), b);
+                lo |= r << (8 * k);
+                if k > 0 {
+                    hi |= r >> (64 - 8 * k);
+                }
             }
-            if self
-                .short_by_memchr
-                .as_ref()
-                .is_some_and(|b| b.contains(&text[i]))
-            {
-                self.short_at(text, i, &mut f);
+            let state = lo | carry;
+            carry = hi;
+            for k in 0..block.len() {
+                let p = first * BLOCK + k;
+                if self.singles().contains(&text[p]) {
+                    self.single_at(text, p, &mut f);
+                }
+                let open = !(state >> (8 * k)) as u8;
+                if open != 0 {
+                    self.ending_at(text, p, open, &mut f);
+                }
             }
         }
     }
@@ -366,8 +277,9 @@ impl KeywordFinder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
-    fn found(keywords: &[&str], text: &str) -> Vec<(usize, usize, Vec<usize>)> {
+    fn found(keywords: &[&str], text: &[u8]) -> Vec<(usize, usize, Vec<usize>)> {
         let pairs: Vec<(String, usize)> = keywords
             .iter()
             .enumerate()
@@ -375,17 +287,43 @@ mod tests {
             .collect();
         let finder = KeywordFinder::new(&pairs);
         let mut out = Vec::new();
-        finder.for_each(text.as_bytes(), |k| {
-            out.push((k.start, k.end, k.rules.to_vec()))
-        });
+        finder.for_each(text, |k| out.push((k.start, k.end, k.rules.to_vec())));
+        out.sort_unstable();
         out
+    }
+
+    /// Every occurrence, the slow way.
+    fn naive(keywords: &[&str], text: &[u8]) -> Vec<(usize, usize, Vec<usize>)> {
+        let mut out = Vec::new();
+        for start in 0..text.len() {
+            for (i, kw) in keywords.iter().enumerate() {
+                let end = start + kw.len();
+                if !kw.is_empty()
+                    && text
+                        .get(start..end)
+                        .is_some_and(|t| t.eq_ignore_ascii_case(kw.as_bytes()))
+                {
+                    out.push((start, end, vec![i]));
+                }
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// The spans found: naive lists a keyword given twice once per listing, the finder once
+    /// with both rules.
+    fn pos(found: Vec<(usize, usize, Vec<usize>)>) -> Vec<(usize, usize)> {
+        let mut p: Vec<(usize, usize)> = found.into_iter().map(|(s, e, _)| (s, e)).collect();
+        p.dedup();
+        p
     }
 
     #[test]
     fn finds_overlapping_keywords_in_any_case_at_the_edges() {
         let got = found(
             &["token", "token:", "ken", "@", "q~"],
-            "TOKEN: x@y Q~ ToKen",
+            b"TOKEN: x@y Q~ ToKen",
         );
         assert_eq!(
             got,
@@ -399,19 +337,14 @@ mod tests {
                 (16, 19, vec![2]),
             ]
         );
-        assert_eq!(found(&["@"], "@"), vec![(0, 1, vec![0])]);
-        assert_eq!(found(&["abc"], "ab"), vec![]);
-    }
-
-    #[test]
-    fn buckets_keep_colliding_hashes_apart() {
-        // 16 slots: hashes 3, 19 and 35 all start probing at slot 3.
-        let b = Buckets::new(vec![(19, 7), (3, 1), (35, 2), (3, 4), (4, 9)]);
-        assert_eq!(b.get(3), &[1, 4]);
-        assert_eq!(b.get(19), &[7]);
-        assert_eq!(b.get(35), &[2]);
-        assert_eq!(b.get(4), &[9]);
-        assert!(b.get(51).is_empty() && b.get(0).is_empty());
+        assert_eq!(found(&["@"], b"@"), vec![(0, 1, vec![0])]);
+        assert_eq!(found(&["abc"], b"ab"), vec![]);
+        // Keywords ending in the first bytes, and across block edges.
+        assert_eq!(found(&["ab"], b"ab"), vec![(0, 2, vec![0])]);
+        assert_eq!(
+            found(&["password"], b"1234567password"),
+            vec![(7, 15, vec![0])]
+        );
     }
 
     #[test]
@@ -425,5 +358,39 @@ mod tests {
         let mut out = Vec::new();
         finder.for_each(b"a pass", |k| out.push(k.rules.to_vec()));
         assert_eq!(out, vec![vec![3, 7]]);
+    }
+
+    #[test]
+    fn the_default_pack_keywords_are_all_found_in_filler() {
+        let pack =
+            crate::scan::Pack::parse(crate::scan::DEFAULT_PACK_TOML, "default").expect("pack");
+        let keywords: Vec<String> = pack
+            .rules()
+            .iter()
+            .flat_map(|r| r.keywords.iter().cloned())
+            .collect();
+        let refs: Vec<&str> = keywords.iter().map(String::as_str).collect();
+        let mut text = Vec::new();
+        for (i, kw) in refs.iter().enumerate() {
+            text.extend_from_slice(&b"some filler, \"quoted\": 12 "[..(i % 23) + 3]);
+            if i % 2 == 0 {
+                text.extend_from_slice(kw.to_ascii_uppercase().as_bytes());
+            } else {
+                text.extend_from_slice(kw.as_bytes());
+            }
+        }
+        assert_eq!(pos(found(&refs, &text)), pos(naive(&refs, &text)));
+    }
+
+    proptest! {
+        #[test]
+        fn finds_what_a_naive_search_finds(
+            keywords in proptest::collection::vec("[a-cA-C_~]{1,12}", 1..40),
+            text in proptest::collection::vec(
+                proptest::sample::select(b"abcABC_~ x".to_vec()), 0..300),
+        ) {
+            let refs: Vec<&str> = keywords.iter().map(String::as_str).collect();
+            prop_assert_eq!(pos(found(&refs, &text)), pos(naive(&refs, &text)));
+        }
     }
 }

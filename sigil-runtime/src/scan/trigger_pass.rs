@@ -1,7 +1,8 @@
 //! The trigger pass over the text: it reports, per rule and in order of position, where a
-//! rule must run. Keywords (ASCII case-insensitive) are found with a hashed trigram filter
-//! (see `keyword_finder.rs`); keyword-less rules are looked for through the byte classes of
-//! their first bytes (see `class_prefix.rs`). Nothing else of the text is looked at again.
+//! rule must run. Keywords (ASCII case-insensitive) are found with a shift-or filter over
+//! hashed byte pairs (see `keyword_finder.rs`); keyword-less rules are looked for through the
+//! byte classes of their first bytes (see `class_prefix.rs`). Nothing else of the text is
+//! looked at again.
 //!
 //! (Before, one lazy DFA held every keyword and another the keyword-less rules' prefixes:
 //! thousands of states whose transitions did not fit in L1, each byte's step waiting on the
@@ -11,7 +12,7 @@ use regex_syntax::hir::Hir;
 
 use super::class_prefix::{ClassEnd, ClassLanes, class_prefix};
 use super::error::ScanError;
-use super::keyword_finder::{Filter, KeywordAt, KeywordFinder};
+use super::keyword_finder::{BLOCK, KeywordAt, KeywordFinder, Reach};
 
 /// Where a rule must run.
 pub(crate) enum Event {
@@ -49,9 +50,10 @@ impl TriggerPass {
         })
     }
 
-    /// Calls `f` for every keyword occurrence (once per rule listing it; in order of start,
-    /// give or take a keyword's length) and every place where a keyword-less rule may match
-    /// (in order of end per rule).
+    /// Calls `f` for every keyword occurrence (once per rule listing it; in order of end,
+    /// so of start give or take a keyword's length, except that one-byte keywords come in a
+    /// pass of their own) and every place where a keyword-less rule may match (in order of
+    /// end per rule).
     ///
     /// One loop does the keyword filter and the first shift-and automaton: the filter's
     /// instructions are independent from byte to byte and fill the time the automaton's
@@ -64,23 +66,31 @@ impl TriggerPass {
             Spot::ClassEnd { end, state } => {
                 lane.report(state, end, &mut |c| class_event(c, &mut *f));
             }
-            Spot::Keyword { at, gram } => {
-                finder.at(text, at, gram, &mut |k| keyword_events(k, &mut *f));
+            Spot::Keywords { first, state } => {
+                for k in 0..BLOCK {
+                    let open = !(state >> (8 * k)) as u8;
+                    if open != 0 {
+                        finder
+                            .ending_at(text, first + k, open, &mut |k| keyword_events(k, &mut *f));
+                    }
+                }
             }
         };
-        match finder.short_firsts() {
-            None => positions::<true>(text, lane.tables(), finder.filter(), on),
-            Some(firsts) => {
-                positions::<false>(text, lane.tables(), finder.filter(), on);
-                let mut short = |i: usize| {
-                    finder.short_at(text, i, &mut |k| keyword_events(k, &mut *f));
-                };
-                match *firsts {
-                    [a] => memchr::memchr_iter(a, text).for_each(&mut short),
-                    [a, b] => memchr::memchr2_iter(a, b, text).for_each(&mut short),
-                    [a, b, c] => memchr::memchr3_iter(a, b, c, text).for_each(&mut short),
-                    _ => {}
-                }
+        positions(text, lane.tables(), finder.reach(), on);
+        let mut single = |i: usize| {
+            finder.single_at(text, i, &mut |k| keyword_events(k, &mut *f));
+        };
+        match *finder.singles() {
+            [] => {}
+            [a] => memchr::memchr_iter(a, text).for_each(&mut single),
+            [a, b] => memchr::memchr2_iter(a, b, text).for_each(&mut single),
+            [a, b, c] => memchr::memchr3_iter(a, b, c, text).for_each(&mut single),
+            ref bytes => {
+                let mut set = [false; 256];
+                bytes.iter().for_each(|&b| set[usize::from(b)] = true);
+                (0..text.len())
+                    .filter(|&i| set[usize::from(text[i])])
+                    .for_each(&mut single);
             }
         }
         for lane in rest {
@@ -100,58 +110,75 @@ fn stop(on: &mut impl FnMut(Spot), spot: Spot) {
 enum Spot {
     /// The shift-and automaton, in `state`, ends a class sequence at `end`.
     ClassEnd { end: usize, state: u64 },
-    /// A keyword may be reported at `at`, whose four bytes are `gram`.
-    Keyword { at: usize, gram: u32 },
+    /// The keyword filter's result for the block of positions from `first`: byte `k` of
+    /// `state` has a 0 bit for each bucket that may have a keyword ending at `first + k`.
+    Keywords { first: usize, state: u64 },
 }
 
-/// The per-byte loop: steps the shift-and automaton `(masks, starts, ends)` and tests the
-/// keyword filter at each position (short keywords too when `SHORT_TOO`), and calls `on`
-/// where either has something. Not
-/// inlined, so that the tables it reads are parameters the compiler keeps in registers.
+/// The per-byte loop: steps the shift-and automaton `(masks, starts, ends)` and the keyword
+/// filter `reach`, and calls `on` where either has something. Not inlined, so that the
+/// tables it reads are parameters the compiler keeps in registers.
 #[inline(never)]
-fn positions<const SHORT_TOO: bool>(
+fn positions(
     text: &[u8],
     (masks, starts, ends): (&[u64; 256], u64, u64),
-    filter: Filter<'_>,
+    reach: Reach<'_>,
     mut on: impl FnMut(Spot),
 ) {
-    // At position i, `x` holds text[i..i + 4] (zero past the end); the filter folds case.
-    let mut x = (0..3).fold(0, |x, j| {
-        (x << 8) | text.get(j).map_or(0, |&b| u32::from(b))
-    });
     let mut d = 0u64;
-    let ahead = text.get(3..).unwrap_or_default();
-    for (i, (&b, &next)) in text.iter().zip(ahead).enumerate() {
-        x = (x << 8) | u32::from(next);
-        d = ((d << 1) | starts) & masks[usize::from(b)];
-        if d & ends != 0 {
-            stop(
-                &mut on,
-                Spot::ClassEnd {
-                    end: i + 1,
-                    state: d,
-                },
-            );
+    // The reach words of the last block, shifted to the next one.
+    let mut carry = 0u64;
+    let mut prev = 0u8;
+    let (blocks, tail) = text.as_chunks::<BLOCK>();
+    for (index, block) in blocks.iter().enumerate() {
+        let first = index * BLOCK;
+        let mut lo = 0u64;
+        let mut hi = 0u64;
+        for (k, &b) in block.iter().enumerate() {
+            let r = reach.at(prev, b);
+            prev = b;
+            lo |= r << (8 * k);
+            if k > 0 {
+                hi |= r >> (64 - 8 * k);
+            }
+            d = ((d << 1) | starts) & masks[usize::from(b)];
+            if d & ends != 0 {
+                stop(
+                    &mut on,
+                    Spot::ClassEnd {
+                        end: first + k + 1,
+                        state: d,
+                    },
+                );
+            }
         }
-        if filter.candidate::<SHORT_TOO>(x, b) {
-            stop(&mut on, Spot::Keyword { at: i, gram: x });
+        let state = lo | carry;
+        carry = hi;
+        if state != u64::MAX {
+            stop(&mut on, Spot::Keywords { first, state });
         }
     }
-    for (i, &b) in text.iter().enumerate().skip(ahead.len()) {
-        x <<= 8;
+    let first = blocks.len() * BLOCK;
+    // Positions past the end are closed.
+    let mut lo = u64::MAX.checked_shl(8 * tail.len() as u32).unwrap_or(0);
+    for (k, &b) in tail.iter().enumerate() {
+        let r = reach.at(prev, b);
+        prev = b;
+        lo |= r << (8 * k);
         d = ((d << 1) | starts) & masks[usize::from(b)];
         if d & ends != 0 {
             stop(
                 &mut on,
                 Spot::ClassEnd {
-                    end: i + 1,
+                    end: first + k + 1,
                     state: d,
                 },
             );
         }
-        if filter.candidate::<SHORT_TOO>(x, b) {
-            stop(&mut on, Spot::Keyword { at: i, gram: x });
-        }
+    }
+    let state = lo | carry;
+    if !tail.is_empty() && state != u64::MAX {
+        stop(&mut on, Spot::Keywords { first, state });
     }
 }
 
@@ -192,14 +219,14 @@ mod tests {
     }
 
     #[test]
-    fn short_keywords_are_found_by_memchr_or_in_the_loop_alike() {
+    fn one_byte_keywords_are_found_by_memchr_or_a_byte_set_alike() {
         let text = "a@b +1 Q~x $2$ TOKEN@";
-        // '@' and '+' only: a memchr pass.
+        // One-byte keywords '@' and '+': a memchr pass.
         assert_eq!(
             keyword_events_of(&[("@", 0), ("+", 1), ("token", 2)], text),
             vec![(0, 1, 2), (0, 20, 21), (1, 4, 5), (2, 15, 20)]
         );
-        // Five first bytes: in the loop.
+        // Two-byte keywords too: in the filter.
         assert_eq!(
             keyword_events_of(
                 &[("@", 0), ("+", 1), ("q~", 2), ("$2", 3), ("token", 4)],
@@ -214,7 +241,19 @@ mod tests {
                 (4, 15, 20)
             ]
         );
-        // A rule with a short and a long keyword: in the loop, in order.
+        // Four one-byte keywords: a byte set.
+        assert_eq!(
+            keyword_events_of(&[("@", 0), ("+", 1), ("$", 2), ("~", 3)], text),
+            vec![
+                (0, 1, 2),
+                (0, 20, 21),
+                (1, 4, 5),
+                (2, 11, 12),
+                (2, 13, 14),
+                (3, 8, 9)
+            ]
+        );
+        // A rule with a one-byte and a long keyword.
         assert_eq!(
             keyword_events_of(&[("@", 0), ("token", 0)], text),
             vec![(0, 1, 2), (0, 15, 20), (0, 20, 21)]

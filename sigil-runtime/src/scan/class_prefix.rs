@@ -19,6 +19,7 @@ use regex_automata::util::primitives::StateID;
 use regex_syntax::hir::Hir;
 
 use super::error::ScanError;
+use super::keyword_finder::BLOCK;
 
 /// The longest class sequence kept per rule (longer ones are cut: still sound, less
 /// selective).
@@ -216,6 +217,25 @@ impl Lane {
         for &(last, rule, len) in &self.rules {
             if d >> last & 1 != 0 {
                 f(ClassEnd { rule, end, len });
+            }
+        }
+    }
+
+    /// Steps this automaton from state `d` over the (at most [`BLOCK`]) positions of `text`
+    /// from `first`, reporting the sequences it ends there.
+    #[inline(never)]
+    pub(crate) fn replay(
+        &self,
+        mut d: u64,
+        text: &[u8],
+        first: usize,
+        f: &mut impl FnMut(ClassEnd),
+    ) {
+        let to = text.len().min(first + BLOCK);
+        for (i, &b) in text.iter().enumerate().take(to).skip(first) {
+            d = ((d << 1) | self.starts) & self.masks[usize::from(b)];
+            if d & self.ends != 0 {
+                self.report(d, i + 1, f);
             }
         }
     }

@@ -63,8 +63,8 @@ impl TriggerPass {
         let (lane, rest) = self.classes.lanes();
         let f = &mut f;
         let on = |spot| match spot {
-            Spot::ClassEnd { end, state } => {
-                lane.report(state, end, &mut |c| class_event(c, &mut *f));
+            Spot::ClassEnds { first, state } => {
+                lane.replay(state, text, first, &mut |c| class_event(c, &mut *f));
             }
             Spot::Keywords { first, state } => {
                 for k in 0..BLOCK {
@@ -108,8 +108,9 @@ fn stop(on: &mut impl FnMut(Spot), spot: Spot) {
 
 /// What the per-byte loop stops for.
 enum Spot {
-    /// The shift-and automaton, in `state`, ends a class sequence at `end`.
-    ClassEnd { end: usize, state: u64 },
+    /// The shift-and automaton, in `state` before the block of positions from `first`, ends
+    /// a class sequence in that block.
+    ClassEnds { first: usize, state: u64 },
     /// The keyword filter's result for the block of positions from `first`: byte `k` of
     /// `state` has a 0 bit for each bucket that may have a keyword ending at `first + k`.
     Keywords { first: usize, state: u64 },
@@ -134,6 +135,8 @@ fn positions(
         let first = index * BLOCK;
         let mut lo = 0u64;
         let mut hi = 0u64;
+        let d_before = d;
+        let mut ended = 0;
         for (k, &b) in block.iter().enumerate() {
             let r = reach.at(prev, b);
             prev = b;
@@ -142,15 +145,16 @@ fn positions(
                 hi |= r >> (64 - 8 * k);
             }
             d = ((d << 1) | starts) & masks[usize::from(b)];
-            if d & ends != 0 {
-                stop(
-                    &mut on,
-                    Spot::ClassEnd {
-                        end: first + k + 1,
-                        state: d,
-                    },
-                );
-            }
+            ended |= d & ends;
+        }
+        if ended != 0 {
+            stop(
+                &mut on,
+                Spot::ClassEnds {
+                    first,
+                    state: d_before,
+                },
+            );
         }
         let state = lo | carry;
         carry = hi;
@@ -161,20 +165,23 @@ fn positions(
     let first = blocks.len() * BLOCK;
     // Positions past the end are closed.
     let mut lo = u64::MAX.checked_shl(8 * tail.len() as u32).unwrap_or(0);
+    let d_before = d;
+    let mut ended = 0;
     for (k, &b) in tail.iter().enumerate() {
         let r = reach.at(prev, b);
         prev = b;
         lo |= r << (8 * k);
         d = ((d << 1) | starts) & masks[usize::from(b)];
-        if d & ends != 0 {
-            stop(
-                &mut on,
-                Spot::ClassEnd {
-                    end: first + k + 1,
-                    state: d,
-                },
-            );
-        }
+        ended |= d & ends;
+    }
+    if ended != 0 {
+        stop(
+            &mut on,
+            Spot::ClassEnds {
+                first,
+                state: d_before,
+            },
+        );
     }
     let state = lo | carry;
     if !tail.is_empty() && state != u64::MAX {

@@ -1,6 +1,10 @@
 //! Generic filters for values without a checksum: placeholders, UUIDs, hashes, versions, dates,
 //! file paths, character mix. They keep key=value and URL-password rules precise.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 use super::Candidate;
 
 /// Whole values (compared case-insensitively) that are stand-ins, not secrets.
@@ -104,11 +108,25 @@ const PLACEHOLDER_MARKS: &[&str] = &[
     "•",
 ];
 
-/// Whether `lower` (already ASCII-lowercased) holds any of the (lowercase) `needles`.
-fn contains_any(lower: &[u8], needles: &[&str]) -> bool {
-    needles
-        .iter()
-        .any(|n| memchr::memmem::find(lower, n.as_bytes()).is_some())
+/// Whether `b` holds one of [`PLACEHOLDER_MARKS`] (ASCII case-insensitive): one automaton,
+/// built once, rather than a substring search per mark per value.
+fn has_placeholder_mark(b: &[u8]) -> bool {
+    static MARKS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(PLACEHOLDER_MARKS)
+            .ok()
+    });
+    match &*MARKS {
+        Some(marks) => marks.is_match(b),
+        // Unreachable with the marks above; without the automaton, search mark by mark.
+        None => {
+            let lower = b.to_ascii_lowercase();
+            PLACEHOLDER_MARKS
+                .iter()
+                .any(|m| memchr::memmem::find(&lower, m.as_bytes()).is_some())
+        }
+    }
 }
 
 /// True when `s` looks like a stand-in rather than a real secret: a known filler word, an
@@ -123,7 +141,7 @@ pub(super) fn is_placeholder(s: &str) -> bool {
         return true;
     }
     // `$VAR`, `${VAR}`, `%VAR%`: a reference to a value kept elsewhere.
-    if matches!(b[0], b'$' | b'%') || contains_any(&b.to_ascii_lowercase(), PLACEHOLDER_MARKS) {
+    if matches!(b[0], b'$' | b'%') || has_placeholder_mark(b) {
         return true;
     }
     // A run of six identical bytes, or six ascending ones (`abcdef`, `123456`).

@@ -133,20 +133,18 @@ fn positions(
     let (blocks, tail) = text.as_chunks::<BLOCK>();
     for (index, block) in blocks.iter().enumerate() {
         let first = index * BLOCK;
-        let mut lo = 0u64;
-        let mut hi = 0u64;
+        // Byte `j` of a position's reach word speaks of the position `j` further on: in
+        // this block or, past its end, in the next.
+        let mut reached = 0u128;
         let d_before = d;
         let mut ended = 0;
         for (k, &b) in block.iter().enumerate() {
-            let r = reach.at(prev, b);
+            reached |= u128::from(reach.at(prev, b)) << (8 * k);
             prev = b;
-            lo |= r << (8 * k);
-            if k > 0 {
-                hi |= r >> (64 - 8 * k);
-            }
             d = ((d << 1) | starts) & masks[usize::from(b)];
             ended |= d & ends;
         }
+        let (lo, hi) = (reached as u64, (reached >> 64) as u64);
         if ended != 0 {
             stop(
                 &mut on,

@@ -44,71 +44,158 @@ impl ByteSet {
 /// The byte classes of the first positions of every match of `hir` (at most
 /// [`MAX_CLASS_PREFIX`], and no more than its minimum length).
 pub(crate) fn class_prefix(hir: &Hir) -> Result<Vec<ByteSet>, ScanError> {
+    Ok(class_prefix_of(hir, &Walk::new(hir)?))
+}
+
+/// [`class_prefix`] with the pattern's walk already made.
+pub(crate) fn class_prefix_of(hir: &Hir, walk: &Walk) -> Vec<ByteSet> {
     let min = hir.properties().minimum_len().unwrap_or(0);
-    let nfa = thompson::Compiler::new()
-        .configure(
-            thompson::Config::new()
-                .which_captures(thompson::WhichCaptures::None)
-                .nfa_size_limit(Some(16 << 20)),
-        )
-        .build_from_hir(hir)
-        .map_err(|e| ScanError::Compile {
-            reason: format!("keyword-less prefix: {e}"),
-        })?;
-    let mut current = closure(&nfa, [nfa.start_anchored()]);
+    let mut current = walk.start().ids;
     let mut classes = Vec::new();
     while classes.len() < min.min(MAX_CLASS_PREFIX) && !current.is_empty() {
+        let (class, next) = walk.step(&current, None);
+        classes.push(class);
+        current = next.ids;
+    }
+    classes
+}
+
+/// How many bytes after a keyword [`classes_after`] describes, at most.
+pub(crate) const MAX_CLASSES_AFTER: usize = 8;
+
+/// For matches of `hir` that start `lead` bytes before an occurrence of `keyword` (ASCII
+/// case-insensitive), the byte classes of the bytes right after the keyword: up to
+/// [`MAX_CLASSES_AFTER`], fewer where a match may end. `None` when no match can start
+/// there. The lead bytes are taken to be any bytes, so this over-approximates; but unlike
+/// [`class_prefix`] it follows only the branches that can read the keyword there, so
+/// `pass` followed by `ed` is told apart from `pwd` followed by a secret.
+pub(crate) fn classes_after(walk: &Walk, lead: usize, keyword: &[u8]) -> Option<Vec<ByteSet>> {
+    let mut states = walk.start();
+    let mut reads = std::iter::repeat_n(None, lead).chain(keyword.iter().map(|&b| {
+        let mut set = ByteSet::default();
+        set.add_range(b.to_ascii_lowercase(), b.to_ascii_lowercase());
+        set.add_range(b.to_ascii_uppercase(), b.to_ascii_uppercase());
+        Some(set)
+    }));
+    loop {
+        if states.can_match {
+            // A match may end here: nothing after it is required.
+            return Some(Vec::new());
+        }
+        let Some(read) = reads.next() else { break };
+        states = walk.step(&states.ids, read.as_ref()).1;
+    }
+    if states.ids.is_empty() {
+        return None;
+    }
+    let mut classes = Vec::new();
+    while classes.len() < MAX_CLASSES_AFTER && !states.ids.is_empty() {
+        let (class, next) = walk.step(&states.ids, None);
+        classes.push(class);
+        if next.can_match {
+            break;
+        }
+        states = next;
+    }
+    Some(classes)
+}
+
+/// A pattern's NFA, walked a byte at a time with look-around assumed to hold.
+pub(crate) struct Walk {
+    nfa: NFA,
+}
+
+/// The NFA states a walk is in.
+pub(crate) struct States {
+    /// Those that read a byte, sorted.
+    ids: Vec<StateID>,
+    /// Whether a match state is reached.
+    can_match: bool,
+}
+
+impl Walk {
+    pub(crate) fn new(hir: &Hir) -> Result<Self, ScanError> {
+        let nfa = thompson::Compiler::new()
+            .configure(
+                thompson::Config::new()
+                    .which_captures(thompson::WhichCaptures::None)
+                    .nfa_size_limit(Some(16 << 20)),
+            )
+            .build_from_hir(hir)
+            .map_err(|e| ScanError::Compile {
+                reason: format!("pattern prefix: {e}"),
+            })?;
+        Ok(Self { nfa })
+    }
+
+    fn start(&self) -> States {
+        self.closure([self.nfa.start_anchored()])
+    }
+
+    /// Reads one byte from `states`: of the bytes in `only` (any byte when `None`). Returns
+    /// the class of bytes that can be read and the states after.
+    fn step(&self, states: &[StateID], only: Option<&ByteSet>) -> (ByteSet, States) {
         let mut class = ByteSet::default();
         let mut next = Vec::new();
-        for &id in &current {
-            match nfa.state(id) {
-                State::ByteRange { trans } => {
-                    class.add_range(trans.start, trans.end);
-                    next.push(trans.next);
+        let mut read = |start: u8, end: u8, to: StateID| {
+            let mut any = false;
+            for b in start..=end {
+                if only.is_none_or(|o| o.contains(b)) {
+                    class.add_range(b, b);
+                    any = true;
                 }
+            }
+            if any {
+                next.push(to);
+            }
+        };
+        for &id in states {
+            match self.nfa.state(id) {
+                State::ByteRange { trans } => read(trans.start, trans.end, trans.next),
                 State::Sparse(sparse) => {
                     for t in sparse.transitions.iter() {
-                        class.add_range(t.start, t.end);
-                        next.push(t.next);
+                        read(t.start, t.end, t.next);
                     }
                 }
                 State::Dense(dense) => {
                     for (b, &to) in (0..=255u8).zip(dense.transitions.iter()) {
                         if to != StateID::ZERO {
-                            class.add_range(b, b);
-                            next.push(to);
+                            read(b, b, to);
                         }
                     }
                 }
                 _ => {}
             }
         }
-        classes.push(class);
-        current = closure(&nfa, next);
+        (class, self.closure(next))
     }
-    Ok(classes)
-}
 
-/// The states reachable from `ids` without reading a byte (assertions assumed to hold),
-/// sorted and deduplicated.
-fn closure(nfa: &NFA, ids: impl IntoIterator<Item = StateID>) -> Vec<StateID> {
-    let mut seen = vec![false; nfa.states().len()];
-    let mut stack: Vec<StateID> = ids.into_iter().collect();
-    let mut out = Vec::new();
-    while let Some(id) = stack.pop() {
-        if std::mem::replace(&mut seen[id.as_usize()], true) {
-            continue;
+    /// The states reachable from `ids` without reading a byte (assertions assumed to hold).
+    fn closure(&self, ids: impl IntoIterator<Item = StateID>) -> States {
+        let nfa = &self.nfa;
+        let mut seen = vec![false; nfa.states().len()];
+        let mut stack: Vec<StateID> = ids.into_iter().collect();
+        let mut out = Vec::new();
+        let mut can_match = false;
+        while let Some(id) = stack.pop() {
+            if std::mem::replace(&mut seen[id.as_usize()], true) {
+                continue;
+            }
+            match nfa.state(id) {
+                State::Look { next, .. } | State::Capture { next, .. } => stack.push(*next),
+                State::Union { alternates } => stack.extend(alternates.iter().copied()),
+                State::BinaryUnion { alt1, alt2 } => stack.extend([*alt1, *alt2]),
+                State::ByteRange { .. } | State::Sparse(_) | State::Dense(_) => out.push(id),
+                State::Match { .. } => can_match = true,
+                State::Fail => {}
+            }
         }
-        match nfa.state(id) {
-            State::Look { next, .. } | State::Capture { next, .. } => stack.push(*next),
-            State::Union { alternates } => stack.extend(alternates.iter().copied()),
-            State::BinaryUnion { alt1, alt2 } => stack.extend([*alt1, *alt2]),
-            State::ByteRange { .. } | State::Sparse(_) | State::Dense(_) => out.push(id),
-            State::Fail | State::Match { .. } => {}
+        out.sort_unstable();
+        States {
+            ids: out,
+            can_match,
         }
     }
-    out.sort_unstable();
-    out
 }
 
 /// A class sequence's last byte matched at `end - 1`.
@@ -275,6 +362,31 @@ mod tests {
         assert!(c[0].contains(b'2') && c[0].contains(b'6') && !c[0].contains(b'7'));
         assert!(c[1].contains(b'0') && !c[1].contains(b'x'));
         assert!(c[2].contains(b'x') && c[2].contains(b'9'));
+    }
+
+    #[test]
+    fn classes_after_a_keyword_follow_only_the_branches_that_read_it() {
+        let hir = parse_pattern(r"(?i)(?:\b|_)(?:pass|pwd)[ \t]{0,2}[=:]x|passphrase=y").unwrap();
+        let walk = Walk::new(&hir).unwrap();
+        let show = |c: &ByteSet| -> String {
+            (0..=255u8)
+                .filter(|&b| c.contains(b))
+                .map(char::from)
+                .collect()
+        };
+        // After `pass` at the match start: a blank, `=`, `:`, or `phrase` going on; the
+        // `pwd` branch, whose secret may be anything, is not mixed in.
+        let after = classes_after(&walk, 0, b"pass").unwrap();
+        assert_eq!(show(&after[0]), "\t :=Pp");
+        // After `_pass` (one byte of lead): only the first branch.
+        let after = classes_after(&walk, 1, b"pass").unwrap();
+        assert_eq!(show(&after[0]), "\t :=");
+        // Past the end of a possible match nothing is required.
+        let after = classes_after(&walk, 0, b"pwd").unwrap();
+        assert!(after.len() <= 4);
+        // A keyword that cannot sit there: no match.
+        assert!(classes_after(&walk, 3, b"pass").is_none());
+        assert!(classes_after(&walk, 0, b"token").is_none());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, PatternID};
 use regex_syntax::hir::Hir;
 
-use super::class_prefix::{ByteSet, class_prefix};
+use super::class_prefix::{ByteSet, Walk, class_prefix_of, classes_after};
 use super::error::ScanError;
 use super::hit::{Category, Severity};
 use super::keyword_lead::keyword_offsets;
@@ -28,6 +28,10 @@ const WINDOW_CAP: usize = 64 * 1024;
 const MAX_ANCHORED_TRIES: usize = 12;
 /// How much text before a match validators see as context.
 const BEFORE_LEN: usize = 64;
+
+/// The byte classes that follow a keyword in a match starting a given distance before it
+/// (`None`: no match can start there).
+type Follow = Option<Vec<ByteSet>>;
 
 pub(crate) struct CompiledRule {
     pub(crate) id: Arc<str>,
@@ -48,6 +52,11 @@ pub(crate) struct CompiledRule {
     /// For anchored rules, the byte classes of a match's first bytes (see
     /// `class_prefix.rs`): a start whose bytes do not fit is not searched.
     gate: Vec<ByteSet>,
+    /// For anchored rules, per keyword (ASCII-lowercased) and per offset in `offsets`, the
+    /// byte classes of the bytes after the keyword in a match starting that far before it
+    /// (`None`: no match can): a start whose keyword is followed by bytes that do not fit is
+    /// not searched.
+    follow: Vec<(Box<[u8]>, Vec<Follow>)>,
     /// Bytes before the anchor where a match may start.
     pub(crate) back: usize,
     /// Bytes after the anchor's start where a match may end.
@@ -110,9 +119,24 @@ impl CompiledRule {
             None => 0,
         };
         let offsets = offsets.filter(|o| o.len() <= MAX_ANCHORED_TRIES);
-        let gate = match offsets {
-            Some(_) => class_prefix(&hir)?,
-            None => Vec::new(),
+        let (gate, follow) = match &offsets {
+            Some(offsets) => {
+                let walk = Walk::new(&hir).map_err(|e| bad(e.to_string()))?;
+                let follow = rule
+                    .keywords
+                    .iter()
+                    .map(|kw| {
+                        let kw = kw.as_bytes().to_ascii_lowercase();
+                        let after = offsets
+                            .iter()
+                            .map(|&o| classes_after(&walk, o, &kw))
+                            .collect();
+                        (kw.into_boxed_slice(), after)
+                    })
+                    .collect();
+                (class_prefix_of(&hir, &walk), follow)
+            }
+            None => (Vec::new(), Vec::new()),
         };
         Ok(Self {
             id: rule.id.clone(),
@@ -124,6 +148,7 @@ impl CompiledRule {
             report_group,
             offsets,
             gate,
+            follow,
             lead,
             validators: rule.validators.clone(),
             back: max_len.unwrap_or(UNBOUNDED_BACK).min(WINDOW_CAP),
@@ -183,6 +208,30 @@ impl CompiledRule {
         match text.get(at..at + self.gate.len()) {
             Some(bytes) => bytes.iter().zip(&self.gate).all(|(&b, c)| c.contains(b)),
             None => false,
+        }
+    }
+
+    /// Whether a match may start `offsets[offset]` bytes before the keyword at `keyword` of
+    /// `text`: the bytes after the keyword fit the classes that follow it there. Keywords
+    /// the rule does not list pass.
+    pub(crate) fn may_follow(&self, text: &[u8], keyword: Range<usize>, offset: usize) -> bool {
+        let found = &text[keyword.clone()];
+        let Some((_, after)) = self
+            .follow
+            .iter()
+            .find(|(kw, _)| kw.len() == found.len() && found.eq_ignore_ascii_case(kw))
+        else {
+            return true;
+        };
+        match after.get(offset) {
+            Some(Some(classes)) => text
+                .get(keyword.end..)
+                .unwrap_or_default()
+                .iter()
+                .zip(classes)
+                .all(|(&b, c)| c.contains(b)),
+            Some(None) => false,
+            None => true,
         }
     }
 

@@ -177,12 +177,12 @@ impl Engine {
             .saturating_add(ANCHORED_WORK_FREE);
         scratch.budget.iter_mut().for_each(|b| *b = budget);
         self.triggers.for_each(text, |event| match event {
-            Event::Keyword { rule, start, .. }
+            Event::Keyword { rule, start, end }
                 if self.rules[rule].offsets.is_some()
                     && scratch.budget[rule] >= self.rules[rule].anchored_cost() =>
             {
                 scratch.budget[rule] -= self.rules[rule].anchored_cost();
-                self.anchored(scratch, text, rule, start);
+                self.anchored(scratch, text, rule, start..end);
             }
             event => {
                 let (r, window) = self.window(event, len);
@@ -197,18 +197,22 @@ impl Engine {
 
     /// Searches rule `r` anchored at each start its keyword offsets give for a keyword
     /// starting at `kw_start`, skipping starts inside its last match.
-    fn anchored(&self, scratch: &mut Scratch, text: &[u8], r: usize, kw_start: usize) {
+    fn anchored(&self, scratch: &mut Scratch, text: &[u8], r: usize, keyword: Range<usize>) {
+        let kw_start = keyword.start;
         let rule = &self.rules[r];
         let Some(offsets) = &rule.offsets else { return };
         let (cache, caps) = scratch.searchers[r]
             .get_or_insert_with(|| (rule.regex.create_cache(), rule.regex.create_captures()));
         let last = &mut scratch.covered[r];
         let found = &mut scratch.found;
-        for &o in offsets.iter().rev() {
+        for (index, &o) in offsets.iter().enumerate().rev() {
             let Some(at) = kw_start.checked_sub(o) else {
                 continue;
             };
-            if last.contains(&at) || !rule.may_start_at(text, at) {
+            if last.contains(&at)
+                || !rule.may_start_at(text, at)
+                || !rule.may_follow(text, keyword.clone(), index)
+            {
                 continue;
             }
             if let Some(end) =

@@ -35,7 +35,10 @@ pub(crate) struct Message {
 }
 
 /// Messages adding up to about `total_bytes`: most small, some medium, a few up to 1 MB.
-pub(crate) fn generate(seed: u64, total_bytes: usize) -> Vec<Message> {
+/// With `plants`, about one filler piece in twenty is followed by a planted secret and one in
+/// twenty by a decoy (a value every 1-2 KB, far denser than real traffic); without, the
+/// same traffic carries none.
+pub(crate) fn generate(seed: u64, total_bytes: usize, plants: bool) -> Vec<Message> {
     let mut r = Rng::new(seed);
     let mut out = Vec::new();
     let mut size = 0;
@@ -45,7 +48,7 @@ pub(crate) fn generate(seed: u64, total_bytes: usize) -> Vec<Message> {
             70..95 => log_uniform(&mut r, 2_048, 65_536),
             _ => log_uniform(&mut r, 65_536, 1 << 20),
         };
-        let m = message(&mut r, target);
+        let m = message(&mut r, target, plants);
         size += m.raw.len() + 1;
         out.push(m);
     }
@@ -55,7 +58,7 @@ pub(crate) fn generate(seed: u64, total_bytes: usize) -> Vec<Message> {
 /// `count` messages of about `size` bytes each.
 pub(crate) fn messages_of_size(seed: u64, size: usize, count: usize) -> Vec<Message> {
     let mut r = Rng::new(seed);
-    (0..count).map(|_| message(&mut r, size)).collect()
+    (0..count).map(|_| message(&mut r, size, true)).collect()
 }
 
 fn log_uniform(r: &mut Rng, lo: usize, hi: usize) -> usize {
@@ -99,6 +102,8 @@ struct Builder {
     planted: Vec<Planted>,
     escape_slash: bool,
     ascii_only: bool,
+    /// Chance of a planted secret (and of a decoy) after a filler piece.
+    plant_chance: f64,
 }
 
 impl Builder {
@@ -152,13 +157,13 @@ impl Builder {
                 _ => filler::json_payload(r) + "\n",
             };
             self.escaped(&piece);
-            if r.chance(0.05) {
+            if r.chance(self.plant_chance) {
                 let s = r.pick(SECRETS);
                 let parts = (s.make)(r);
                 self.plant(parts, s.label, Some(s.kind));
                 self.escaped(r.pick::<&str>(&[" ", "\n", ". ", "\n\n"]));
             }
-            if r.chance(0.05) {
+            if r.chance(self.plant_chance) {
                 let d = r.pick(DECOYS);
                 let parts = (d.make)(r);
                 self.plant(parts, d.label, None);
@@ -168,12 +173,13 @@ impl Builder {
     }
 }
 
-fn message(r: &mut Rng, target: usize) -> Message {
+fn message(r: &mut Rng, target: usize, plants: bool) -> Message {
     let mut b = Builder {
         raw: String::with_capacity(target + 256),
         planted: Vec::new(),
         escape_slash: r.chance(0.2),
         ascii_only: r.chance(0.3),
+        plant_chance: if plants { 0.05 } else { 0.0 },
     };
     let id = r.below(1_000_000);
     if r.chance(0.3) {
@@ -182,7 +188,7 @@ fn message(r: &mut Rng, target: usize) -> Message {
             r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"{}","arguments":{{"#,
             r.pick(&["send_email", "transfer_funds", "query_db", "read_file", "search"])
         ));
-        if r.chance(0.3) {
+        if plants && r.chance(0.3) {
             let s = r.pick(SECRETS);
             b.raw(r#""value":""#);
             let (_, value, _) = (s.make)(r);

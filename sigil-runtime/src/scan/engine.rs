@@ -63,7 +63,7 @@ const ANCHORED_WORK_FREE: usize = 1 << 16;
 /// Escape lists above this many entries are not kept between scans.
 const KEEP_ESCAPES: usize = 1 << 16;
 /// Decoded text above this size is not kept between scans.
-const KEEP_DECODED: usize = 1 << 20;
+const KEEP_DECODED: usize = 4 << 20;
 
 impl Engine {
     pub(crate) fn compile(packs: &[Pack]) -> Result<Self, ScanError> {

@@ -47,6 +47,8 @@ pub(crate) fn decode_from(
     mut escapes: Option<&mut Vec<Escape>>,
 ) {
     out.clear();
+    // The decoded text is never longer than the raw: one allocation, no copies on growth.
+    out.reserve(raw.len().saturating_sub(from).min(want.saturating_add(4)));
     let mut i = from;
     // Eight bytes at a time while they fit: copy them whole, and where one is a backslash keep
     // those before it and decode the escape. Escapes come every few dozen bytes in tool
@@ -63,7 +65,23 @@ pub(crate) fn decode_from(
             continue;
         };
         out.truncate(kept + k);
-        i = decode_one(raw, i + k, base, out, escapes.as_deref_mut());
+        let j = i + k;
+        // The common two-byte escapes (`\"`, `\n`, ...) here; `\u` and bad ones apart.
+        match raw.get(j + 1).copied().and_then(simple_escape) {
+            Some(b) => {
+                if let Some(esc) = escapes.as_deref_mut() {
+                    esc.push(Escape {
+                        at: base + out.len(),
+                        raw: j,
+                        len: 1,
+                        raw_len: 2,
+                    });
+                }
+                out.push(b);
+                i = j + 2;
+            }
+            None => i = decode_one(raw, j, base, out, escapes.as_deref_mut()),
+        }
     }
     while i < raw.len() && out.len() < want {
         let Some(j) = memchr::memchr(b'\\', &raw[i..]).map(|p| i + p) else {

@@ -49,6 +49,43 @@ struct Keyword {
     bucket: usize,
 }
 
+/// A keyword as [`KeywordFinder::ending_at`] compares it: its last (up to) eight bytes in
+/// one word, so that most comparisons are one `and` and one `cmp`, with no pointer to follow.
+#[derive(Clone, Copy)]
+struct Ending {
+    /// The keyword's last bytes, ASCII-lowercased, in the high bytes (its last byte highest),
+    /// as [`last_eight`] places the text's.
+    tail: u64,
+    /// The bytes of `tail` that are the keyword's.
+    mask: u64,
+    len: usize,
+    bucket: u8,
+    id: u32,
+}
+
+/// The eight bytes of `text` that end at `e` (inclusive) as a little-endian word, so `text[e]`
+/// is the highest byte (zero bytes stand for what is before the text), ASCII-lowercased.
+#[inline(always)]
+fn last_eight(text: &[u8], e: usize) -> u64 {
+    let mut w = [0u8; 8];
+    let from = (e + 1).saturating_sub(8);
+    w[8 - (e + 1 - from)..].copy_from_slice(&text[from..=e]);
+    ascii_lowercase(u64::from_le_bytes(w))
+}
+
+/// ASCII-lowercases the eight bytes of `x` at once.
+#[inline(always)]
+fn ascii_lowercase(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    let low7 = x & !HIGH;
+    // High bit of each byte: at least `A`, and (separately) past `Z`; only ASCII bytes count.
+    let from_a = low7 + ONES * (0x80 - u64::from(b'A'));
+    let past_z = low7 + ONES * (0x80 - u64::from(b'Z') - 1);
+    let upper = from_a & !past_z & !x & HIGH;
+    x | (upper >> 2)
+}
+
 /// The reach words the per-byte loop reads.
 #[derive(Clone, Copy)]
 pub(crate) struct Reach<'a> {
@@ -76,7 +113,7 @@ pub(crate) struct KeywordFinder {
     /// Keywords of two or more bytes by the domain of their last pair: those of domain `v`
     /// are `by_end[by_end_from[v]..by_end_from[v + 1]]`.
     by_end_from: Vec<u32>,
-    by_end: Vec<u32>,
+    by_end: Vec<Ending>,
     /// One-byte keywords.
     singles: Vec<usize>,
     /// Their bytes in either case.
@@ -138,7 +175,7 @@ impl KeywordFinder {
             }
         }
         reach.iter_mut().for_each(|w| *w &= free);
-        let mut ends: Vec<(usize, u32)> = Vec::new();
+        let mut ends: Vec<(usize, Ending)> = Vec::new();
         for &id in &long {
             let kw = &keywords[id];
             let b = &kw.bytes;
@@ -147,10 +184,20 @@ impl KeywordFinder {
                 let v = domain(b[last - 1 - j], b[last - j]);
                 reach[v] &= !(1 << (8 * j + kw.bucket));
             }
-            // At most 2^32 keywords: the pack loader could never hold more.
-            ends.push((domain(b[last - 1], b[last]), id as u32));
+            let n = b.len().min(8);
+            let mut tail = [0u8; 8];
+            tail[8 - n..].copy_from_slice(&b[b.len() - n..]);
+            let ending = Ending {
+                tail: u64::from_le_bytes(tail),
+                mask: u64::MAX << (8 * (8 - n)),
+                len: b.len(),
+                bucket: kw.bucket as u8,
+                // At most 2^32 keywords: the pack loader could never hold more.
+                id: id as u32,
+            };
+            ends.push((domain(b[last - 1], b[last]), ending));
         }
-        ends.sort_unstable();
+        ends.sort_by_key(|&(v, e)| (v, e.id));
         let mut by_end_from = vec![0u32; DOMAINS + 1];
         for &(v, _) in &ends {
             by_end_from[v + 1] += 1;
@@ -158,7 +205,7 @@ impl KeywordFinder {
         for v in 0..DOMAINS {
             by_end_from[v + 1] += by_end_from[v];
         }
-        let by_end = ends.iter().map(|&(_, id)| id).collect();
+        let by_end = ends.iter().map(|&(_, e)| e).collect();
         let singles: Vec<usize> = (0..keywords.len())
             .filter(|&id| keywords[id].bytes.len() == 1)
             .collect();
@@ -224,14 +271,19 @@ impl KeywordFinder {
     ) {
         let prev = e.checked_sub(1).map_or(0, |p| text[p]);
         let v = domain(prev, text[e]);
-        let ids = &self.by_end[self.by_end_from[v] as usize..self.by_end_from[v + 1] as usize];
-        for &id in ids {
-            let kw = &self.keywords[id as usize];
-            let len = kw.bytes.len();
-            if buckets >> kw.bucket & 1 != 0
-                && let Some(start) = (e + 1).checked_sub(len)
-                && text[start..=e].eq_ignore_ascii_case(&kw.bytes)
-            {
+        let endings = &self.by_end[self.by_end_from[v] as usize..self.by_end_from[v + 1] as usize];
+        let last = last_eight(text, e);
+        for ending in endings {
+            if buckets >> ending.bucket & 1 == 0 || last & ending.mask != ending.tail {
+                continue;
+            }
+            let Some(start) = (e + 1).checked_sub(ending.len) else {
+                continue;
+            };
+            let kw = &self.keywords[ending.id as usize];
+            // The last eight bytes matched; the rest, if any, byte by byte.
+            let head = ending.len.saturating_sub(8);
+            if text[start..start + head].eq_ignore_ascii_case(&kw.bytes[..head]) {
                 f(KeywordAt {
                     rules: &kw.rules,
                     start,
@@ -345,6 +397,17 @@ mod tests {
             found(&["password"], b"1234567password"),
             vec![(7, 15, vec![0])]
         );
+    }
+
+    #[test]
+    fn eight_bytes_are_lowercased_at_once_and_only_ascii_letters() {
+        let all: Vec<u8> = (0..=255u8).collect();
+        for chunk in all.chunks(8) {
+            let x = u64::from_le_bytes(chunk.try_into().unwrap());
+            let want: Vec<u8> = chunk.iter().map(u8::to_ascii_lowercase).collect();
+            assert_eq!(ascii_lowercase(x).to_le_bytes().to_vec(), want);
+        }
+        assert_eq!(last_eight(b"xAbC", 3).to_le_bytes(), *b"\0\0\0\0xabc");
     }
 
     #[test]

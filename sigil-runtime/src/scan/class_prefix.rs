@@ -63,13 +63,32 @@ pub(crate) fn class_prefix_of(hir: &Hir, walk: &Walk) -> Vec<ByteSet> {
 /// How many bytes after a keyword [`classes_after`] describes, at most.
 pub(crate) const MAX_CLASSES_AFTER: usize = 8;
 
+/// What may follow a keyword in a match: the first byte's groups (bytes that lead the
+/// pattern's NFA to the same states), each with the byte classes of the bytes after it.
+pub(crate) struct Follow {
+    groups: Vec<(ByteSet, Vec<ByteSet>)>,
+}
+
+impl Follow {
+    /// Whether `bytes` (those after the keyword; fewer at the end of the text) fit.
+    pub(crate) fn allows(&self, bytes: &[u8]) -> bool {
+        let Some((&first, rest)) = bytes.split_first() else {
+            return true;
+        };
+        self.groups.iter().any(|(group, classes)| {
+            group.contains(first) && rest.iter().zip(classes).all(|(&b, c)| c.contains(b))
+        })
+    }
+}
+
 /// For matches of `hir` that start `lead` bytes before an occurrence of `keyword` (ASCII
-/// case-insensitive), the byte classes of the bytes right after the keyword: up to
-/// [`MAX_CLASSES_AFTER`], fewer where a match may end. `None` when no match can start
-/// there. The lead bytes are taken to be any bytes, so this over-approximates; but unlike
-/// [`class_prefix`] it follows only the branches that can read the keyword there, so
-/// `pass` followed by `ed` is told apart from `pwd` followed by a secret.
-pub(crate) fn classes_after(walk: &Walk, lead: usize, keyword: &[u8]) -> Option<Vec<ByteSet>> {
+/// case-insensitive), what may follow the keyword: `Some(None)` when anything may (a match
+/// may end there), `None` when no match can start there. The lead bytes are taken to be any
+/// bytes, so this over-approximates; but unlike [`class_prefix`] it follows only the
+/// branches that can read the keyword there, and after the first byte only those that can
+/// read that byte: `pass` followed by `ed` is told apart from `pwd` followed by a secret, and
+/// `server` followed by ` r` from `server =x`.
+pub(crate) fn classes_after(walk: &Walk, lead: usize, keyword: &[u8]) -> Option<Option<Follow>> {
     let mut states = walk.start();
     let mut reads = std::iter::repeat_n(None, lead).chain(keyword.iter().map(|&b| {
         let mut set = ByteSet::default();
@@ -80,7 +99,7 @@ pub(crate) fn classes_after(walk: &Walk, lead: usize, keyword: &[u8]) -> Option<
     loop {
         if states.can_match {
             // A match may end here: nothing after it is required.
-            return Some(Vec::new());
+            return Some(None);
         }
         let Some(read) = reads.next() else { break };
         states = walk.step(&states.ids, read.as_ref()).1;
@@ -88,16 +107,17 @@ pub(crate) fn classes_after(walk: &Walk, lead: usize, keyword: &[u8]) -> Option<
     if states.ids.is_empty() {
         return None;
     }
-    let mut classes = Vec::new();
-    while classes.len() < MAX_CLASSES_AFTER && !states.ids.is_empty() {
-        let (class, next) = walk.step(&states.ids, None);
-        classes.push(class);
-        if next.can_match {
-            break;
+    let mut groups = Vec::new();
+    for (group, mut after) in walk.groups(&states.ids) {
+        let mut classes = Vec::new();
+        while !after.can_match && classes.len() + 1 < MAX_CLASSES_AFTER && !after.ids.is_empty() {
+            let (class, next) = walk.step(&after.ids, None);
+            classes.push(class);
+            after = next;
         }
-        states = next;
+        groups.push((group, classes));
     }
-    Some(classes)
+    Some(Some(Follow { groups }))
 }
 
 /// A pattern's NFA, walked a byte at a time with look-around assumed to hold.
@@ -168,6 +188,40 @@ impl Walk {
             }
         }
         (class, self.closure(next))
+    }
+
+    /// The bytes that `states` can read, grouped by the states each leads to: `(bytes,
+    /// states after)`.
+    fn groups(&self, states: &[StateID]) -> Vec<(ByteSet, States)> {
+        let mut by_next: Vec<(Vec<StateID>, ByteSet)> = Vec::new();
+        for b in 0..=255u8 {
+            let mut next = Vec::new();
+            for &id in states {
+                match self.nfa.state(id) {
+                    State::ByteRange { trans } if trans.matches_byte(b) => next.push(trans.next),
+                    State::Sparse(sparse) => next.extend(sparse.matches_byte(b)),
+                    State::Dense(dense) => next.extend(dense.matches_byte(b)),
+                    _ => {}
+                }
+            }
+            if next.is_empty() {
+                continue;
+            }
+            next.sort_unstable();
+            next.dedup();
+            match by_next.iter_mut().find(|(n, _)| *n == next) {
+                Some((_, bytes)) => bytes.add_range(b, b),
+                None => {
+                    let mut bytes = ByteSet::default();
+                    bytes.add_range(b, b);
+                    by_next.push((next, bytes));
+                }
+            }
+        }
+        by_next
+            .into_iter()
+            .map(|(next, bytes)| (bytes, self.closure(next)))
+            .collect()
     }
 
     /// The states reachable from `ids` without reading a byte (assertions assumed to hold).
@@ -376,25 +430,31 @@ mod tests {
     }
 
     #[test]
-    fn classes_after_a_keyword_follow_only_the_branches_that_read_it() {
-        let hir = parse_pattern(r"(?i)(?:\b|_)(?:pass|pwd)[ \t]{0,2}[=:]x|passphrase=y").unwrap();
+    fn what_follows_a_keyword_depends_on_the_branch_and_the_first_byte() {
+        let hir = parse_pattern(
+            r"(?i)(?:\b|_)(?:pass|pwd)[ \t]{0,2}[=:]x|passphrase=y|server ?=[^;]{1,9};",
+        )
+        .unwrap();
         let walk = Walk::new(&hir).unwrap();
-        let show = |c: &ByteSet| -> String {
-            (0..=255u8)
-                .filter(|&b| c.contains(b))
-                .map(char::from)
-                .collect()
+        let follow = |lead, kw: &str| match classes_after(&walk, lead, kw.as_bytes()) {
+            Some(Some(f)) => f,
+            _ => panic!("{kw} at {lead} should have a follow"),
         };
         // After `pass` at the match start: a blank, `=`, `:`, or `phrase` going on; the
-        // `pwd` branch, whose secret may be anything, is not mixed in.
-        let after = classes_after(&walk, 0, b"pass").unwrap();
-        assert_eq!(show(&after[0]), "\t :=Pp");
+        // `pwd` branch, whose value may be anything, is not mixed in.
+        let pass = follow(0, "pass");
+        for ok in ["=x", " :x", "\t=", "phrase=y", "PHRASE"] {
+            assert!(pass.allows(ok.as_bytes()), "{ok}");
+        }
+        for no in ["ed", "\"", " r", "=y", "phrase=x", ""] {
+            assert_eq!(pass.allows(no.as_bytes()), no.is_empty(), "{no}");
+        }
         // After `_pass` (one byte of lead): only the first branch.
-        let after = classes_after(&walk, 1, b"pass").unwrap();
-        assert_eq!(show(&after[0]), "\t :=");
-        // Past the end of a possible match nothing is required.
-        let after = classes_after(&walk, 0, b"pwd").unwrap();
-        assert!(after.len() <= 4);
+        assert!(!follow(1, "pass").allows(b"phrase=y"));
+        // After `server`: the byte after the blank depends on the blank having been read.
+        let server = follow(0, "server");
+        assert!(server.allows(b" =a;") && server.allows(b"=a;"));
+        assert!(!server.allows(b" r") && !server.allows(b"s"));
         // A keyword that cannot sit there: no match.
         assert!(classes_after(&walk, 3, b"pass").is_none());
         assert!(classes_after(&walk, 0, b"token").is_none());

@@ -10,7 +10,7 @@ use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, PatternID};
 use regex_syntax::hir::Hir;
 
-use super::class_prefix::{ByteSet, Walk, class_prefix_of, classes_after};
+use super::class_prefix::{ByteSet, Follow, Walk, class_prefix_of, classes_after};
 use super::error::ScanError;
 use super::hit::{Category, Severity};
 use super::keyword_lead::keyword_offsets;
@@ -29,9 +29,9 @@ const MAX_ANCHORED_TRIES: usize = 12;
 /// How much text before a match validators see as context.
 const BEFORE_LEN: usize = 64;
 
-/// The byte classes that follow a keyword in a match starting a given distance before it
-/// (`None`: no match can start there).
-type Follow = Option<Vec<ByteSet>>;
+/// What may follow a keyword in a match starting a given distance before it (`None`: no match
+/// can start there; `Some(None)`: anything may).
+type After = Option<Option<Follow>>;
 
 pub(crate) struct CompiledRule {
     pub(crate) id: Arc<str>,
@@ -56,7 +56,7 @@ pub(crate) struct CompiledRule {
     /// byte classes of the bytes after the keyword in a match starting that far before it
     /// (`None`: no match can): a start whose keyword is followed by bytes that do not fit is
     /// not searched.
-    follow: Vec<(Box<[u8]>, Vec<Follow>)>,
+    follow: Vec<(Box<[u8]>, Vec<After>)>,
     /// Bytes before the anchor where a match may start.
     pub(crate) back: usize,
     /// Bytes after the anchor's start where a match may end.
@@ -224,14 +224,9 @@ impl CompiledRule {
             return true;
         };
         match after.get(offset) {
-            Some(Some(classes)) => text
-                .get(keyword.end..)
-                .unwrap_or_default()
-                .iter()
-                .zip(classes)
-                .all(|(&b, c)| c.contains(b)),
+            Some(Some(Some(follow))) => follow.allows(text.get(keyword.end..).unwrap_or_default()),
             Some(None) => false,
-            None => true,
+            Some(Some(None)) | None => true,
         }
     }
 

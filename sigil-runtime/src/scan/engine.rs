@@ -184,6 +184,16 @@ impl Engine {
                 scratch.budget[rule] -= self.rules[rule].anchored_cost();
                 self.anchored(scratch, text, rule, start..end);
             }
+            // A keyword-less rule's match starts where its class sequence does: one
+            // anchored search there rather than a window.
+            Event::PrefixEnd {
+                rule,
+                end,
+                prefix_max,
+            } if prefix_max > 0 && scratch.budget[rule] >= self.rules[rule].fwd => {
+                scratch.budget[rule] -= self.rules[rule].fwd;
+                self.anchored_at(scratch, text, rule, end - prefix_max);
+            }
             event => {
                 let (r, window) = self.window(event, len);
                 self.push_window(scratch, text, r, window);
@@ -222,6 +232,22 @@ impl Engine {
             {
                 *last = at..end;
             }
+        }
+    }
+
+    /// Searches rule `r` anchored at `at`, unless inside its last match.
+    fn anchored_at(&self, scratch: &mut Scratch, text: &[u8], r: usize, at: usize) {
+        let rule = &self.rules[r];
+        if scratch.covered[r].contains(&at) {
+            return;
+        }
+        let (cache, caps) = scratch.searchers[r]
+            .get_or_insert_with(|| (rule.regex.create_cache(), rule.regex.create_captures()));
+        let found = &mut scratch.found;
+        if let Some(end) = rule.run_anchored(text, at, cache, caps, self.allow.as_ref(), |span| {
+            found.push(Found { rule: r, span });
+        }) {
+            scratch.covered[r] = at..end;
         }
     }
 

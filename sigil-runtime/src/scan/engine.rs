@@ -3,15 +3,18 @@
 //! 1. One pass over the text finds every keyword (ASCII case-insensitive) and every place
 //!    where a keyword-less rule may match (see `trigger_pass.rs`).
 //! 2. A rule whose matches begin at most a few bytes before their keyword (most rules; see
-//!    `keyword_lead.rs`) is searched anchored there: a search that fails stops as soon as the
-//!    pattern cannot match, usually a few bytes on, and no start position is searched twice.
-//! 3. Other rules get a window around each keyword (or before each keyword-less match end);
-//!    a rule's windows arrive in order and overlapping ones are merged, so its regex runs
-//!    over every byte at most once: work is linear in the text for any input.
+//!    `keyword_lead.rs`) is searched anchored there, once the bytes at the start and after
+//!    the keyword fit what the pattern allows (see `class_prefix.rs`): a search that fails
+//!    stops as soon as the pattern cannot match, usually a few bytes on, and no start
+//!    position is searched twice. A keyword-less rule is searched anchored where its run of
+//!    byte classes starts.
+//! 3. Other rules get a window around each keyword; a rule's windows arrive in order and
+//!    overlapping ones are merged, so its regex runs over every byte at most once: work is
+//!    linear in the text for any input.
 //! 4. Matches are validated, checked against the allow list, and overlaps resolved.
 //!
-//! Raw JSON with escapes is decoded whole first (one memchr-driven copy) and scanned as text;
-//! hits map back to raw spans through the recorded escapes (see `json_spans.rs`).
+//! Raw JSON with escapes is decoded whole first (a copy eight bytes at a time) and scanned as
+//! text; hits map back to raw spans through the recorded escapes (see `json_spans.rs`).
 
 use std::ops::Range;
 use std::panic::{RefUnwindSafe, UnwindSafe};

@@ -4,14 +4,14 @@
 //!
 //! The whole document is read as one decoded text: structure outside strings is kept verbatim,
 //! so `"password": "..."` still reads as a key next to its value. There is no parse tree and
-//! no recursion, so nesting depth costs nothing. Only backslashes are looked for (with memchr):
+//! no recursion, so nesting depth costs nothing. Only backslashes are looked for:
 //! in JSON a backslash occurs only inside strings, where it always starts an escape, so string
 //! boundaries need no tracking. A backslash that does not start a valid escape (invalid or
 //! truncated JSON) is kept verbatim, and the text around it is scanned as plain text.
 //!
-//! Raw JSON with escapes is decoded whole once with [`decode_from`] (a memchr-driven copy that
-//! records each escape as an [`Escape`]), scanned as text, and hit spans mapped back with
-//! [`raw_span`].
+//! Raw JSON with escapes is decoded whole once with [`decode_from`] (a copy eight bytes at a
+//! time that records each escape as an [`Escape`]), scanned as text, and hit spans mapped
+//! back with [`raw_span`].
 
 use std::ops::Range;
 

@@ -252,16 +252,6 @@ impl Walk {
     }
 }
 
-/// One shift-and step: `((d << 1) | starts) & masks[b]`, written with an add. Every sequence
-/// in a lane is followed by a bit that no mask sets, so the bit shifted into a sequence's
-/// first position is always 0 and adding `starts` is or-ing it; the add and the shift are
-/// then one `lea`, and the chain of dependent steps from byte to byte is two instructions
-/// long instead of three.
-#[inline(always)]
-pub(crate) fn step(d: u64, starts: u64, masks: &[u64; 256], b: u8) -> u64 {
-    (d << 1).wrapping_add(starts) & masks[usize::from(b)]
-}
-
 /// A class sequence's last byte matched at `end - 1`.
 pub(crate) struct ClassEnd {
     pub(crate) rule: usize,
@@ -300,8 +290,7 @@ impl ClassLanes {
             if k == 0 {
                 continue;
             }
-            // Each sequence is followed by a bit no byte sets: see [`step`].
-            if used + k + 1 > 64 {
+            if used + k > 64 {
                 lanes.push(Lane::empty());
                 used = 0;
             }
@@ -320,7 +309,7 @@ impl ClassLanes {
             let last = used + k - 1;
             lane.ends |= 1 << last;
             lane.rules.push((last as u32, *rule, k));
-            used += k + 1;
+            used += k;
         }
         Self {
             lanes,
@@ -385,7 +374,7 @@ impl Lane {
     ) {
         let to = text.len().min(first + BLOCK);
         for (i, &b) in text.iter().enumerate().take(to).skip(first) {
-            d = step(d, self.starts, &self.masks, b);
+            d = ((d << 1) | self.starts) & self.masks[usize::from(b)];
             if d & self.ends != 0 {
                 self.report(d, i + 1, f);
             }
@@ -396,7 +385,7 @@ impl Lane {
     pub(crate) fn for_each(&self, text: &[u8], f: &mut impl FnMut(ClassEnd)) {
         let mut d = 0u64;
         for (i, &b) in text.iter().enumerate() {
-            d = step(d, self.starts, &self.masks, b);
+            d = ((d << 1) | self.starts) & self.masks[usize::from(b)];
             if d & self.ends != 0 {
                 self.report(d, i + 1, f);
             }

@@ -10,7 +10,7 @@
 
 use regex_syntax::hir::Hir;
 
-use super::class_prefix::{ClassEnd, ClassLanes, class_prefix, step};
+use super::class_prefix::{ClassEnd, ClassLanes, class_prefix};
 use super::error::ScanError;
 use super::keyword_finder::{BLOCK, KeywordAt, KeywordFinder, Reach};
 
@@ -141,7 +141,7 @@ fn positions(
         for (k, &b) in block.iter().enumerate() {
             reached |= u128::from(reach.at(prev, b)) << (8 * k);
             prev = b;
-            d = step(d, starts, masks, b);
+            d = ((d << 1) | starts) & masks[usize::from(b)];
             ended |= d & ends;
         }
         let (lo, hi) = (reached as u64, (reached >> 64) as u64);
@@ -169,7 +169,7 @@ fn positions(
         let r = reach.at(prev, b);
         prev = b;
         lo |= r << (8 * k);
-        d = step(d, starts, masks, b);
+        d = ((d << 1) | starts) & masks[usize::from(b)];
         ended |= d & ends;
     }
     if ended != 0 {

@@ -143,6 +143,24 @@ fn many_hits_come_back_sorted_and_disjoint() {
     }
 }
 
+/// Anchored searches are run rule by rule in batches of a few thousand: thousands of hits of
+/// several rules in one text, interleaved, all come back, in order.
+#[test]
+fn thousands_of_interleaved_hits_past_a_batch_are_all_found() {
+    let line = "tok_aaaaaaaaaaa1 ABCDEFGHIJ 079927398713 tok_bbbbbbbbbbb2\n";
+    let text = line.repeat(3000);
+    let hits = scanner().scan_text(text.as_bytes());
+    assert_eq!(hits.len(), 12_000);
+    for w in hits.windows(2) {
+        assert!(w[0].span.end <= w[1].span.start);
+    }
+    for (i, h) in hits.iter().enumerate() {
+        let rule = ["test-token", "test-upper", "test-number", "test-token"][i % 4];
+        assert_eq!(&*h.rule, rule, "hit {i}");
+        assert_eq!(h.span.start / line.len(), i / 4, "hit {i}");
+    }
+}
+
 #[test]
 fn invalid_utf8_is_scanned_as_bytes() {
     let text = b"\xff\xfe tok_abcdef123456 \xc3\x28 079927398713 \xf0\x9f";

@@ -126,6 +126,7 @@ fn positions(
     reach: Reach<'_>,
     mut on: impl FnMut(Spot),
 ) {
+    let lane = (masks, starts, ends);
     let mut d = 0u64;
     // The reach words of the last block, shifted to the next one.
     let mut carry = 0u64;
@@ -133,58 +134,69 @@ fn positions(
     let (blocks, tail) = text.as_chunks::<BLOCK>();
     for (index, block) in blocks.iter().enumerate() {
         let first = index * BLOCK;
-        // Byte `j` of a position's reach word speaks of the position `j` further on: in
-        // this block or, past its end, in the next.
-        let mut reached = 0u128;
         let d_before = d;
-        let mut ended = 0;
-        for (k, &b) in block.iter().enumerate() {
-            reached |= u128::from(reach.at(prev, b)) << (8 * k);
-            prev = b;
-            d = ((d << 1) | starts) & masks[usize::from(b)];
-            ended |= d & ends;
-        }
-        let (lo, hi) = (reached as u64, (reached >> 64) as u64);
-        if ended != 0 {
-            stop(
-                &mut on,
-                Spot::ClassEnds {
-                    first,
-                    state: d_before,
-                },
-            );
-        }
-        let state = lo | carry;
-        carry = hi;
-        if state != u64::MAX {
-            stop(&mut on, Spot::Keywords { first, state });
-        }
+        let (reached, ended) = step_block(block, &mut prev, &mut d, reach, lane);
+        carry = report(&mut on, first, d_before, ended, reached, carry, 0);
     }
-    let first = blocks.len() * BLOCK;
-    // Positions past the end are closed.
-    let mut lo = u64::MAX.checked_shl(8 * tail.len() as u32).unwrap_or(0);
-    let d_before = d;
+    if !tail.is_empty() {
+        let first = blocks.len() * BLOCK;
+        let d_before = d;
+        let (reached, ended) = step_block(tail, &mut prev, &mut d, reach, lane);
+        // Positions past the end are closed.
+        let past = u64::MAX << (8 * tail.len());
+        report(&mut on, first, d_before, ended, reached, carry, past);
+    }
+}
+
+/// Steps the keyword filter and the shift-and automaton over the (at most [`BLOCK`]) `bytes`
+/// of a block; returns the block's reach words, each shifted to its place (byte `j` of a
+/// position's word speaks of the position `j` further on: in this block or, past its end,
+/// in the next), and the end bits the automaton reached.
+#[inline(always)]
+fn step_block(
+    bytes: &[u8],
+    prev: &mut u8,
+    d: &mut u64,
+    reach: Reach<'_>,
+    (masks, starts, ends): (&[u64; 256], u64, u64),
+) -> (u128, u64) {
+    let mut reached = 0u128;
     let mut ended = 0;
-    for (k, &b) in tail.iter().enumerate() {
-        let r = reach.at(prev, b);
-        prev = b;
-        lo |= r << (8 * k);
-        d = ((d << 1) | starts) & masks[usize::from(b)];
-        ended |= d & ends;
+    for (k, &b) in bytes.iter().enumerate() {
+        reached |= u128::from(reach.at(*prev, b)) << (8 * k);
+        *prev = b;
+        *d = ((*d << 1) | starts) & masks[usize::from(b)];
+        ended |= *d & ends;
     }
+    (reached, ended)
+}
+
+/// Stops for what a block found (`closed`: positions of the block that are past the text);
+/// returns the carry into the next block.
+#[inline(always)]
+fn report(
+    on: &mut impl FnMut(Spot),
+    first: usize,
+    d_before: u64,
+    ended: u64,
+    reached: u128,
+    carry: u64,
+    closed: u64,
+) -> u64 {
     if ended != 0 {
         stop(
-            &mut on,
+            on,
             Spot::ClassEnds {
                 first,
                 state: d_before,
             },
         );
     }
-    let state = lo | carry;
-    if !tail.is_empty() && state != u64::MAX {
-        stop(&mut on, Spot::Keywords { first, state });
+    let state = reached as u64 | carry | closed;
+    if state != u64::MAX {
+        stop(on, Spot::Keywords { first, state });
     }
+    (reached >> 64) as u64
 }
 
 fn keyword_events(k: KeywordAt<'_>, f: &mut impl FnMut(Event)) {

@@ -52,10 +52,9 @@ pub(crate) struct CompiledRule {
     /// For anchored rules, the byte classes of a match's first bytes (see
     /// `class_prefix.rs`): a start whose bytes do not fit is not searched.
     gate: Vec<ByteSet>,
-    /// For anchored rules, per keyword (ASCII-lowercased) and per offset in `offsets`, the
-    /// byte classes of the bytes after the keyword in a match starting that far before it
-    /// (`None`: no match can): a start whose keyword is followed by bytes that do not fit is
-    /// not searched.
+    /// For anchored rules, per keyword (ASCII-lowercased) and per offset in `offsets`, what
+    /// may follow the keyword in a match starting that far before it (see `class_prefix.rs`):
+    /// a start whose keyword is followed by bytes that do not fit is not searched.
     follow: Vec<(Box<[u8]>, Vec<After>)>,
     /// Bytes before the anchor where a match may start.
     pub(crate) back: usize,
@@ -212,8 +211,8 @@ impl CompiledRule {
     }
 
     /// Whether a match may start `offsets[offset]` bytes before the keyword at `keyword` of
-    /// `text`: the bytes after the keyword fit the classes that follow it there. Keywords
-    /// the rule does not list pass.
+    /// `text`: the bytes after the keyword fit what may follow it there. Keywords the rule
+    /// does not list pass.
     pub(crate) fn may_follow(&self, text: &[u8], keyword: Range<usize>, offset: usize) -> bool {
         let found = &text[keyword.clone()];
         let Some((_, after)) = self

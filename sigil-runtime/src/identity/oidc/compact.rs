@@ -5,7 +5,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use super::bearer::MAX_TOKEN_LEN;
+use super::config::SigningAlg;
 use super::error::TokenError;
+use super::jwk::VerifyKey;
 
 /// The protected header fields we look at.
 #[derive(Debug)]
@@ -23,6 +25,20 @@ pub(crate) struct UnverifiedJws<'a> {
     pub(crate) signature: &'a str,
     pub(crate) header: JoseHeader,
     pub(crate) claims: Map<String, Value>,
+}
+
+impl UnverifiedJws<'_> {
+    /// Whether the signature verifies under `key` with `alg` (a malformed signature does
+    /// not).
+    pub(crate) fn signature_verifies(&self, key: &VerifyKey, alg: SigningAlg) -> bool {
+        jsonwebtoken::crypto::verify(
+            self.signature,
+            self.signing_input.as_bytes(),
+            &key.key,
+            alg.jwt_algorithm(),
+        )
+        .unwrap_or(false)
+    }
 }
 
 impl std::fmt::Debug for UnverifiedJws<'_> {

@@ -190,14 +190,7 @@ impl OidcVerifier {
             return Err(TokenError::AlgNotAllowed);
         }
         let key = issuer.keys.key_for(jws.header.kid.as_deref(), alg).await?;
-        let valid = jsonwebtoken::crypto::verify(
-            jws.signature,
-            jws.signing_input.as_bytes(),
-            &key.key,
-            alg.jwt_algorithm(),
-        )
-        .unwrap_or(false);
-        if !valid {
+        if !jws.signature_verifies(&key, alg) {
             return Err(TokenError::BadSignature);
         }
         if config.require_at_jwt && !is_at_jwt(jws.header.typ.as_deref()) {

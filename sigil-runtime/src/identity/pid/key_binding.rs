@@ -11,7 +11,6 @@ use super::config::PidConfig;
 use super::disclosure::sha256_b64url;
 use super::error::PidError;
 use super::times::numeric_date;
-use super::verifier::signature_verifies;
 
 /// What the key-binding JWT must match.
 pub(crate) struct Expected<'a> {
@@ -47,7 +46,7 @@ pub(crate) fn check(
         // The holder key is of another type than the KB-JWT's alg: not signed by it.
         Lookup::Mismatch | Lookup::NotFound => return Err(PidError::KeyBindingBadSignature),
     };
-    if !signature_verifies(&jws, &key, alg) {
+    if !jws.signature_verifies(&key, alg) {
         return Err(PidError::KeyBindingBadSignature);
     }
     let claims = &jws.claims;

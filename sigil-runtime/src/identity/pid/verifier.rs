@@ -5,8 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::Value;
 
 use crate::identity::oidc::SigningAlg;
-use crate::identity::oidc::compact::{self, UnverifiedJws};
-use crate::identity::oidc::jwk::VerifyKey;
+use crate::identity::oidc::compact;
 
 use super::config::PidConfig;
 use super::disclosure::Disclosures;
@@ -104,7 +103,7 @@ impl PidVerifier {
         if candidates.is_empty() {
             return Err(PidError::UntrustedIssuer);
         }
-        if !candidates.iter().any(|k| signature_verifies(&jws, k, alg)) {
+        if !candidates.iter().any(|k| jws.signature_verifies(k, alg)) {
             return Err(PidError::BadIssuerSignature);
         }
 
@@ -142,19 +141,4 @@ impl PidVerifier {
             UNIX_EPOCH + Duration::from_secs(exp),
         )
     }
-}
-
-/// Whether the JWS signature verifies under `key` with `alg`.
-pub(crate) fn signature_verifies(
-    jws: &UnverifiedJws<'_>,
-    key: &VerifyKey,
-    alg: SigningAlg,
-) -> bool {
-    jsonwebtoken::crypto::verify(
-        jws.signature,
-        jws.signing_input.as_bytes(),
-        &key.key,
-        alg.jwt_algorithm(),
-    )
-    .unwrap_or(false)
 }

@@ -69,14 +69,7 @@ pub(crate) async fn verify_id_token(
         None => return Err(TokenError::MissingClaim("iss")),
     }
     let key = keys.key_for(jws.header.kid.as_deref(), alg).await?;
-    let valid = jsonwebtoken::crypto::verify(
-        jws.signature,
-        jws.signing_input.as_bytes(),
-        &key.key,
-        alg.jwt_algorithm(),
-    )
-    .unwrap_or(false);
-    if !valid {
+    if !jws.signature_verifies(&key, alg) {
         return Err(TokenError::BadSignature);
     }
     check_claims(&jws.claims, expected)

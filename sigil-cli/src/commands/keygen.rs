@@ -24,12 +24,9 @@ struct Args {
 }
 
 pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
-    let args = match Args::try_parse_from(args) {
+    let args: Args = match super::parse(args) {
         Ok(args) => args,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
-        }
+        Err(code) => return code,
     };
     let dir = match args.out.map_or_else(default_key_dir, Ok) {
         Ok(dir) => dir,

@@ -50,12 +50,9 @@ struct Args {
 }
 
 pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
-    let args = match Args::try_parse_from(args) {
+    let args: Args = match super::parse(args) {
         Ok(args) => args,
-        Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
-        }
+        Err(code) => return code,
     };
     let store = match args
         .store

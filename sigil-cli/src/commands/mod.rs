@@ -1,7 +1,24 @@
 //! One module per subcommand.
 
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser;
+
 pub(crate) mod audit;
 pub(crate) mod keygen;
 pub(crate) mod login;
 pub(crate) mod pack;
 pub(crate) mod scan;
+
+/// Parses arguments with clap; on `--help` or a usage error, prints and returns the exit code.
+pub(crate) fn parse<T: Parser>(args: Vec<OsString>) -> Result<T, ExitCode> {
+    T::try_parse_from(args).map_err(|e| {
+        let _ = e.print();
+        if e.use_stderr() {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        }
+    })
+}

@@ -9,7 +9,7 @@ use sigil_runtime::scan::{
     Pack, PackPublicKey, PackSigningKey, SIGNATURE_SUFFIX, ScanError, sign_pack, verify_pack,
 };
 
-use super::scan::parse;
+use super::parse;
 
 /// Sign, verify and test rule packs.
 #[derive(Parser, Debug)]

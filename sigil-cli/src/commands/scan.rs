@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use clap::{Args, Parser, ValueEnum};
 use sigil_runtime::scan::{Hit, PackPublicKey, ScanError, Scanner, redact_bytes};
 
+use super::parse;
+
 /// Scan files, directories or stdin for secrets, financial data and PII.
 ///
 /// Exit status: 0 no hits, 1 hits, 2 error. Values found are never printed.
@@ -74,18 +76,6 @@ impl RulesArgs {
         }
         builder.build()
     }
-}
-
-/// Parses arguments with clap; on `--help` or a usage error, prints and returns the exit code.
-pub(crate) fn parse<T: Parser>(args: Vec<OsString>) -> Result<T, ExitCode> {
-    T::try_parse_from(args).map_err(|e| {
-        let _ = e.print();
-        if e.use_stderr() {
-            ExitCode::from(2)
-        } else {
-            ExitCode::SUCCESS
-        }
-    })
 }
 
 pub(crate) fn run_scan(args: Vec<OsString>) -> ExitCode {

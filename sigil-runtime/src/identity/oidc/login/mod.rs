@@ -343,14 +343,11 @@ async fn finish(
     }
     let id_token = text("id_token")
         .ok_or_else(|| LoginError::TokenEndpoint("the answer has no ID token".into()))?;
-    let expected = Expected {
-        issuer: &config.issuer,
-        client_id: &config.client_id,
-        nonce: nonce.map_or(NonceRule::Absent, NonceRule::Equal),
-        allowed_algs: &config.allowed_algs,
-        now: now_secs(),
-        leeway: config.leeway.as_secs(),
-    };
+    let expected = expected(
+        config,
+        nonce.map_or(NonceRule::Absent, NonceRule::Equal),
+        now_secs(),
+    );
     let claims = verify_id_token(&provider.keys, id_token, &expected)
         .await
         .map_err(LoginError::IdToken)?;
@@ -375,6 +372,18 @@ async fn finish(
     })
 }
 
+/// What an ID token for this configuration must match, with this nonce rule, at `now`.
+fn expected<'a>(config: &'a LoginConfig, nonce: NonceRule<'a>, now: u64) -> Expected<'a> {
+    Expected {
+        issuer: &config.issuer,
+        client_id: &config.client_id,
+        nonce,
+        allowed_algs: &config.allowed_algs,
+        now,
+        leeway: config.leeway.as_secs(),
+    }
+}
+
 /// The session of the stored login of [`LoginConfig::client_id`] at [`LoginConfig::issuer`]:
 /// its ID token is verified again (current keys, stored nonce, `exp`). Fails with
 /// [`LoginError::NotLoggedIn`] or [`LoginError::Expired`] when `sigil login` must be run.
@@ -386,17 +395,14 @@ pub async fn session_from_login(
     let login = store.load(&config.issuer, &config.client_id)?;
     let provider = provider(config).await?;
     let now = now_secs();
-    let expected = Expected {
-        issuer: &config.issuer,
-        client_id: &config.client_id,
-        nonce: login
+    let expected = expected(
+        config,
+        login
             .nonce
             .as_deref()
             .map_or(NonceRule::Absent, NonceRule::Equal),
-        allowed_algs: &config.allowed_algs,
         now,
-        leeway: config.leeway.as_secs(),
-    };
+    );
     let claims = match verify_id_token(&provider.keys, &login.id_token, &expected).await {
         // Authentic (signature, iss, aud, nonce checked before times) but expired: refresh it
         // if the login holds a refresh token.
@@ -448,17 +454,14 @@ async fn refresh(
     let id_token = text("id_token")
         .ok_or_else(|| LoginError::TokenEndpoint("the refresh answer has no ID token".into()))?;
     let now = now_secs();
-    let expected = Expected {
-        issuer: &config.issuer,
-        client_id: &config.client_id,
-        nonce: login
+    let expected = expected(
+        config,
+        login
             .nonce
             .as_deref()
             .map_or(NonceRule::Absent, NonceRule::AbsentOrEqual),
-        allowed_algs: &config.allowed_algs,
         now,
-        leeway: config.leeway.as_secs(),
-    };
+    );
     let claims = verify_id_token(&provider.keys, id_token, &expected)
         .await
         .map_err(LoginError::IdToken)?;

@@ -72,15 +72,6 @@ fn load() -> PackFile {
     toml::from_str(DEFAULT_PACK).expect("default.toml parses")
 }
 
-/// Up to 64 bytes before `at`, starting on a char boundary (what the engine gives validators).
-fn before(text: &str, at: usize) -> &str {
-    let mut start = at.saturating_sub(64);
-    while !text.is_char_boundary(start) {
-        start += 1;
-    }
-    &text[start..at]
-}
-
 fn compile(rules: &[RuleDef]) -> (Vec<Compiled>, Vec<String>) {
     let mut errors = Vec::new();
     let mut out = Vec::new();
@@ -123,15 +114,8 @@ fn hits(rule: &Compiled, text: &str) -> Vec<Found> {
     for caps in rule.regex.captures_iter(text.as_bytes()) {
         let whole = caps.get(0).expect("group 0 always matches");
         let value = caps.name("secret").or_else(|| caps.get(1)).unwrap_or(whole);
-        let (value_text, whole_text) = (
-            String::from_utf8_lossy(value.as_bytes()),
-            String::from_utf8_lossy(whole.as_bytes()),
-        );
-        let candidate = Candidate {
-            value: &value_text,
-            whole: &whole_text,
-            before: before(text, whole.start()),
-        };
+        let value_text = String::from_utf8_lossy(value.as_bytes());
+        let candidate = Candidate::bare(&value_text);
         if rule.validators.iter().all(|v| v.check(&candidate)) {
             found.push(Found {
                 span: value.range(),

@@ -26,8 +26,6 @@ const UNBOUNDED_FWD: usize = 16 * 1024;
 const WINDOW_CAP: usize = 64 * 1024;
 /// A rule is searched anchored when a keyword gives at most this many start positions.
 const MAX_ANCHORED_TRIES: usize = 12;
-/// How much text before a match validators see as context.
-const BEFORE_LEN: usize = 64;
 
 /// What may follow a keyword in a match starting a given distance before it (`None`: no match
 /// can start there; `Some(None)`: anything may).
@@ -185,7 +183,7 @@ impl CompiledRule {
                 (whole, caps.get_group(self.report_group).unwrap_or(whole))
             };
             let span = char_aligned(text, span.range());
-            if !span.is_empty() && self.accept(text, whole.range(), span.clone(), allow) {
+            if !span.is_empty() && self.accept(text, span.clone(), allow) {
                 found(span);
             }
             at = whole.end.max(at + 1);
@@ -255,19 +253,13 @@ impl CompiledRule {
                 g => caps.get_group(g).map_or(whole.clone(), |s| s.range()),
             },
         );
-        if !span.is_empty() && self.accept(text, whole.clone(), span.clone(), allow) {
+        if !span.is_empty() && self.accept(text, span.clone(), allow) {
             found(span);
         }
         Some(whole.end)
     }
 
-    fn accept(
-        &self,
-        text: &[u8],
-        whole: Range<usize>,
-        span: Range<usize>,
-        allow: Option<&meta::Regex>,
-    ) -> bool {
+    fn accept(&self, text: &[u8], span: Range<usize>, allow: Option<&meta::Regex>) -> bool {
         if let Some(allow) = allow
             && allow.is_match(&text[span.clone()])
         {
@@ -276,14 +268,13 @@ impl CompiledRule {
         if self.validators.is_empty() {
             return true;
         }
-        let value = String::from_utf8_lossy(&text[span]);
-        let whole_text = String::from_utf8_lossy(&text[whole.clone()]);
-        let before = before_context(text, whole.start);
-        let candidate = Candidate {
-            value: &value,
-            whole: &whole_text,
-            before: &before,
+        let value = &text[span];
+        // Valid UTF-8 (nearly always) is checked a word at a time and not copied.
+        let value = match std::str::from_utf8(value) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(value),
         };
+        let candidate = Candidate::bare(&value);
         self.validators.iter().all(|v| v.check(&candidate))
     }
 }
@@ -323,13 +314,4 @@ fn char_aligned(text: &[u8], span: Range<usize>) -> Range<usize> {
         }
     }
     start..end
-}
-
-/// Up to [`BEFORE_LEN`] bytes before `start`, beginning on a UTF-8 character boundary.
-fn before_context(text: &[u8], start: usize) -> Cow<'_, str> {
-    let mut from = start.saturating_sub(BEFORE_LEN);
-    while from < start && (text[from] & 0b1100_0000) == 0b1000_0000 {
-        from += 1;
-    }
-    String::from_utf8_lossy(&text[from..start])
 }

@@ -24,24 +24,19 @@ mod token_structure;
 use std::fmt;
 
 /// What a validator sees of one match. Text is the decoded text (JSON escapes already undone).
+///
+/// (It once also carried the whole match and the text before it. No validator read them,
+/// and making them cost two UTF-8 conversions per match, a whole PEM block each time.)
 #[derive(Debug, Clone, Copy)]
 pub struct Candidate<'a> {
     /// The value the rule reports (the `secret` capture group, or the whole match).
     pub value: &'a str,
-    /// The whole regex match.
-    pub whole: &'a str,
-    /// Up to 64 bytes of text before the whole match (on a char boundary), for context checks.
-    pub before: &'a str,
 }
 
 impl<'a> Candidate<'a> {
-    /// A candidate whose value is the whole match, with no text before it (handy in tests).
+    /// A candidate for `value`.
     pub fn bare(value: &'a str) -> Self {
-        Self {
-            value,
-            whole: value,
-            before: "",
-        }
+        Self { value }
     }
 }
 
@@ -393,11 +388,7 @@ mod tests {
             let text: String = (0..len)
                 .map(|_| PIECES[(next(&mut state) % PIECES.len() as u64) as usize])
                 .collect();
-            let candidate = Candidate {
-                value: &text,
-                whole: &text,
-                before: "",
-            };
+            let candidate = Candidate::bare(&text);
             for v in &validators {
                 let _ = v.check(&candidate);
             }

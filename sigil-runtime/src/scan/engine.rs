@@ -63,19 +63,9 @@ struct Scratch {
 
 /// An anchored search to run.
 #[derive(Clone)]
-enum Deferred {
-    /// At each start the rule's keyword offsets give for the keyword at this range.
-    Keyword { rule: usize, keyword: Range<usize> },
-    /// At this start.
-    Start { rule: usize, at: usize },
-}
-
-impl Deferred {
-    fn rule(&self) -> usize {
-        match self {
-            Self::Keyword { rule, .. } | Self::Start { rule, .. } => *rule,
-        }
-    }
+struct Deferred {
+    rule: usize,
+    at: usize,
 }
 
 /// Anchored searches are collected during the trigger pass and run rule by rule, up to this
@@ -212,14 +202,18 @@ impl Engine {
                     && scratch.budget[rule] >= self.rules[rule].anchored_cost() =>
             {
                 scratch.budget[rule] -= self.rules[rule].anchored_cost();
-                self.defer(
-                    scratch,
-                    text,
-                    Deferred::Keyword {
-                        rule,
-                        keyword: start..end,
-                    },
-                );
+                // The gates read a few bytes around the keyword, which are in the CPU cache
+                // now: only starts that pass them wait for a search.
+                let r = &self.rules[rule];
+                let offsets = r.offsets.as_deref().unwrap_or_default();
+                for (index, &o) in offsets.iter().enumerate().rev() {
+                    let Some(at) = start.checked_sub(o) else {
+                        continue;
+                    };
+                    if r.may_start_at(text, at) && r.may_follow(text, start..end, index) {
+                        self.defer(scratch, text, Deferred { rule, at });
+                    }
+                }
             }
             // A keyword-less rule's match starts where its class sequence does: one
             // anchored search there rather than a window.
@@ -230,7 +224,7 @@ impl Engine {
             } if prefix_max > 0 && scratch.budget[rule] >= self.rules[rule].fwd => {
                 scratch.budget[rule] -= self.rules[rule].fwd;
                 let at = end - prefix_max;
-                self.defer(scratch, text, Deferred::Start { rule, at });
+                self.defer(scratch, text, Deferred { rule, at });
             }
             event => {
                 let (r, window) = self.window(event, len);
@@ -255,44 +249,11 @@ impl Engine {
     /// order of position).
     fn run_deferred(&self, scratch: &mut Scratch, text: &[u8]) {
         let mut deferred = std::mem::take(&mut scratch.deferred);
-        deferred.sort_by_key(Deferred::rule);
-        for search in deferred.drain(..) {
-            match search {
-                Deferred::Keyword { rule, keyword } => self.anchored(scratch, text, rule, keyword),
-                Deferred::Start { rule, at } => self.anchored_at(scratch, text, rule, at),
-            }
+        deferred.sort_by_key(|d| d.rule);
+        for Deferred { rule, at } in deferred.drain(..) {
+            self.anchored_at(scratch, text, rule, at);
         }
         scratch.deferred = deferred;
-    }
-
-    /// Searches rule `r` anchored at each start its keyword offsets give for a keyword
-    /// starting at `kw_start`, skipping starts inside its last match.
-    fn anchored(&self, scratch: &mut Scratch, text: &[u8], r: usize, keyword: Range<usize>) {
-        let kw_start = keyword.start;
-        let rule = &self.rules[r];
-        let Some(offsets) = &rule.offsets else { return };
-        let (cache, caps) = scratch.searchers[r]
-            .get_or_insert_with(|| (rule.regex.create_cache(), rule.regex.create_captures()));
-        let last = &mut scratch.covered[r];
-        let found = &mut scratch.found;
-        for (index, &o) in offsets.iter().enumerate().rev() {
-            let Some(at) = kw_start.checked_sub(o) else {
-                continue;
-            };
-            if last.contains(&at)
-                || !rule.may_start_at(text, at)
-                || !rule.may_follow(text, keyword.clone(), index)
-            {
-                continue;
-            }
-            if let Some(end) =
-                rule.run_anchored(text, at, cache, caps, self.allow.as_ref(), |span| {
-                    found.push(Found { rule: r, span });
-                })
-            {
-                *last = at..end;
-            }
-        }
     }
 
     /// Searches rule `r` anchored at `at`, unless inside its last match.

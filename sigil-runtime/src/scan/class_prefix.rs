@@ -81,14 +81,23 @@ impl Follow {
     }
 }
 
+/// What may follow a keyword in a match that starts a given distance before it.
+pub(crate) enum After {
+    /// No match can start there.
+    NoMatch,
+    /// Anything: a match may end with the keyword.
+    Anything,
+    /// Bytes that fit.
+    Fits(Follow),
+}
+
 /// For matches of `hir` that start `lead` bytes before an occurrence of `keyword` (ASCII
-/// case-insensitive), what may follow the keyword: `Some(None)` when anything may (a match
-/// may end there), `None` when no match can start there. The lead bytes are taken to be any
+/// case-insensitive), what may follow the keyword. The lead bytes are taken to be any
 /// bytes, so this over-approximates; but unlike [`class_prefix`] it follows only the
 /// branches that can read the keyword there, and after the first byte only those that can
 /// read that byte: `pass` followed by `ed` is told apart from `pwd` followed by a secret, and
 /// `server` followed by ` r` from `server =x`.
-pub(crate) fn classes_after(walk: &Walk, lead: usize, keyword: &[u8]) -> Option<Option<Follow>> {
+pub(crate) fn classes_after(walk: &Walk, lead: usize, keyword: &[u8]) -> After {
     let mut states = walk.start();
     let mut reads = std::iter::repeat_n(None, lead).chain(keyword.iter().map(|&b| {
         let mut set = ByteSet::default();
@@ -99,13 +108,13 @@ pub(crate) fn classes_after(walk: &Walk, lead: usize, keyword: &[u8]) -> Option<
     loop {
         if states.can_match {
             // A match may end here: nothing after it is required.
-            return Some(None);
+            return After::Anything;
         }
         let Some(read) = reads.next() else { break };
         states = walk.step(&states.ids, read.as_ref()).1;
     }
     if states.ids.is_empty() {
-        return None;
+        return After::NoMatch;
     }
     let mut groups = Vec::new();
     for (group, mut after) in walk.groups(&states.ids) {
@@ -117,7 +126,7 @@ pub(crate) fn classes_after(walk: &Walk, lead: usize, keyword: &[u8]) -> Option<
         }
         groups.push((group, classes));
     }
-    Some(Some(Follow { groups }))
+    After::Fits(Follow { groups })
 }
 
 /// A pattern's NFA, walked a byte at a time with look-around assumed to hold.
@@ -426,7 +435,7 @@ mod tests {
         .unwrap();
         let walk = Walk::new(&hir).unwrap();
         let follow = |lead, kw: &str| match classes_after(&walk, lead, kw.as_bytes()) {
-            Some(Some(f)) => f,
+            After::Fits(f) => f,
             _ => panic!("{kw} at {lead} should have a follow"),
         };
         // After `pass` at the match start: a blank, `=`, `:`, or `phrase` going on; the
@@ -445,8 +454,8 @@ mod tests {
         assert!(server.allows(b" =a;") && server.allows(b"=a;"));
         assert!(!server.allows(b" r") && !server.allows(b"s"));
         // A keyword that cannot sit there: no match.
-        assert!(classes_after(&walk, 3, b"pass").is_none());
-        assert!(classes_after(&walk, 0, b"token").is_none());
+        assert!(matches!(classes_after(&walk, 3, b"pass"), After::NoMatch));
+        assert!(matches!(classes_after(&walk, 0, b"token"), After::NoMatch));
     }
 
     #[test]

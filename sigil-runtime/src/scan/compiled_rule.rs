@@ -10,7 +10,7 @@ use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, PatternID};
 use regex_syntax::hir::Hir;
 
-use super::class_prefix::{ByteSet, Follow, Walk, class_prefix_of, classes_after};
+use super::class_prefix::{After, ByteSet, Walk, class_prefix_of, classes_after};
 use super::error::ScanError;
 use super::hit::{Category, Severity};
 use super::keyword_lead::keyword_offsets;
@@ -26,10 +26,6 @@ const UNBOUNDED_FWD: usize = 16 * 1024;
 const WINDOW_CAP: usize = 64 * 1024;
 /// A rule is searched anchored when a keyword gives at most this many start positions.
 const MAX_ANCHORED_TRIES: usize = 12;
-
-/// What may follow a keyword in a match starting a given distance before it (`None`: no match
-/// can start there; `Some(None)`: anything may).
-type After = Option<Option<Follow>>;
 
 pub(crate) struct CompiledRule {
     pub(crate) id: Arc<str>,
@@ -221,9 +217,9 @@ impl CompiledRule {
             return true;
         };
         match after.get(offset) {
-            Some(Some(Some(follow))) => follow.allows(text.get(keyword.end..).unwrap_or_default()),
-            Some(None) => false,
-            Some(Some(None)) | None => true,
+            Some(After::Fits(follow)) => follow.allows(text.get(keyword.end..).unwrap_or_default()),
+            Some(After::NoMatch) => false,
+            Some(After::Anything) | None => true,
         }
     }
 

@@ -11,7 +11,7 @@ use std::ops::Range;
 
 use regex::bytes::Regex;
 use serde::Deserialize;
-use sigil_runtime::scan::validators::{self, Candidate, Validator};
+use sigil_runtime::scan::validators::{self, Validator};
 use sigil_runtime::vault::VaultKind;
 
 const DEFAULT_PACK: &str = include_str!("../src/scan/packs/default.toml");
@@ -115,8 +115,7 @@ fn hits(rule: &Compiled, text: &str) -> Vec<Found> {
         let whole = caps.get(0).expect("group 0 always matches");
         let value = caps.name("secret").or_else(|| caps.get(1)).unwrap_or(whole);
         let value_text = String::from_utf8_lossy(value.as_bytes());
-        let candidate = Candidate::bare(&value_text);
-        if rule.validators.iter().all(|v| v.check(&candidate)) {
+        if rule.validators.iter().all(|v| v.check(&value_text)) {
             found.push(Found {
                 span: value.range(),
                 whole: whole.range(),

@@ -15,7 +15,7 @@ use super::error::ScanError;
 use super::hit::{Category, Severity};
 use super::keyword_lead::keyword_offsets;
 use super::pack::Rule;
-use super::validators::{Candidate, Validator};
+use super::validators::Validator;
 use crate::vault::VaultKind;
 
 /// How far before a keyword a match of an unbounded pattern may start.
@@ -270,8 +270,7 @@ impl CompiledRule {
             Ok(s) => Cow::Borrowed(s),
             Err(_) => String::from_utf8_lossy(value),
         };
-        let candidate = Candidate::bare(&value);
-        self.validators.iter().all(|v| v.check(&candidate))
+        self.validators.iter().all(|v| v.check(&value))
     }
 }
 

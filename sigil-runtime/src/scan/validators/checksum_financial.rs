@@ -1,7 +1,6 @@
 //! Financial identifiers: Luhn, IBAN (ISO 13616 mod-97 with per-country lengths), BIC
 //! (ISO 9362 structure with an ISO 3166 country) and payment card issuer ranges.
 
-use super::Candidate;
 use super::digits;
 
 /// IBAN length per country (SWIFT IBAN registry).
@@ -65,10 +64,10 @@ fn card_digits<'b>(s: &str, buf: &'b mut [u8; 32]) -> Option<&'b [u8]> {
 }
 
 /// `iban_mod97`: country length and the ISO 7064 MOD 97-10 check over the IBAN (spaces allowed).
-pub(super) fn iban_mod97(c: &Candidate<'_>) -> bool {
+pub(super) fn iban_mod97(value: &str) -> bool {
     let mut buf = [0u8; 34];
     let mut n = 0;
-    for &b in c.value.as_bytes() {
+    for &b in value.as_bytes() {
         if b == b' ' {
             continue;
         }
@@ -104,8 +103,8 @@ pub(super) fn iban_mod97(c: &Candidate<'_>) -> bool {
 }
 
 /// `bic`: 4 letters (bank), an ISO 3166 country, 2 alphanumerics (location), optional 3 (branch).
-pub(super) fn bic(c: &Candidate<'_>) -> bool {
-    let b = c.value.as_bytes();
+pub(super) fn bic(value: &str) -> bool {
+    let b = value.as_bytes();
     if b.len() != 8 && b.len() != 11 {
         return false;
     }
@@ -145,9 +144,9 @@ const ISSUER_RANGES: &[(u32, u32, usize, usize, usize)] = &[
 ];
 
 /// `card_issuer_range`: the number lies in a known scheme's IIN range with a length it issues.
-pub(super) fn card_issuer_range(c: &Candidate<'_>) -> bool {
+pub(super) fn card_issuer_range(value: &str) -> bool {
     let mut buf = [0u8; 32];
-    let Some(d) = card_digits(c.value, &mut buf) else {
+    let Some(d) = card_digits(value, &mut buf) else {
         return false;
     };
     ISSUER_RANGES.iter().any(|&(lo, hi, width, min, max)| {
@@ -175,9 +174,9 @@ const TEST_PANS: &[&[u8]] = &[
 
 /// `card_not_test_number`: not a published test PAN and not a low-variety filler such as
 /// `4000 0000 0000 0002` (three or fewer distinct digits over twelve or more).
-pub(super) fn card_not_test_number(c: &Candidate<'_>) -> bool {
+pub(super) fn card_not_test_number(value: &str) -> bool {
     let mut buf = [0u8; 32];
-    let Some(d) = card_digits(c.value, &mut buf) else {
+    let Some(d) = card_digits(value, &mut buf) else {
         return false;
     };
     let mut seen = [false; 10];
@@ -194,8 +193,8 @@ pub(super) fn card_not_test_number(c: &Candidate<'_>) -> bool {
 }
 
 /// `aba_routing`: nine digits of a US ABA routing number with the 3-7-1 weighted checksum.
-pub(super) fn aba_routing(c: &Candidate<'_>) -> bool {
-    let Some(d) = digits::exact::<9>(c.value) else {
+pub(super) fn aba_routing(value: &str) -> bool {
+    let Some(d) = digits::exact::<9>(value) else {
         return false;
     };
     let sum = digits::weighted_sum(&d, &[3, 7, 1, 3, 7, 1, 3, 7, 1]);
@@ -210,38 +209,34 @@ pub(super) fn aba_routing(c: &Candidate<'_>) -> bool {
 mod tests {
     use super::*;
 
-    fn ok(f: fn(&Candidate<'_>) -> bool, s: &str) -> bool {
-        f(&Candidate::bare(s))
-    }
-
     #[test]
     fn iban_accepts_valid_numbers_spaced_or_not() {
-        assert!(ok(iban_mod97, "GB82WEST12345698765432"));
-        assert!(ok(iban_mod97, "DE89 3704 0044 0532 0130 00"));
-        assert!(ok(iban_mod97, "FR1420041010050500013M02606"));
-        assert!(ok(iban_mod97, "NO9386011117947"));
-        assert!(ok(iban_mod97, "de89370400440532013000"));
+        assert!(iban_mod97("GB82WEST12345698765432"));
+        assert!(iban_mod97("DE89 3704 0044 0532 0130 00"));
+        assert!(iban_mod97("FR1420041010050500013M02606"));
+        assert!(iban_mod97("NO9386011117947"));
+        assert!(iban_mod97("de89370400440532013000"));
     }
 
     #[test]
     fn iban_refuses_bad_checksum_length_or_country() {
-        assert!(!ok(iban_mod97, "GB82WEST12345698765433"));
-        assert!(!ok(iban_mod97, "DE89370400440532013"));
-        assert!(!ok(iban_mod97, "ZZ82WEST12345698765432"));
-        assert!(!ok(iban_mod97, "GB00WEST12345698765432"));
-        assert!(!ok(iban_mod97, "GB82-WEST-1234-5698-7654-32"));
+        assert!(!iban_mod97("GB82WEST12345698765433"));
+        assert!(!iban_mod97("DE89370400440532013"));
+        assert!(!iban_mod97("ZZ82WEST12345698765432"));
+        assert!(!iban_mod97("GB00WEST12345698765432"));
+        assert!(!iban_mod97("GB82-WEST-1234-5698-7654-32"));
     }
 
     #[test]
     fn bic_needs_a_real_country_and_the_right_length() {
-        assert!(ok(bic, "DEUTDEFF"));
-        assert!(ok(bic, "DEUTDEFF500"));
-        assert!(ok(bic, "NWBKGB2L"));
-        assert!(!ok(bic, "DEUTQQFF"));
-        assert!(!ok(bic, "DEUTDEF"));
-        assert!(!ok(bic, "DEUTDEFF50"));
-        assert!(!ok(bic, "AAAADEFF"));
-        assert!(!ok(bic, "deutdeff"));
+        assert!(bic("DEUTDEFF"));
+        assert!(bic("DEUTDEFF500"));
+        assert!(bic("NWBKGB2L"));
+        assert!(!bic("DEUTQQFF"));
+        assert!(!bic("DEUTDEF"));
+        assert!(!bic("DEUTDEFF50"));
+        assert!(!bic("AAAADEFF"));
+        assert!(!bic("deutdeff"));
     }
 
     #[test]
@@ -254,33 +249,33 @@ mod tests {
 
     #[test]
     fn issuer_ranges_check_prefix_and_length() {
-        assert!(ok(card_issuer_range, "4539148803436467"));
-        assert!(ok(card_issuer_range, "5500 0055 5555 5559"));
-        assert!(ok(card_issuer_range, "2221000000000009"));
-        assert!(ok(card_issuer_range, "371449635398431"));
-        assert!(!ok(card_issuer_range, "3714496353984312"));
-        assert!(!ok(card_issuer_range, "1234567812345670"));
-        assert!(!ok(card_issuer_range, "5600000000"));
+        assert!(card_issuer_range("4539148803436467"));
+        assert!(card_issuer_range("5500 0055 5555 5559"));
+        assert!(card_issuer_range("2221000000000009"));
+        assert!(card_issuer_range("371449635398431"));
+        assert!(!card_issuer_range("3714496353984312"));
+        assert!(!card_issuer_range("1234567812345670"));
+        assert!(!card_issuer_range("5600000000"));
         // Visa issues 13, 16 and 19 digits; an 18-digit id starting with 4 is not a card.
-        assert!(!ok(card_issuer_range, "412345678901234564"));
+        assert!(!card_issuer_range("412345678901234564"));
     }
 
     #[test]
     fn aba_routing_weights_and_district() {
-        assert!(ok(aba_routing, "021000021"));
-        assert!(ok(aba_routing, "011000015"));
-        assert!(!ok(aba_routing, "021000022"));
-        assert!(!ok(aba_routing, "991000021"));
-        assert!(!ok(aba_routing, "000000000"));
+        assert!(aba_routing("021000021"));
+        assert!(aba_routing("011000015"));
+        assert!(!aba_routing("021000022"));
+        assert!(!aba_routing("991000021"));
+        assert!(!aba_routing("000000000"));
     }
 
     #[test]
     fn test_numbers_and_fillers_are_refused() {
-        assert!(!ok(card_not_test_number, "4111 1111 1111 1111"));
-        assert!(!ok(card_not_test_number, "4242424242424242"));
-        assert!(!ok(card_not_test_number, "5555-5555-5555-4444"));
-        assert!(!ok(card_not_test_number, "4000000000000002"));
-        assert!(!ok(card_not_test_number, "378282246310005"));
-        assert!(ok(card_not_test_number, "4539148803436467"));
+        assert!(!card_not_test_number("4111 1111 1111 1111"));
+        assert!(!card_not_test_number("4242424242424242"));
+        assert!(!card_not_test_number("5555-5555-5555-4444"));
+        assert!(!card_not_test_number("4000000000000002"));
+        assert!(!card_not_test_number("378282246310005"));
+        assert!(card_not_test_number("4539148803436467"));
     }
 }

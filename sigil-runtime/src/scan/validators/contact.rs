@@ -5,7 +5,6 @@
 //! personal data and are not hits; neither are `git@host` remotes nor retina asset names such as
 //! `logo@2x.png`.
 
-use super::Candidate;
 use super::phone_country_codes;
 
 /// File extensions that look like TLDs after an `@` in asset names (`icon@2x.png`).
@@ -29,8 +28,8 @@ fn ends_with_label_ci(domain: &str, suffix: &str) -> bool {
 
 /// `email_domain`: a plausible local part and a domain of valid labels ending in an alphabetic
 /// TLD (or an IDN `xn--` one), not a reserved documentation domain.
-pub(super) fn email_domain(c: &Candidate<'_>) -> bool {
-    let Some((local, domain)) = c.value.rsplit_once('@') else {
+pub(super) fn email_domain(value: &str) -> bool {
+    let Some((local, domain)) = value.rsplit_once('@') else {
         return false;
     };
     if local.is_empty()
@@ -101,8 +100,8 @@ fn is_fictional(country_len: usize, national: &[u8]) -> bool {
 
 /// `phone_e164`: `+` or `00`, a known country code, and a national number of a length that
 /// country uses (NANP: area code and exchange start with 2–9; 555-01XX is fiction).
-pub(super) fn phone_e164(c: &Candidate<'_>) -> bool {
-    let v = c.value.trim();
+pub(super) fn phone_e164(value: &str) -> bool {
+    let v = value.trim();
     let rest = if let Some(r) = v.strip_prefix('+') {
         r
     } else if let Some(r) = v.strip_prefix("00") {
@@ -133,10 +132,10 @@ pub(super) fn phone_e164(c: &Candidate<'_>) -> bool {
 /// `phone_national`: a number in national format (7–15 digits, a leading `+` read as E.164),
 /// not a date, not a run of one digit, not an ascending sequence. Rules pair it with a context
 /// keyword (`phone`, `tel`, `mobile`, ...) because a bare digit string is ambiguous.
-pub(super) fn phone_national(c: &Candidate<'_>) -> bool {
-    let v = c.value.trim();
+pub(super) fn phone_national(value: &str) -> bool {
+    let v = value.trim();
     if v.starts_with('+') {
-        return phone_e164(c);
+        return phone_e164(value);
     }
     let Some((d, n)) = phone_digits(v) else {
         return false;
@@ -156,51 +155,47 @@ pub(super) fn phone_national(c: &Candidate<'_>) -> bool {
 mod tests {
     use super::*;
 
-    fn ok(f: fn(&Candidate<'_>) -> bool, s: &str) -> bool {
-        f(&Candidate::bare(s))
-    }
-
     #[test]
     fn emails_with_real_domains_pass() {
-        assert!(ok(email_domain, "jane.doe@acme-corp.io"));
-        assert!(ok(email_domain, "ops+alerts@mail.bank.co.uk"));
-        assert!(ok(email_domain, "x@xn--bcher-kva.de"));
+        assert!(email_domain("jane.doe@acme-corp.io"));
+        assert!(email_domain("ops+alerts@mail.bank.co.uk"));
+        assert!(email_domain("x@xn--bcher-kva.de"));
     }
 
     #[test]
     fn reserved_files_and_malformed_addresses_fail() {
-        assert!(!ok(email_domain, "jane@example.com"));
-        assert!(!ok(email_domain, "jane@mail.example.org"));
-        assert!(!ok(email_domain, "jane@service.test"));
-        assert!(!ok(email_domain, "git@github.com"));
-        assert!(!ok(email_domain, "logo@2x.png"));
-        assert!(!ok(email_domain, "pkg@1.2.3"));
-        assert!(!ok(email_domain, "user@localhost"));
-        assert!(!ok(email_domain, "user@-bad.com"));
-        assert!(!ok(email_domain, ".user@acme.io"));
+        assert!(!email_domain("jane@example.com"));
+        assert!(!email_domain("jane@mail.example.org"));
+        assert!(!email_domain("jane@service.test"));
+        assert!(!email_domain("git@github.com"));
+        assert!(!email_domain("logo@2x.png"));
+        assert!(!email_domain("pkg@1.2.3"));
+        assert!(!email_domain("user@localhost"));
+        assert!(!email_domain("user@-bad.com"));
+        assert!(!email_domain(".user@acme.io"));
     }
 
     #[test]
     fn e164_numbers_need_a_country_and_its_length() {
-        assert!(ok(phone_e164, "+44 20 7946 0321"));
-        assert!(ok(phone_e164, "+49 30 901820"));
-        assert!(ok(phone_e164, "+1 (415) 867-5309"));
-        assert!(ok(phone_e164, "0033 6 12 34 56 78"));
-        assert!(!ok(phone_e164, "+44 20 7946"));
-        assert!(!ok(phone_e164, "+1 (415) 555-0123"));
-        assert!(!ok(phone_e164, "+1 (115) 867-5309"));
-        assert!(!ok(phone_e164, "+280 1234 5678"));
-        assert!(!ok(phone_e164, "+33 1111 11111"));
-        assert!(!ok(phone_e164, "44 20 7946 0321"));
+        assert!(phone_e164("+44 20 7946 0321"));
+        assert!(phone_e164("+49 30 901820"));
+        assert!(phone_e164("+1 (415) 867-5309"));
+        assert!(phone_e164("0033 6 12 34 56 78"));
+        assert!(!phone_e164("+44 20 7946"));
+        assert!(!phone_e164("+1 (415) 555-0123"));
+        assert!(!phone_e164("+1 (115) 867-5309"));
+        assert!(!phone_e164("+280 1234 5678"));
+        assert!(!phone_e164("+33 1111 11111"));
+        assert!(!phone_e164("44 20 7946 0321"));
     }
 
     #[test]
     fn national_numbers_refuse_dates_and_sequences() {
-        assert!(ok(phone_national, "030 901820"));
-        assert!(ok(phone_national, "(415) 867-5309"));
-        assert!(!ok(phone_national, "2024-05-01"));
-        assert!(!ok(phone_national, "1234567890"));
-        assert!(!ok(phone_national, "0000000"));
-        assert!(!ok(phone_national, "12345"));
+        assert!(phone_national("030 901820"));
+        assert!(phone_national("(415) 867-5309"));
+        assert!(!phone_national("2024-05-01"));
+        assert!(!phone_national("1234567890"));
+        assert!(!phone_national("0000000"));
+        assert!(!phone_national("12345"));
     }
 }

@@ -5,8 +5,6 @@ use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
 
-use super::Candidate;
-
 /// Whole values (compared case-insensitively) that are stand-ins, not secrets.
 const PLACEHOLDER_VALUES: &[&str] = &[
     "password",
@@ -169,8 +167,8 @@ pub(super) fn is_placeholder(s: &str) -> bool {
 }
 
 /// `not_placeholder`: see [`is_placeholder`].
-pub(super) fn not_placeholder(c: &Candidate<'_>) -> bool {
-    !is_placeholder(c.value)
+pub(super) fn not_placeholder(value: &str) -> bool {
+    !is_placeholder(value)
 }
 
 fn is_hex(b: &[u8]) -> bool {
@@ -187,15 +185,15 @@ fn is_uuid(b: &[u8]) -> bool {
 }
 
 /// `not_uuid`: the value is not a UUID (8-4-4-4-12 hex, optionally in braces).
-pub(super) fn not_uuid(c: &Candidate<'_>) -> bool {
-    let v = c.value.trim_matches(|x| x == '{' || x == '}');
+pub(super) fn not_uuid(value: &str) -> bool {
+    let v = value.trim_matches(|x| x == '{' || x == '}');
     !is_uuid(v.as_bytes())
 }
 
 /// `not_hex_hash`: the value is not a bare hex digest (MD5, SHA-1, SHA-224/256/384/512) nor a
 /// `sha256:`-style digest reference.
-pub(super) fn not_hex_hash(c: &Candidate<'_>) -> bool {
-    let v = c.value;
+pub(super) fn not_hex_hash(value: &str) -> bool {
+    let v = value;
     let body = v
         .split_once(':')
         .filter(|(algo, _)| (algo.len() <= 8 && algo.starts_with("sha")) || *algo == "md5")
@@ -207,22 +205,22 @@ pub(super) fn not_hex_hash(c: &Candidate<'_>) -> bool {
 /// `not_sha_digest`: not a bare SHA-1/SHA-2 hex digest (40, 56, 64, 96 or 128 hex digits).
 /// Unlike [`not_hex_hash`] it lets 32 hex digits through: assigned to a key name, an MD5-length
 /// value is far more often an API key than a hash.
-pub(super) fn not_sha_digest(c: &Candidate<'_>) -> bool {
-    let b = c.value.as_bytes();
+pub(super) fn not_sha_digest(value: &str) -> bool {
+    let b = value.as_bytes();
     !(matches!(b.len(), 40 | 56 | 64 | 96 | 128) && is_hex(b))
 }
 
 /// `not_integrity_hash`: not a Subresource-Integrity / lockfile digest (`sha512-<base64>`).
-pub(super) fn not_integrity_hash(c: &Candidate<'_>) -> bool {
-    let v = c.value.trim();
+pub(super) fn not_integrity_hash(value: &str) -> bool {
+    let v = value.trim();
     !["sha1-", "sha256-", "sha384-", "sha512-"]
         .iter()
         .any(|p| v.len() > p.len() && v.as_bytes()[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
 }
 
 /// `not_version`: not a version string (`1.2.3`, `v2.0.0-beta.1`, `10.4`).
-pub(super) fn not_version(c: &Candidate<'_>) -> bool {
-    let v = c.value.strip_prefix(['v', 'V']).unwrap_or(c.value);
+pub(super) fn not_version(value: &str) -> bool {
+    let v = value.strip_prefix(['v', 'V']).unwrap_or(value);
     let core = v.split(['-', '+']).next().unwrap_or("");
     let mut parts = 0;
     let shaped = core.split('.').all(|p| {
@@ -233,8 +231,8 @@ pub(super) fn not_version(c: &Candidate<'_>) -> bool {
 }
 
 /// `not_date`: not a date or timestamp (`2024-05-01`, `2024-05-01T10:00:00Z`, `01/05/2024`).
-pub(super) fn not_date(c: &Candidate<'_>) -> bool {
-    let b = c.value.trim().as_bytes();
+pub(super) fn not_date(value: &str) -> bool {
+    let b = value.trim().as_bytes();
     let iso = b.len() >= 10
         && b[..4].iter().all(u8::is_ascii_digit)
         && matches!(b[4], b'-' | b'/' | b'.')
@@ -251,8 +249,8 @@ pub(super) fn not_date(c: &Candidate<'_>) -> bool {
 }
 
 /// `not_file_path`: not a file system path (`/etc/...`, `./x`, `~/x`, `C:\x`).
-pub(super) fn not_file_path(c: &Candidate<'_>) -> bool {
-    let v = c.value;
+pub(super) fn not_file_path(value: &str) -> bool {
+    let v = value;
     let b = v.as_bytes();
     let drive = b.len() > 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\';
     !(drive
@@ -264,8 +262,8 @@ pub(super) fn not_file_path(c: &Candidate<'_>) -> bool {
 
 /// `not_code_reference`: not a dotted or `::` identifier path such as `settings.API_KEY`,
 /// `os.environ` or `config::Secret` (a reference to a value, not the value).
-pub(super) fn not_code_reference(c: &Candidate<'_>) -> bool {
-    let v = c.value;
+pub(super) fn not_code_reference(value: &str) -> bool {
+    let v = value;
     let digits = v.bytes().filter(u8::is_ascii_digit).count();
     let mut segments = 0;
     let identifiers = v.split(['.', ':']).filter(|s| !s.is_empty()).all(|s| {
@@ -279,8 +277,8 @@ pub(super) fn not_code_reference(c: &Candidate<'_>) -> bool {
 }
 
 /// `mixed_charset`: at least two of uppercase letters, lowercase letters and digits.
-pub(super) fn mixed_charset(c: &Candidate<'_>) -> bool {
-    let b = c.value.as_bytes();
+pub(super) fn mixed_charset(value: &str) -> bool {
+    let b = value.as_bytes();
     let upper = b.iter().any(u8::is_ascii_uppercase) as u8;
     let lower = b.iter().any(u8::is_ascii_lowercase) as u8;
     let digit = b.iter().any(u8::is_ascii_digit) as u8;
@@ -288,24 +286,20 @@ pub(super) fn mixed_charset(c: &Candidate<'_>) -> bool {
 }
 
 /// `has_digit`: at least one ASCII digit.
-pub(super) fn has_digit(c: &Candidate<'_>) -> bool {
-    c.value.bytes().any(|b| b.is_ascii_digit())
+pub(super) fn has_digit(value: &str) -> bool {
+    value.bytes().any(|b| b.is_ascii_digit())
 }
 
 /// `url_password_not_placeholder`: the password of a URL or connection string is a real value:
 /// not a placeholder, not a variable reference, not a mask.
-pub(super) fn url_password_not_placeholder(c: &Candidate<'_>) -> bool {
-    let p = c.value;
+pub(super) fn url_password_not_placeholder(value: &str) -> bool {
+    let p = value;
     !p.is_empty() && !is_placeholder(p) && !p.bytes().all(|b| b == b'*' || b == b'x' || b == b'X')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ok(f: fn(&Candidate<'_>) -> bool, s: &str) -> bool {
-        f(&Candidate::bare(s))
-    }
 
     #[test]
     fn placeholders_are_recognised() {
@@ -332,7 +326,7 @@ mod tests {
             "",
             "  ",
         ] {
-            assert!(!ok(not_placeholder, p), "{p:?} should be a placeholder");
+            assert!(!not_placeholder(p), "{p:?} should be a placeholder");
         }
     }
 
@@ -344,89 +338,80 @@ mod tests {
             "hunter2-Kx9",
             "wJalrXUtnFEMI/K7MDENG/bPxRfiCY",
         ] {
-            assert!(ok(not_placeholder, p), "{p:?} should pass");
+            assert!(not_placeholder(p), "{p:?} should pass");
         }
     }
 
     #[test]
     fn uuids_and_hashes_are_refused() {
-        assert!(!ok(not_uuid, "3f2504e0-4f89-11d3-9a0c-0305e82c3301"));
-        assert!(!ok(not_uuid, "{3F2504E0-4F89-11D3-9A0C-0305E82C3301}"));
-        assert!(ok(not_uuid, "3f2504e04f8911d39a0c0305e82c3301x"));
-        assert!(!ok(not_hex_hash, "d41d8cd98f00b204e9800998ecf8427e"));
-        assert!(!ok(
-            not_hex_hash,
-            "da39a3ee5e6b4b0d3255bfef95601890afd80709"
-        ));
-        assert!(!ok(
-            not_hex_hash,
+        assert!(!not_uuid("3f2504e0-4f89-11d3-9a0c-0305e82c3301"));
+        assert!(!not_uuid("{3F2504E0-4F89-11D3-9A0C-0305E82C3301}"));
+        assert!(not_uuid("3f2504e04f8911d39a0c0305e82c3301x"));
+        assert!(!not_hex_hash("d41d8cd98f00b204e9800998ecf8427e"));
+        assert!(!not_hex_hash("da39a3ee5e6b4b0d3255bfef95601890afd80709"));
+        assert!(!not_hex_hash(
             "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         ));
-        assert!(ok(not_hex_hash, "d41d8cd98f00b204e9800998ecf8427"));
-        assert!(ok(not_hex_hash, "Zq41d8cd98f00b204e9800998ecf8427e"));
-        assert!(!ok(
-            not_integrity_hash,
+        assert!(not_hex_hash("d41d8cd98f00b204e9800998ecf8427"));
+        assert!(not_hex_hash("Zq41d8cd98f00b204e9800998ecf8427e"));
+        assert!(!not_integrity_hash(
             "sha512-z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg=="
         ));
-        assert!(ok(not_integrity_hash, "q8Vz3LmP0xWc7TbN"));
+        assert!(not_integrity_hash("q8Vz3LmP0xWc7TbN"));
     }
 
     #[test]
     fn sha_digests_are_refused_but_md5_length_values_pass() {
-        assert!(!ok(
-            not_sha_digest,
-            "da39a3ee5e6b4b0d3255bfef95601890afd80709"
-        ));
-        assert!(!ok(
-            not_sha_digest,
+        assert!(!not_sha_digest("da39a3ee5e6b4b0d3255bfef95601890afd80709"));
+        assert!(!not_sha_digest(
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         ));
-        assert!(ok(not_sha_digest, "951bc382db9abad29c68634761dd6e19"));
+        assert!(not_sha_digest("951bc382db9abad29c68634761dd6e19"));
     }
 
     #[test]
     fn versions_dates_and_paths_are_refused() {
-        assert!(!ok(not_version, "1.2.3"));
-        assert!(!ok(not_version, "v2.0.0-beta.1"));
-        assert!(!ok(not_version, "10.4"));
-        assert!(ok(not_version, "1.2.3a"));
-        assert!(ok(not_version, "12345"));
-        assert!(!ok(not_date, "2024-05-01"));
-        assert!(!ok(not_date, "2024-05-01T10:00:00Z"));
-        assert!(!ok(not_date, "01/05/2024"));
-        assert!(ok(not_date, "20240501xyz"));
-        assert!(!ok(not_file_path, "/etc/ssl/private.key"));
-        assert!(!ok(not_file_path, "./secrets.json"));
-        assert!(!ok(not_file_path, "C:\\keys\\id_rsa"));
-        assert!(ok(not_file_path, "q8Vz3LmP/0xWc7TbN"));
+        assert!(!not_version("1.2.3"));
+        assert!(!not_version("v2.0.0-beta.1"));
+        assert!(!not_version("10.4"));
+        assert!(not_version("1.2.3a"));
+        assert!(not_version("12345"));
+        assert!(!not_date("2024-05-01"));
+        assert!(!not_date("2024-05-01T10:00:00Z"));
+        assert!(!not_date("01/05/2024"));
+        assert!(not_date("20240501xyz"));
+        assert!(!not_file_path("/etc/ssl/private.key"));
+        assert!(!not_file_path("./secrets.json"));
+        assert!(!not_file_path("C:\\keys\\id_rsa"));
+        assert!(not_file_path("q8Vz3LmP/0xWc7TbN"));
     }
 
     #[test]
     fn code_references_are_refused() {
-        assert!(!ok(not_code_reference, "settings.API_KEY"));
-        assert!(!ok(not_code_reference, "config::Secret"));
-        assert!(!ok(not_code_reference, "self.client.token"));
-        assert!(ok(not_code_reference, "q8Vz3LmP0xWc7TbN"));
-        assert!(ok(not_code_reference, "a1b2.c3d4e5.f6"));
-        assert!(ok(not_code_reference, "Tr0ub4dor&3"));
+        assert!(!not_code_reference("settings.API_KEY"));
+        assert!(!not_code_reference("config::Secret"));
+        assert!(!not_code_reference("self.client.token"));
+        assert!(not_code_reference("q8Vz3LmP0xWc7TbN"));
+        assert!(not_code_reference("a1b2.c3d4e5.f6"));
+        assert!(not_code_reference("Tr0ub4dor&3"));
     }
 
     #[test]
     fn charset_checks() {
-        assert!(ok(mixed_charset, "abc123"));
-        assert!(ok(mixed_charset, "ABCdef"));
-        assert!(!ok(mixed_charset, "abcdefgh"));
-        assert!(!ok(mixed_charset, "12345678"));
-        assert!(ok(has_digit, "abc1"));
-        assert!(!ok(has_digit, "abcd"));
+        assert!(mixed_charset("abc123"));
+        assert!(mixed_charset("ABCdef"));
+        assert!(!mixed_charset("abcdefgh"));
+        assert!(!mixed_charset("12345678"));
+        assert!(has_digit("abc1"));
+        assert!(!has_digit("abcd"));
     }
 
     #[test]
     fn url_passwords() {
-        assert!(ok(url_password_not_placeholder, "s3cr3tPa55"));
-        assert!(!ok(url_password_not_placeholder, "${PGPASSWORD}"));
-        assert!(!ok(url_password_not_placeholder, "password"));
-        assert!(!ok(url_password_not_placeholder, "xxx"));
-        assert!(!ok(url_password_not_placeholder, ""));
+        assert!(url_password_not_placeholder("s3cr3tPa55"));
+        assert!(!url_password_not_placeholder("${PGPASSWORD}"));
+        assert!(!url_password_not_placeholder("password"));
+        assert!(!url_password_not_placeholder("xxx"));
+        assert!(!url_password_not_placeholder(""));
     }
 }

@@ -23,25 +23,9 @@ mod token_structure;
 
 use std::fmt;
 
-/// What a validator sees of one match. Text is the decoded text (JSON escapes already undone).
-///
-/// (It once also carried the whole match and the text before it. No validator read them,
-/// and making them cost two UTF-8 conversions per match, a whole PEM block each time.)
-#[derive(Debug, Clone, Copy)]
-pub struct Candidate<'a> {
-    /// The value the rule reports (the `secret` capture group, or the whole match).
-    pub value: &'a str,
-}
-
-impl<'a> Candidate<'a> {
-    /// A candidate for `value`.
-    pub fn bare(value: &'a str) -> Self {
-        Self { value }
-    }
-}
-
-/// The signature every named check has.
-type CheckFn = fn(&Candidate<'_>) -> bool;
+/// The signature every named check has: it sees the value a rule reports (the `secret`
+/// capture group, or the whole match) in decoded text (JSON escapes undone), and nothing else.
+type CheckFn = fn(&str) -> bool;
 
 /// A named check without parameters, from the registry below.
 #[derive(Clone, Copy)]
@@ -214,13 +198,13 @@ impl Validator {
             .ok_or_else(|| format!("unknown validator `{spec}`"))
     }
 
-    /// True when the candidate passes.
-    pub fn check(&self, c: &Candidate<'_>) -> bool {
+    /// True when `value` (what a rule reports, in decoded text) passes.
+    pub fn check(&self, value: &str) -> bool {
         match self {
-            Self::Luhn => checksum_financial::luhn_str(c.value),
-            Self::EntropyAtLeast(min) => shannon_entropy(c.value.as_bytes()) >= *min,
-            Self::MinLength(min) => c.value.len() >= *min,
-            Self::Named(check) => (check.run)(c),
+            Self::Luhn => checksum_financial::luhn_str(value),
+            Self::EntropyAtLeast(min) => shannon_entropy(value.as_bytes()) >= *min,
+            Self::MinLength(min) => value.len() >= *min,
+            Self::Named(check) => (check.run)(value),
         }
     }
 }
@@ -228,7 +212,7 @@ impl Validator {
 /// Shannon entropy in bits per byte.
 ///
 /// Computed as `log2(n) - sum(c * log2(c)) / n` over the byte counts `c`, with `c * log2(c)`
-/// looked up for the counts a value of up to [`TABULATED`] bytes can have: a validated value
+/// looked up for the counts a value of up to 512 bytes can have: a validated value
 /// costs one logarithm, not one per distinct byte.
 pub fn shannon_entropy(bytes: &[u8]) -> f64 {
     if bytes.is_empty() {
@@ -317,11 +301,11 @@ mod tests {
     #[test]
     fn entropy_and_length_thresholds_apply_to_the_value() {
         let v = Validator::parse("entropy>=3.0").unwrap();
-        assert!(v.check(&Candidate::bare("q8Vz3LmP0xWc7TbN")));
-        assert!(!v.check(&Candidate::bare("aaaaaaaaaaaaaaab")));
+        assert!(v.check("q8Vz3LmP0xWc7TbN"));
+        assert!(!v.check("aaaaaaaaaaaaaaab"));
         let m = Validator::parse("min_length>=4").unwrap();
-        assert!(m.check(&Candidate::bare("abcd")));
-        assert!(!m.check(&Candidate::bare("abc")));
+        assert!(m.check("abcd"));
+        assert!(!m.check("abc"));
     }
 
     /// A small deterministic generator (xorshift) so the robustness test is reproducible.
@@ -388,9 +372,8 @@ mod tests {
             let text: String = (0..len)
                 .map(|_| PIECES[(next(&mut state) % PIECES.len() as u64) as usize])
                 .collect();
-            let candidate = Candidate::bare(&text);
             for v in &validators {
-                let _ = v.check(&candidate);
+                let _ = v.check(&text);
             }
         }
         // Multibyte text at every length a validator slices at: no panic, and no checksum or
@@ -403,10 +386,7 @@ mod tests {
                     Validator::Named(c) => c.name().contains("not_"),
                     _ => false,
                 };
-                assert!(
-                    filter || !v.check(&Candidate::bare(&text)),
-                    "{v:?} accepted {text:?}"
-                );
+                assert!(filter || !v.check(&text), "{v:?} accepted {text:?}");
             }
         }
     }

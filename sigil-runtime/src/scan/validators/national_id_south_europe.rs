@@ -1,7 +1,6 @@
 //! National identifiers of Southern Europe: Spanish DNI and NIE, Portuguese NIF, Italian codice
 //! fiscale, Greek AMKA, Croatian OIB.
 
-use super::Candidate;
 use super::calendar;
 use super::digits;
 
@@ -28,16 +27,16 @@ fn number_and_letter(s: &str, first_digit: u32) -> Option<(u32, usize, u8)> {
 }
 
 /// `es_dni`: eight digits and the letter `TRWAGMYFPDXBNJZSQVHLCKE[n mod 23]`.
-pub(super) fn es_dni(c: &Candidate<'_>) -> bool {
-    let Some((n, count, letter)) = number_and_letter(c.value, 0) else {
+pub(super) fn es_dni(value: &str) -> bool {
+    let Some((n, count, letter)) = number_and_letter(value, 0) else {
         return false;
     };
     count == 8 && n != 0 && DNI_LETTERS[(n % 23) as usize] == letter
 }
 
 /// `es_nie`: X, Y or Z (read as 0, 1, 2), seven digits, and the DNI letter of that number.
-pub(super) fn es_nie(c: &Candidate<'_>) -> bool {
-    let v = c.value.as_bytes();
+pub(super) fn es_nie(value: &str) -> bool {
+    let v = value.as_bytes();
     let Some(&first) = v.first() else {
         return false;
     };
@@ -47,7 +46,7 @@ pub(super) fn es_nie(c: &Candidate<'_>) -> bool {
         b'Z' => 2,
         _ => return false,
     };
-    let Some((n, count, letter)) = number_and_letter(&c.value[1..], lead) else {
+    let Some((n, count, letter)) = number_and_letter(&value[1..], lead) else {
         return false;
     };
     count == 7 && DNI_LETTERS[(n % 23) as usize] == letter
@@ -55,8 +54,8 @@ pub(super) fn es_nie(c: &Candidate<'_>) -> bool {
 
 /// `pt_nif`: nine digits, a valid leading digit, check `11 - sum mod 11` (weights 9..2; 0 when
 /// the remainder is below 2).
-pub(super) fn pt_nif(c: &Candidate<'_>) -> bool {
-    let Some(d) = digits::exact::<9>(c.value) else {
+pub(super) fn pt_nif(value: &str) -> bool {
+    let Some(d) = digits::exact::<9>(value) else {
         return false;
     };
     let lead_ok = matches!(d[0], 1 | 2 | 3 | 5 | 6 | 7 | 8 | 9) || (d[0] == 4 && d[1] == 5);
@@ -84,8 +83,8 @@ fn cf_digit(b: u8) -> Option<u32> {
 
 /// `it_codice_fiscale`: surname and name letters, year, month letter, day (41–71 for women),
 /// municipality code, and the check letter from the odd/even tables mod 26; omocodia allowed.
-pub(super) fn it_codice_fiscale(c: &Candidate<'_>) -> bool {
-    let v = c.value.as_bytes();
+pub(super) fn it_codice_fiscale(value: &str) -> bool {
+    let v = value.as_bytes();
     if v.len() != 16 {
         return false;
     }
@@ -130,16 +129,16 @@ pub(super) fn it_codice_fiscale(c: &Candidate<'_>) -> bool {
 }
 
 /// `gr_amka`: a birth date DDMMYY, five more digits, Luhn over all eleven.
-pub(super) fn gr_amka(c: &Candidate<'_>) -> bool {
-    let Some(d) = digits::exact::<11>(c.value) else {
+pub(super) fn gr_amka(value: &str) -> bool {
+    let Some(d) = digits::exact::<11>(value) else {
         return false;
     };
     calendar::valid_day_any_year(digits::pair(&d, 2), digits::pair(&d, 0)) && digits::luhn(&d)
 }
 
 /// `hr_oib`: eleven digits with an ISO 7064 MOD 11,10 check digit.
-pub(super) fn hr_oib(c: &Candidate<'_>) -> bool {
-    let Some(d) = digits::exact::<11>(c.value) else {
+pub(super) fn hr_oib(value: &str) -> bool {
+    let Some(d) = digits::exact::<11>(value) else {
         return false;
     };
     !digits::all_same(&d) && digits::iso7064_mod11_10(&d)
@@ -149,50 +148,46 @@ pub(super) fn hr_oib(c: &Candidate<'_>) -> bool {
 mod tests {
     use super::*;
 
-    fn ok(f: fn(&Candidate<'_>) -> bool, s: &str) -> bool {
-        f(&Candidate::bare(s))
-    }
-
     #[test]
     fn dni_and_nie_letters() {
-        assert!(ok(es_dni, "12345678Z"));
-        assert!(ok(es_dni, "48350213-G"));
-        assert!(!ok(es_dni, "12345678A"));
-        assert!(!ok(es_dni, "1234567Z"));
-        assert!(ok(es_nie, "X1234567L"));
-        assert!(ok(es_nie, "Y-1234567-X"));
-        assert!(!ok(es_nie, "X1234567A"));
-        assert!(!ok(es_nie, "A1234567L"));
+        assert!(es_dni("12345678Z"));
+        assert!(es_dni("48350213-G"));
+        assert!(!es_dni("12345678A"));
+        assert!(!es_dni("1234567Z"));
+        assert!(es_nie("X1234567L"));
+        assert!(es_nie("Y-1234567-X"));
+        assert!(!es_nie("X1234567A"));
+        assert!(!es_nie("A1234567L"));
     }
 
     #[test]
     fn nif_check_digit_and_lead() {
-        assert!(ok(pt_nif, "123456789"));
-        assert!(ok(pt_nif, "501964843"));
-        assert!(!ok(pt_nif, "123456788"));
-        assert!(!ok(pt_nif, "412345678"));
+        assert!(pt_nif("123456789"));
+        assert!(pt_nif("501964843"));
+        assert!(!pt_nif("123456788"));
+        assert!(!pt_nif("412345678"));
     }
 
     #[test]
     fn codice_fiscale_check_letter_and_omocodia() {
-        assert!(ok(it_codice_fiscale, "RSSMRA85T10A562S"));
-        assert!(ok(it_codice_fiscale, "rssmra85t10a562s"));
-        assert!(ok(it_codice_fiscale, "RSSMRA85T10A56NH"));
-        assert!(!ok(it_codice_fiscale, "RSSMRA85T10A562T"));
-        assert!(!ok(it_codice_fiscale, "RSSMRA85T92A562S"));
-        assert!(!ok(it_codice_fiscale, "RSSMRA85Z10A562S"));
+        assert!(it_codice_fiscale("RSSMRA85T10A562S"));
+        assert!(it_codice_fiscale("rssmra85t10a562s"));
+        assert!(it_codice_fiscale("RSSMRA85T10A56NH"));
+        assert!(!it_codice_fiscale("RSSMRA85T10A562T"));
+        assert!(!it_codice_fiscale("RSSMRA85T92A562S"));
+        assert!(!it_codice_fiscale("RSSMRA85Z10A562S"));
     }
 
     #[test]
     fn amka_date_and_luhn() {
-        assert!(ok(gr_amka, "01018012342"));
-        assert!(!ok(gr_amka, "01018012343"));
-        assert!(!ok(gr_amka, "32018012346"));
+        assert!(gr_amka("01018012342"));
+        assert!(!gr_amka("01018012343"));
+        assert!(!gr_amka("32018012346"));
     }
 
     #[test]
     fn oib_check() {
-        assert!(ok(hr_oib, "69435151530"));
-        assert!(!ok(hr_oib, "69435151531"));
+        assert!(hr_oib("69435151530"));
+        assert!(!hr_oib("69435151531"));
     }
 }

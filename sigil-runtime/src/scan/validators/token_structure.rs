@@ -1,7 +1,6 @@
 //! Structure checks for provider tokens: JWT headers, GitHub/npm CRC-32 checksums, Slack and
 //! Stripe token shapes, PEM blocks, Discord bot tokens, HTTP Basic credentials.
 
-use super::Candidate;
 use super::base64_text;
 use super::crc32::crc32;
 use super::generic::is_placeholder;
@@ -29,13 +28,13 @@ fn prefixed_crc32_token(v: &str, prefixes: &[&str]) -> bool {
 
 /// `github_token_checksum`: classic GitHub tokens (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`) carry
 /// the CRC-32 of their 30 random characters as the last 6 base62 characters.
-pub(super) fn github_token_checksum(c: &Candidate<'_>) -> bool {
-    prefixed_crc32_token(c.value, &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"])
+pub(super) fn github_token_checksum(value: &str) -> bool {
+    prefixed_crc32_token(value, &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"])
 }
 
 /// `npm_token_checksum`: npm access tokens (`npm_`) use the same CRC-32 scheme as GitHub.
-pub(super) fn npm_token_checksum(c: &Candidate<'_>) -> bool {
-    prefixed_crc32_token(c.value, &["npm_"])
+pub(super) fn npm_token_checksum(value: &str) -> bool {
+    prefixed_crc32_token(value, &["npm_"])
 }
 
 /// Number of distinct bytes in `b`.
@@ -48,8 +47,8 @@ fn distinct(b: &[u8]) -> usize {
 
 /// `github_fine_grained`: `github_pat_` + 22 alphanumerics + `_` + 59 alphanumerics, random
 /// enough to be a real token.
-pub(super) fn github_fine_grained(c: &Candidate<'_>) -> bool {
-    let Some(rest) = c.value.strip_prefix("github_pat_") else {
+pub(super) fn github_fine_grained(value: &str) -> bool {
+    let Some(rest) = value.strip_prefix("github_pat_") else {
         return false;
     };
     let b = rest.as_bytes();
@@ -65,8 +64,8 @@ pub(super) fn github_fine_grained(c: &Candidate<'_>) -> bool {
 /// `slack_token`: `xox?-` or `xapp-`, dash-separated alphanumeric segments, at least one numeric
 /// id segment and a random final segment of 24 or more characters (legacy bot tokens have just
 /// the two).
-pub(super) fn slack_token(c: &Candidate<'_>) -> bool {
-    let v = c.value;
+pub(super) fn slack_token(value: &str) -> bool {
+    let v = value;
     let prefix_ok = [
         "xoxb-", "xoxp-", "xoxa-", "xoxo-", "xoxr-", "xoxs-", "xoxe-", "xapp-",
     ]
@@ -93,8 +92,8 @@ pub(super) fn slack_token(c: &Candidate<'_>) -> bool {
 
 /// `stripe_secret_key`: a secret (`sk_`) or restricted (`rk_`) key in live or test mode, never a
 /// publishable key (`pk_`), with a random body of 24 or more characters.
-pub(super) fn stripe_secret_key(c: &Candidate<'_>) -> bool {
-    let v = c.value;
+pub(super) fn stripe_secret_key(value: &str) -> bool {
+    let v = value;
     let Some(rest) = v.strip_prefix("sk_").or_else(|| v.strip_prefix("rk_")) else {
         return false;
     };
@@ -112,8 +111,8 @@ pub(super) fn stripe_secret_key(c: &Candidate<'_>) -> bool {
 
 /// `pem_block`: `-----BEGIN X-----` and `-----END X-----` name the same type and enclose at
 /// least 64 base64 characters.
-pub(super) fn pem_block(c: &Candidate<'_>) -> bool {
-    let v = c.value.trim();
+pub(super) fn pem_block(value: &str) -> bool {
+    let v = value.trim();
     let Some(after_begin) = v.strip_prefix("-----BEGIN ") else {
         return false;
     };
@@ -138,8 +137,8 @@ pub(super) fn pem_block(c: &Candidate<'_>) -> bool {
 
 /// `jwt_structure`: three (JWS) or five (JWE) base64url parts; the header decodes to a JSON
 /// object naming `alg`; for a JWS the payload decodes to a JSON object.
-pub(super) fn jwt_structure(c: &Candidate<'_>) -> bool {
-    let mut parts = c.value.split('.');
+pub(super) fn jwt_structure(value: &str) -> bool {
+    let mut parts = value.split('.');
     let (Some(header), Some(payload)) = (parts.next(), parts.next()) else {
         return false;
     };
@@ -174,8 +173,8 @@ pub(super) fn jwt_structure(c: &Candidate<'_>) -> bool {
 }
 
 /// `discord_bot_token`: the first part is the base64 of the bot's numeric user id (17–20 digits).
-pub(super) fn discord_bot_token(c: &Candidate<'_>) -> bool {
-    let Some((id, _)) = c.value.split_once('.') else {
+pub(super) fn discord_bot_token(value: &str) -> bool {
+    let Some((id, _)) = value.split_once('.') else {
         return false;
     };
     let mut buf = [0u8; 32];
@@ -186,9 +185,9 @@ pub(super) fn discord_bot_token(c: &Candidate<'_>) -> bool {
 }
 
 /// `basic_auth_credentials`: base64 of `user:password` in printable text, with a real password.
-pub(super) fn basic_auth_credentials(c: &Candidate<'_>) -> bool {
+pub(super) fn basic_auth_credentials(value: &str) -> bool {
     let mut buf = [0u8; 384];
-    let Some(d) = base64_text::decode(c.value.trim(), &mut buf) else {
+    let Some(d) = base64_text::decode(value.trim(), &mut buf) else {
         return false;
     };
     let Ok(text) = std::str::from_utf8(d) else {
@@ -207,10 +206,6 @@ pub(super) fn basic_auth_credentials(c: &Candidate<'_>) -> bool {
 mod tests {
     use super::*;
 
-    fn ok(f: fn(&Candidate<'_>) -> bool, s: &str) -> bool {
-        f(&Candidate::bare(s))
-    }
-
     /// Builds a valid GitHub-style token from a prefix and 30 body characters.
     fn with_checksum(prefix: &str, body: &str) -> String {
         let mut n = u64::from(crc32(body.as_bytes()));
@@ -226,72 +221,57 @@ mod tests {
     fn github_and_npm_checksums() {
         let gh = with_checksum("ghp_", "Zq8VLmP0xWc7TbNa1Rk4Ys2Ud6Fh9J");
         assert_eq!(gh.len(), 40);
-        assert!(ok(github_token_checksum, &gh));
+        assert!(github_token_checksum(&gh));
         let mut broken = gh.clone().into_bytes();
         broken[10] = if broken[10] == b'a' { b'b' } else { b'a' };
-        assert!(!ok(
-            github_token_checksum,
+        assert!(!github_token_checksum(
             std::str::from_utf8(&broken).unwrap()
         ));
-        assert!(!ok(
-            github_token_checksum,
+        assert!(!github_token_checksum(
             "ghp_16C7e42F292c6912E7710c838347Ae178B4a"
         ));
         let npm = with_checksum("npm_", "Zq8VLmP0xWc7TbNa1Rk4Ys2Ud6Fh9J");
-        assert!(ok(npm_token_checksum, &npm));
-        assert!(!ok(github_token_checksum, &npm));
+        assert!(npm_token_checksum(&npm));
+        assert!(!github_token_checksum(&npm));
     }
 
     #[test]
     fn fine_grained_shape() {
         let t = "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";
-        assert!(ok(github_fine_grained, t));
-        assert!(!ok(github_fine_grained, &t[..t.len() - 1]));
-        assert!(!ok(github_fine_grained, &t.replace('_', "-")));
+        assert!(github_fine_grained(t));
+        assert!(!github_fine_grained(&t[..t.len() - 1]));
+        assert!(!github_fine_grained(&t.replace('_', "-")));
     }
 
     #[test]
     fn slack_shapes() {
-        assert!(ok(
-            slack_token,
+        assert!(slack_token(
             "xoxb-2481937465-5829301746382-Qm7Vt2Lp9Xc4Rz8Nw1Bk6Hd3"
         ));
-        assert!(ok(
-            slack_token,
+        assert!(slack_token(
             "xapp-1-A04QW9R7TZP-5038127364915-9f3c1e7a2b8d4c6e0f5a9b1c3d7e2f4a6b8c0d1e3f5a7b9c2d4e6f8a0b1c3d5e"
         ));
-        assert!(ok(
-            slack_token,
-            "xoxb-153445930147-Qm7Vt2Lp9Xc4Rz8Nw1Bk6Hd3"
-        ));
-        assert!(!ok(slack_token, "xoxb-your-bot-token-here"));
-        assert!(!ok(slack_token, "xoxb-2481937465-5829301746382-short"));
-        assert!(!ok(
-            slack_token,
+        assert!(slack_token("xoxb-153445930147-Qm7Vt2Lp9Xc4Rz8Nw1Bk6Hd3"));
+        assert!(!slack_token("xoxb-your-bot-token-here"));
+        assert!(!slack_token("xoxb-2481937465-5829301746382-short"));
+        assert!(!slack_token(
             "xoxq-2481937465-5829301746382-Qm7Vt2Lp9Xc4Rz8Nw1Bk6Hd3"
         ));
     }
 
     #[test]
     fn stripe_secret_not_publishable() {
-        assert!(ok(
-            stripe_secret_key,
+        assert!(stripe_secret_key(
             "sk_live_51Hq8ZtLm3Vx9Rk2Pb7Wc4Nd6Yf1Ga0Ju5"
         ));
-        assert!(ok(
-            stripe_secret_key,
+        assert!(stripe_secret_key(
             "rk_test_51Hq8ZtLm3Vx9Rk2Pb7Wc4Nd6Yf1Ga0Ju5"
         ));
-        assert!(!ok(
-            stripe_secret_key,
+        assert!(!stripe_secret_key(
             "pk_live_51Hq8ZtLm3Vx9Rk2Pb7Wc4Nd6Yf1Ga0Ju5"
         ));
-        assert!(!ok(
-            stripe_secret_key,
-            "sk_live_xxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-        ));
-        assert!(!ok(
-            stripe_secret_key,
+        assert!(!stripe_secret_key("sk_live_xxxxxxxxxxxxxxxxxxxxxxxxxxxx"));
+        assert!(!stripe_secret_key(
             "sk_prod_51Hq8ZtLm3Vx9Rk2Pb7Wc4Nd6Yf1Ga0Ju5"
         ));
     }
@@ -300,12 +280,12 @@ mod tests {
     fn pem_types_must_match() {
         let body = "MIIEowIBAAKCAQEAq8Vz3LmP0xWc7TbNa1Rk4Ys2Ud6Fh9Jg3Lw5Ep8Tq0Mn2Bv4Cx6Zz9Ya1Xb3Wc5Vd7Ue9\n";
         let good = format!("-----BEGIN RSA PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY-----");
-        assert!(ok(pem_block, &good));
+        assert!(pem_block(&good));
         let mismatched =
             format!("-----BEGIN RSA PRIVATE KEY-----\n{body}-----END PRIVATE KEY-----");
-        assert!(!ok(pem_block, &mismatched));
+        assert!(!pem_block(&mismatched));
         let elided = "-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----";
-        assert!(!ok(pem_block, elided));
+        assert!(!pem_block(elided));
     }
 
     #[test]
@@ -313,18 +293,13 @@ mod tests {
         // {"alg":"HS256","typ":"JWT"} . {"sub":"42"} . signature
         let jwt =
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJlLWJ5dGVzLWhlcmU";
-        assert!(ok(jwt_structure, jwt));
+        assert!(jwt_structure(jwt));
         // Header without alg: {"typ":"JWT"}
-        assert!(!ok(
-            jwt_structure,
-            "eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiI0MiJ9.c2ln"
-        ));
-        assert!(!ok(
-            jwt_structure,
+        assert!(!jwt_structure("eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiI0MiJ9.c2ln"));
+        assert!(!jwt_structure(
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9"
         ));
-        assert!(!ok(
-            jwt_structure,
+        assert!(!jwt_structure(
             "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.bm90LWpzb24.c2ln"
         ));
     }
@@ -332,21 +307,19 @@ mod tests {
     #[test]
     fn discord_first_part_is_a_user_id() {
         // base64("412345678901234567")
-        assert!(ok(
-            discord_bot_token,
+        assert!(discord_bot_token(
             "NDEyMzQ1Njc4OTAxMjM0NTY3.GxYz12.q8Vz3LmP0xWc7TbNa1Rk4Ys2Ud6Fh9Jg3Lw"
         ));
-        assert!(!ok(
-            discord_bot_token,
+        assert!(!discord_bot_token(
             "bm90LWFuLWlkLWF0LWFsbA.GxYz12.q8Vz3LmP0xWc7TbNa1Rk4Ys2Ud6Fh9Jg3Lw"
         ));
     }
 
     #[test]
     fn basic_auth_needs_user_and_real_password() {
-        assert!(ok(basic_auth_credentials, "YWxpY2U6UzNjcjN0LVBhNTU=")); // alice:S3cr3t-Pa55
-        assert!(!ok(basic_auth_credentials, "dXNlcjpwYXNzd29yZA==")); // user:password
-        assert!(!ok(basic_auth_credentials, "bm9jb2xvbmhlcmU=")); // nocolonhere
-        assert!(!ok(basic_auth_credentials, "not base64!"));
+        assert!(basic_auth_credentials("YWxpY2U6UzNjcjN0LVBhNTU=")); // alice:S3cr3t-Pa55
+        assert!(!basic_auth_credentials("dXNlcjpwYXNzd29yZA==")); // user:password
+        assert!(!basic_auth_credentials("bm9jb2xvbmhlcmU=")); // nocolonhere
+        assert!(!basic_auth_credentials("not base64!"));
     }
 }

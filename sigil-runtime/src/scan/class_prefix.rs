@@ -10,9 +10,10 @@
 //!
 //! [`ClassLanes`] packs the class sequences of all keyword-less rules into 64-bit lanes and
 //! finds every position where one ends with the shift-and (bitap) algorithm: per byte, one
-//! table load, a shift, an or and an and. Card numbers (`[2-6][0-9]{11,}` and spaced
-//! forms), IBANs and codice fiscale are thus looked for at a few GB/s, and their regexes run
-//! only after a run of bytes that fits.
+//! table load, a shift, an or and an and. Each step waits on the last, so a lane steps
+//! three parts of the text side by side (see [`Lane::for_each`]). Card numbers
+//! (`[2-6][0-9]{11,}` and spaced forms), IBANs and codice fiscale are thus looked for at
+//! about 3 GB/s, and their regexes run only after a run of bytes that fits.
 
 use regex_automata::nfa::thompson::{self, NFA, State};
 use regex_automata::util::primitives::StateID;
@@ -285,8 +286,6 @@ pub(crate) struct Lane {
 /// Shift-and automata for the class sequences of all keyword-less rules.
 pub(crate) struct ClassLanes {
     lanes: Vec<Lane>,
-    /// A lane of no sequence.
-    empty: Lane,
 }
 
 impl ClassLanes {
@@ -320,19 +319,12 @@ impl ClassLanes {
             lane.rules.push((last as u32, *rule, k));
             used += k;
         }
-        Self {
-            lanes,
-            empty: Lane::empty(),
-        }
+        Self { lanes }
     }
 
-    /// The automata, each for several rules; at least one (which never ends a sequence
-    /// when there is no keyword-less rule).
-    pub(crate) fn lanes(&self) -> (&Lane, &[Lane]) {
-        match self.lanes.split_first() {
-            Some((first, rest)) => (first, rest),
-            None => (&self.empty, &[]),
-        }
+    /// The automata, each for several rules.
+    pub(crate) fn lanes(&self) -> &[Lane] {
+        &self.lanes
     }
 
     /// Calls `f` for every position where a rule's class sequence ends, in order of end per
@@ -355,15 +347,9 @@ impl Lane {
         }
     }
 
-    /// The tables the per-byte loop reads: per byte, the positions it may take; the first
-    /// position of each sequence; the last.
-    pub(crate) fn tables(&self) -> (&[u64; 256], u64, u64) {
-        (&self.masks, self.starts, self.ends)
-    }
-
     /// Reports the sequences that state `d`, reached after the byte at `end - 1`, ends.
     #[inline(never)]
-    pub(crate) fn report(&self, d: u64, end: usize, f: &mut impl FnMut(ClassEnd)) {
+    fn report(&self, d: u64, end: usize, f: &mut impl FnMut(ClassEnd)) {
         for &(last, rule, len) in &self.rules {
             if d >> last & 1 != 0 {
                 f(ClassEnd { rule, end, len });
@@ -371,41 +357,128 @@ impl Lane {
         }
     }
 
-    /// Steps this automaton from state `d` over the (at most [`BLOCK`]) positions of `text`
-    /// from `first`, reporting the sequences it ends there.
-    #[inline(never)]
-    pub(crate) fn replay(
+    /// Runs this automaton over `text`, reporting every sequence end in order of position.
+    ///
+    /// Each step waits on the last (a shift, an or, an and: three cycles a byte), so the
+    /// text is cut in [`STREAMS`] parts stepped side by side, each with its own state: the
+    /// chains overlap. A part's state is first rebuilt from the 64 bytes before it (a state
+    /// remembers no further back than its 64 bits), without reporting.
+    #[allow(
+        clippy::needless_range_loop,
+        reason = "the parts are stepped in turn at the same index"
+    )]
+    pub(crate) fn for_each(&self, text: &[u8], f: &mut impl FnMut(ClassEnd)) {
+        let part = text.len() / STREAMS;
+        if part < 4 * WARM_UP {
+            self.run(0, text, 0..text.len(), f);
+            return;
+        }
+        let step = |d: u64, b: u8| ((d << 1) | self.starts) & self.masks[usize::from(b)];
+        let mut d = [0u64; STREAMS];
+        for (s, d) in d.iter_mut().enumerate().skip(1) {
+            for &b in &text[s * part - WARM_UP..s * part] {
+                *d = step(*d, b);
+            }
+        }
+        // States at a block's start where the block ends a sequence, per part: replayed in
+        // order after the loop.
+        let mut ended: [Vec<(usize, u64)>; STREAMS] = Default::default();
+        let parts: [&[u8]; STREAMS] = std::array::from_fn(|s| &text[s * part..(s + 1) * part]);
+        let blocks: [&[[u8; BLOCK]]; STREAMS] = parts.map(|p| p.as_chunks::<BLOCK>().0);
+        for i in 0..part / BLOCK {
+            let before = d;
+            let mut any = [0u64; STREAMS];
+            for k in 0..BLOCK {
+                for s in 0..STREAMS {
+                    d[s] = step(d[s], blocks[s][i][k]);
+                    any[s] |= d[s];
+                }
+            }
+            for s in 0..STREAMS {
+                if any[s] & self.ends != 0 {
+                    ended[s].push((i * BLOCK, before[s]));
+                }
+            }
+        }
+        for (s, ended) in ended.iter().enumerate() {
+            let base = s * part;
+            for &(at, state) in ended {
+                self.run(state, text, base + at..base + at + BLOCK, f);
+            }
+            // The bytes of the part past its last whole block.
+            let done = base + part / BLOCK * BLOCK;
+            let state = self.state_at(text, done);
+            self.run(state, text, done..(base + part), f);
+        }
+        let rest = STREAMS * part;
+        self.run(self.state_at(text, rest), text, rest..text.len(), f);
+    }
+
+    /// The state before `text[at]`, rebuilt from the bytes before it.
+    fn state_at(&self, text: &[u8], at: usize) -> u64 {
+        text[at.saturating_sub(WARM_UP)..at]
+            .iter()
+            .fold(0, |d, &b| {
+                ((d << 1) | self.starts) & self.masks[usize::from(b)]
+            })
+    }
+
+    /// Steps from state `d` over `range` of `text`, reporting the sequences ended there.
+    fn run(
         &self,
         mut d: u64,
         text: &[u8],
-        first: usize,
+        range: std::ops::Range<usize>,
         f: &mut impl FnMut(ClassEnd),
     ) {
-        let to = text.len().min(first + BLOCK);
-        for (i, &b) in text.iter().enumerate().take(to).skip(first) {
+        let start = range.start;
+        for (i, &b) in text[range].iter().enumerate() {
             d = ((d << 1) | self.starts) & self.masks[usize::from(b)];
             if d & self.ends != 0 {
-                self.report(d, i + 1, f);
-            }
-        }
-    }
-
-    /// Runs this automaton alone over `text`.
-    pub(crate) fn for_each(&self, text: &[u8], f: &mut impl FnMut(ClassEnd)) {
-        let mut d = 0u64;
-        for (i, &b) in text.iter().enumerate() {
-            d = ((d << 1) | self.starts) & self.masks[usize::from(b)];
-            if d & self.ends != 0 {
-                self.report(d, i + 1, f);
+                self.report(d, start + i + 1, f);
             }
         }
     }
 }
 
+/// Parts of the text a lane steps side by side.
+const STREAMS: usize = 3;
+/// Bytes a part's state is rebuilt from: as many as a state has bits.
+const WARM_UP: usize = 64;
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::scan::compiled_rule::parse_pattern;
+
+    proptest::proptest! {
+        /// Stepping the text in parts side by side finds what one pass from the start finds,
+        /// at part edges too (texts long enough to be cut, sequences of 4 to 16 classes).
+        #[test]
+        fn parts_side_by_side_find_what_one_pass_finds(
+            text in proptest::collection::vec(
+                proptest::sample::select(b"0123456789 -ABZabz.".to_vec()), 0..6000),
+        ) {
+            let patterns = [
+                r"[2-6][0-9]{11,18}",
+                r"[A-Z]{2}[0-9]{2}[A-Z0-9 ]{10}",
+                r"[a-z]{2}[0-9]{2}",
+                r"[0-9]{3}-[0-9]{2}",
+                r"[A-Za-z0-9. ]{16}",
+            ];
+            let rules: Vec<_> = patterns
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (i, class_prefix(&parse_pattern(p).unwrap()).unwrap()))
+                .collect();
+            for lane in ClassLanes::new(&rules).lanes() {
+                let (mut parts, mut one) = (Vec::new(), Vec::new());
+                lane.for_each(&text, &mut |e| parts.push((e.rule, e.end, e.len)));
+                lane.run(0, &text, 0..text.len(), &mut |e| one.push((e.rule, e.end, e.len)));
+                proptest::prop_assert_eq!(parts, one);
+            }
+        }
+    }
 
     fn ends(patterns: &[&str], text: &str) -> Vec<(usize, usize, usize)> {
         let rules: Vec<_> = patterns

@@ -6,13 +6,16 @@
 //!
 //! (Before, one lazy DFA held every keyword and another the keyword-less rules' prefixes:
 //! thousands of states whose transitions did not fit in L1, each byte's step waiting on the
-//! last, 3-4 ns per byte. Both passes here do a few independent instructions per byte.)
+//! last, 3-4 ns per byte. Both passes here do a few independent instructions per byte. They
+//! were one loop until the pair hashes were computed apart, a chunk at a time: the filter
+//! then takes about a third of a nanosecond per byte, and the shift-and step, a chain of
+//! three dependent instructions, was the loop's bound.)
 
 use regex_syntax::hir::Hir;
 
 use super::class_prefix::{ClassEnd, ClassLanes, class_prefix};
 use super::error::ScanError;
-use super::keyword_finder::{BLOCK, KeywordAt, KeywordFinder, Reach};
+use super::keyword_finder::{self, BLOCK, KeywordAt, KeywordFinder, Reach};
 
 /// Where a rule must run.
 pub(crate) enum Event {
@@ -54,29 +57,17 @@ impl TriggerPass {
     /// so of start give or take a keyword's length, except that one-byte keywords come in a
     /// pass of their own) and every place where a keyword-less rule may match (in order of
     /// end per rule).
-    ///
-    /// One loop does the keyword filter and the first shift-and automaton: the filter's
-    /// instructions are independent from byte to byte and fill the time the automaton's
-    /// chain of dependent steps leaves idle.
     pub(crate) fn for_each(&self, text: &[u8], mut f: impl FnMut(Event)) {
         let finder = &self.keywords;
-        let (lane, rest) = self.classes.lanes();
         let f = &mut f;
-        let on = |spot| match spot {
-            Spot::ClassEnds { first, state } => {
-                lane.replay(state, text, first, &mut |c| class_event(c, &mut *f));
-            }
-            Spot::Keywords { first, state } => {
-                for k in 0..BLOCK {
-                    let open = !(state >> (8 * k)) as u8;
-                    if open != 0 {
-                        finder
-                            .ending_at(text, first + k, open, &mut |k| keyword_events(k, &mut *f));
-                    }
+        positions(text, finder.reach(), |first, state| {
+            for k in 0..BLOCK {
+                let open = !(state >> (8 * k)) as u8;
+                if open != 0 {
+                    finder.ending_at(text, first + k, open, &mut |k| keyword_events(k, &mut *f));
                 }
             }
-        };
-        positions(text, lane.tables(), finder.reach(), on);
+        });
         let mut single = |i: usize| {
             finder.single_at(text, i, &mut |k| keyword_events(k, &mut *f));
         };
@@ -93,110 +84,65 @@ impl TriggerPass {
                     .for_each(&mut single);
             }
         }
-        for lane in rest {
+        for lane in self.classes.lanes() {
             lane.for_each(text, &mut |c| class_event(c, &mut *f));
         }
     }
 }
 
+/// Positions per chunk whose domains are computed at once (on the stack, 4 KiB).
+const CHUNK: usize = 2048;
+
 /// Out of the loop's line: what the loop calls is kept out of its registers.
 #[cold]
 #[inline(never)]
-fn stop(on: &mut impl FnMut(Spot), spot: Spot) {
-    on(spot);
+fn stop(on: &mut impl FnMut(usize, u64), first: usize, state: u64) {
+    on(first, state);
 }
 
-/// What the per-byte loop stops for.
-enum Spot {
-    /// The shift-and automaton, in `state` before the block of positions from `first`, ends
-    /// a class sequence in that block.
-    ClassEnds { first: usize, state: u64 },
-    /// The keyword filter's result for the block of positions from `first`: byte `k` of
-    /// `state` has a 0 bit for each bucket that may have a keyword ending at `first + k`.
-    Keywords { first: usize, state: u64 },
-}
-
-/// The per-byte loop: steps the shift-and automaton `(masks, starts, ends)` and the keyword
-/// filter `reach`, and calls `on` where either has something. Not inlined, so that the
-/// tables it reads are parameters the compiler keeps in registers.
+/// The keyword filter over `text`: calls `on(first, state)` for each block of positions from
+/// `first` where byte `k` of `state` has a 0 bit for each bucket that may have a keyword
+/// ending at `first + k`. Not inlined, so that the table it reads stays in a register.
+///
+/// Per position: one domain, computed a chunk at a time apart (see `domains`), one load, a
+/// shift and an or. Nothing is carried from one position to the next but the or.
 #[inline(never)]
-fn positions(
-    text: &[u8],
-    (masks, starts, ends): (&[u64; 256], u64, u64),
-    reach: Reach<'_>,
-    mut on: impl FnMut(Spot),
-) {
-    let lane = (masks, starts, ends);
-    let mut d = 0u64;
+fn positions(text: &[u8], reach: Reach<'_>, mut on: impl FnMut(usize, u64)) {
     // The reach words of the last block, shifted to the next one.
     let mut carry = 0u64;
-    let mut prev = 0u8;
-    let (blocks, tail) = text.as_chunks::<BLOCK>();
-    for (index, block) in blocks.iter().enumerate() {
-        let first = index * BLOCK;
-        let d_before = d;
-        let (reached, ended) = step_block(block, &mut prev, &mut d, reach, lane);
-        carry = report(&mut on, first, d_before, ended, reached, carry, 0);
+    let mut domains = [0u16; CHUNK];
+    let whole = text.len() / BLOCK * BLOCK;
+    for from in (0..whole).step_by(CHUNK) {
+        let n = CHUNK.min(whole - from);
+        let chunk = &mut domains[..n];
+        keyword_finder::domains(text, from, chunk);
+        let (blocks, _) = chunk.as_chunks::<BLOCK>();
+        for (index, block) in blocks.iter().enumerate() {
+            let mut reached = 0u128;
+            for (k, &d) in block.iter().enumerate() {
+                reached |= u128::from(reach.of_domain(d)) << (8 * k);
+            }
+            let state = reached as u64 | carry;
+            if state != u64::MAX {
+                stop(&mut on, from + index * BLOCK, state);
+            }
+            carry = (reached >> 64) as u64;
+        }
     }
+    let tail = &text[whole..];
     if !tail.is_empty() {
-        let first = blocks.len() * BLOCK;
-        let d_before = d;
-        let (reached, ended) = step_block(tail, &mut prev, &mut d, reach, lane);
+        let mut prev = whole.checked_sub(1).map_or(0, |p| text[p]);
+        let mut reached = 0u128;
+        for (k, &b) in tail.iter().enumerate() {
+            reached |= u128::from(reach.at(prev, b)) << (8 * k);
+            prev = b;
+        }
         // Positions past the end are closed.
-        let past = u64::MAX << (8 * tail.len());
-        report(&mut on, first, d_before, ended, reached, carry, past);
+        let state = reached as u64 | carry | u64::MAX << (8 * tail.len());
+        if state != u64::MAX {
+            stop(&mut on, whole, state);
+        }
     }
-}
-
-/// Steps the keyword filter and the shift-and automaton over the (at most [`BLOCK`]) `bytes`
-/// of a block; returns the block's reach words, each shifted to its place (byte `j` of a
-/// position's word speaks of the position `j` further on: in this block or, past its end,
-/// in the next), and the end bits the automaton reached.
-#[inline(always)]
-fn step_block(
-    bytes: &[u8],
-    prev: &mut u8,
-    d: &mut u64,
-    reach: Reach<'_>,
-    (masks, starts, ends): (&[u64; 256], u64, u64),
-) -> (u128, u64) {
-    let mut reached = 0u128;
-    let mut ended = 0;
-    for (k, &b) in bytes.iter().enumerate() {
-        reached |= u128::from(reach.at(*prev, b)) << (8 * k);
-        *prev = b;
-        *d = ((*d << 1) | starts) & masks[usize::from(b)];
-        ended |= *d & ends;
-    }
-    (reached, ended)
-}
-
-/// Stops for what a block found (`closed`: positions of the block that are past the text);
-/// returns the carry into the next block.
-#[inline(always)]
-fn report(
-    on: &mut impl FnMut(Spot),
-    first: usize,
-    d_before: u64,
-    ended: u64,
-    reached: u128,
-    carry: u64,
-    closed: u64,
-) -> u64 {
-    if ended != 0 {
-        stop(
-            on,
-            Spot::ClassEnds {
-                first,
-                state: d_before,
-            },
-        );
-    }
-    let state = reached as u64 | carry | closed;
-    if state != u64::MAX {
-        stop(on, Spot::Keywords { first, state });
-    }
-    (reached >> 64) as u64
 }
 
 fn keyword_events(k: KeywordAt<'_>, f: &mut impl FnMut(Event)) {

@@ -360,58 +360,61 @@ impl Lane {
     /// Runs this automaton over `text`, reporting every sequence end in order of position.
     ///
     /// Each step waits on the last (a shift, an or, an and: three cycles a byte), so the
-    /// text is cut in [`STREAMS`] parts stepped side by side, each with its own state: the
-    /// chains overlap. A part's state is first rebuilt from the 64 bytes before it (a state
+    /// text is cut in three parts stepped side by side, each with its own state: the chains
+    /// overlap. A part's state is first rebuilt from the 64 bytes before it (a state
     /// remembers no further back than its 64 bits), without reporting.
-    #[allow(
-        clippy::needless_range_loop,
-        reason = "the parts are stepped in turn at the same index"
-    )]
     pub(crate) fn for_each(&self, text: &[u8], f: &mut impl FnMut(ClassEnd)) {
-        let part = text.len() / STREAMS;
+        let part = text.len() / 3;
         if part < 4 * WARM_UP {
             self.run(0, text, 0..text.len(), f);
             return;
         }
-        let step = |d: u64, b: u8| ((d << 1) | self.starts) & self.masks[usize::from(b)];
-        let mut d = [0u64; STREAMS];
-        for (s, d) in d.iter_mut().enumerate().skip(1) {
-            for &b in &text[s * part - WARM_UP..s * part] {
-                *d = step(*d, b);
-            }
-        }
-        // States at a block's start where the block ends a sequence, per part: replayed in
-        // order after the loop.
-        let mut ended: [Vec<(usize, u64)>; STREAMS] = Default::default();
-        let parts: [&[u8]; STREAMS] = std::array::from_fn(|s| &text[s * part..(s + 1) * part]);
-        let blocks: [&[[u8; BLOCK]]; STREAMS] = parts.map(|p| p.as_chunks::<BLOCK>().0);
-        for i in 0..part / BLOCK {
-            let before = d;
-            let mut any = [0u64; STREAMS];
-            for k in 0..BLOCK {
-                for s in 0..STREAMS {
-                    d[s] = step(d[s], blocks[s][i][k]);
-                    any[s] |= d[s];
-                }
-            }
-            for s in 0..STREAMS {
-                if any[s] & self.ends != 0 {
-                    ended[s].push((i * BLOCK, before[s]));
-                }
-            }
-        }
-        for (s, ended) in ended.iter().enumerate() {
+        let blocks = |s: usize| text[s * part..(s + 1) * part].as_chunks::<BLOCK>().0;
+        let mut ended = Vec::new();
+        self.step_parts(
+            [blocks(0), blocks(1), blocks(2)],
+            [0, self.state_at(text, part), self.state_at(text, 2 * part)],
+            &mut ended,
+        );
+        // Per part, in order of position.
+        ended.sort_by_key(|&(s, _, _)| s);
+        let mut ended = ended.into_iter().peekable();
+        for s in 0..3 {
             let base = s * part;
-            for &(at, state) in ended {
-                self.run(state, text, base + at..base + at + BLOCK, f);
+            while let Some((_, block, state)) = ended.next_if(|e| e.0 == s) {
+                let at = base + block * BLOCK;
+                self.run(state, text, at..at + BLOCK, f);
             }
             // The bytes of the part past its last whole block.
             let done = base + part / BLOCK * BLOCK;
-            let state = self.state_at(text, done);
-            self.run(state, text, done..(base + part), f);
+            self.run(self.state_at(text, done), text, done..base + part, f);
         }
-        let rest = STREAMS * part;
-        self.run(self.state_at(text, rest), text, rest..text.len(), f);
+        self.run(self.state_at(text, 3 * part), text, 3 * part..text.len(), f);
+    }
+
+    /// Steps three parts of the same number of blocks side by side from states `d`; records
+    /// `(part, block, state before it)` for each part of each block where some part ends a
+    /// sequence (replaying one that ends none reports nothing).
+    #[inline(never)]
+    fn step_parts(
+        &self,
+        [a, b, c]: [&[[u8; BLOCK]]; 3],
+        mut d: [u64; 3],
+        ended: &mut Vec<(usize, usize, u64)>,
+    ) {
+        let (masks, starts) = (&*self.masks, self.starts);
+        let step = |d: u64, b: u8| ((d << 1) | starts) & masks[usize::from(b)];
+        for (i, ((a, b), c)) in a.iter().zip(b).zip(c).enumerate() {
+            let before = d;
+            let mut any = 0;
+            for k in 0..BLOCK {
+                d = [step(d[0], a[k]), step(d[1], b[k]), step(d[2], c[k])];
+                any |= d[0] | d[1] | d[2];
+            }
+            if any & self.ends != 0 {
+                record(ended, i, before);
+            }
+        }
     }
 
     /// The state before `text[at]`, rebuilt from the bytes before it.
@@ -441,10 +444,17 @@ impl Lane {
     }
 }
 
-/// Parts of the text a lane steps side by side.
-const STREAMS: usize = 3;
 /// Bytes a part's state is rebuilt from: as many as a state has bits.
 const WARM_UP: usize = 64;
+
+/// Out of [`Lane::step_parts`]'s loop.
+#[cold]
+#[inline(never)]
+fn record(ended: &mut Vec<(usize, usize, u64)>, block: usize, before: [u64; 3]) {
+    for (part, state) in before.into_iter().enumerate() {
+        ended.push((part, block, state));
+    }
+}
 
 #[cfg(test)]
 mod tests {

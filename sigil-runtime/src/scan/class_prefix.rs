@@ -31,6 +31,22 @@ pub(crate) const MAX_CLASS_PREFIX: usize = 16;
 pub(crate) struct ByteSet([u64; 4]);
 
 impl ByteSet {
+    /// Every byte.
+    pub(crate) const ALL: ByteSet = ByteSet([u64::MAX; 4]);
+
+    /// The bytes in `self` or in `other`.
+    pub(crate) fn union(self, other: ByteSet) -> ByteSet {
+        ByteSet(std::array::from_fn(|i| self.0[i] | other.0[i]))
+    }
+
+    /// The set of `bytes`.
+    #[cfg(test)]
+    pub(crate) fn of(bytes: &[u8]) -> ByteSet {
+        let mut set = ByteSet::default();
+        bytes.iter().for_each(|&b| set.add_range(b, b));
+        set
+    }
+
     fn add_range(&mut self, start: u8, end: u8) {
         for b in start..=end {
             self.0[usize::from(b >> 6)] |= 1 << (b & 63);
@@ -71,6 +87,13 @@ pub(crate) struct Follow {
 }
 
 impl Follow {
+    /// The bytes that may come first after the keyword.
+    pub(crate) fn first_bytes(&self) -> ByteSet {
+        self.groups
+            .iter()
+            .fold(ByteSet::default(), |all, (group, _)| all.union(*group))
+    }
+
     /// Whether `bytes` (those after the keyword; fewer at the end of the text) fit.
     pub(crate) fn allows(&self, bytes: &[u8]) -> bool {
         let Some((&first, rest)) = bytes.split_first() else {

@@ -223,6 +223,26 @@ impl CompiledRule {
         }
     }
 
+    /// The bytes that may follow `keyword` (ASCII-lowercased) where it is part of a match:
+    /// the union over the keyword offsets of what [`CompiledRule::may_follow`] lets through
+    /// first. Every byte for a rule searched in windows, and for a keyword the rule does not
+    /// list.
+    pub(crate) fn bytes_after(&self, keyword: &[u8]) -> ByteSet {
+        if self.offsets.is_none() {
+            return ByteSet::ALL;
+        }
+        let Some((_, after)) = self.follow.iter().find(|(kw, _)| **kw == *keyword) else {
+            return ByteSet::ALL;
+        };
+        after
+            .iter()
+            .fold(ByteSet::default(), |all, after| match after {
+                After::Fits(follow) => all.union(follow.first_bytes()),
+                After::Anything => ByteSet::ALL,
+                After::NoMatch => all,
+            })
+    }
+
     /// Searches for a match starting at `at`, calls `found` as [`CompiledRule::run`] does,
     /// and returns the end of the match, if any (whether or not it was accepted).
     pub(crate) fn run_anchored(

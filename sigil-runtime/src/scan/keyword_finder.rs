@@ -25,6 +25,8 @@
 //! the default pack; a pack of many keywords ending alike pays for each wherever they end):
 //! a scan stays linear in the text.
 
+use super::class_prefix::ByteSet;
+
 /// Bits of a pair's domain: 2048 reach words, 16 KiB, which stay in L1.
 const DOMAIN_BITS: u32 = 11;
 const DOMAINS: usize = 1 << DOMAIN_BITS;
@@ -69,6 +71,16 @@ struct Keyword {
     bytes: Vec<u8>,
     rules: Vec<usize>,
     bucket: usize,
+    /// The bytes that may follow it in a match of one of its rules: an occurrence followed
+    /// by another byte is not reported (one at the end of the text is).
+    next: ByteSet,
+}
+
+impl Keyword {
+    /// Whether an occurrence ending before `text[end]` may be part of a match.
+    fn may_be_followed_by(&self, text: &[u8], end: usize) -> bool {
+        text.get(end).is_none_or(|&b| self.next.contains(b))
+    }
 }
 
 /// A keyword as [`KeywordFinder::ending_at`] compares it: its last (up to) eight bytes in
@@ -151,10 +163,10 @@ pub(crate) struct KeywordFinder {
 impl KeywordFinder {
     /// `keywords`: `(keyword, rule)` pairs (a keyword may repeat for several rules; empty
     /// keywords are ignored).
-    pub(crate) fn new(pairs: &[(String, usize)]) -> Self {
+    pub(crate) fn new(pairs: &[(String, usize, ByteSet)]) -> Self {
         let mut keywords: Vec<Keyword> = Vec::new();
         let mut index = std::collections::HashMap::new();
-        for (kw, rule) in pairs {
+        for (kw, rule, next) in pairs {
             if kw.is_empty() {
                 continue;
             }
@@ -164,12 +176,15 @@ impl KeywordFinder {
                     bytes,
                     rules: Vec::new(),
                     bucket: 0,
+                    next: ByteSet::default(),
                 });
                 keywords.len() - 1
             });
-            if !keywords[id].rules.contains(rule) {
-                keywords[id].rules.push(*rule);
+            let keyword = &mut keywords[id];
+            if !keyword.rules.contains(rule) {
+                keyword.rules.push(*rule);
             }
+            keyword.next = keyword.next.union(*next);
         }
         // Buckets by length. A short keyword constrains few pairs, so its bucket lets many
         // positions through: short keywords share a bucket with fewer others. Each keyword
@@ -277,7 +292,7 @@ impl KeywordFinder {
     ) {
         for &id in &self.singles {
             let kw = &self.keywords[id];
-            if text[i].eq_ignore_ascii_case(&kw.bytes[0]) {
+            if text[i].eq_ignore_ascii_case(&kw.bytes[0]) && kw.may_be_followed_by(text, i + 1) {
                 f(KeywordAt {
                     rules: &kw.rules,
                     start: i,
@@ -311,7 +326,9 @@ impl KeywordFinder {
             let kw = &self.keywords[ending.id as usize];
             // The last eight bytes matched; the rest, if any, byte by byte.
             let head = ending.len.saturating_sub(8);
-            if text[start..start + head].eq_ignore_ascii_case(&kw.bytes[..head]) {
+            if text[start..start + head].eq_ignore_ascii_case(&kw.bytes[..head])
+                && kw.may_be_followed_by(text, e + 1)
+            {
                 f(KeywordAt {
                     rules: &kw.rules,
                     start,
@@ -331,15 +348,15 @@ mod tests {
     /// Every occurrence as the trigger pass reports it (the real per-byte loop), with the
     /// rules (here: the keywords' indexes) that list it.
     fn found(keywords: &[&str], text: &[u8]) -> Vec<(usize, usize, Vec<usize>)> {
-        let pairs: Vec<(String, usize)> = keywords
+        let pairs: Vec<(String, usize, ByteSet)> = keywords
             .iter()
             .enumerate()
-            .map(|(i, k)| (k.to_string(), i))
+            .map(|(i, k)| (k.to_string(), i, ByteSet::ALL))
             .collect();
         events(&pairs, text)
     }
 
-    fn events(pairs: &[(String, usize)], text: &[u8]) -> Vec<(usize, usize, Vec<usize>)> {
+    fn events(pairs: &[(String, usize, ByteSet)], text: &[u8]) -> Vec<(usize, usize, Vec<usize>)> {
         let pass = TriggerPass::build(pairs, &[]).expect("no keyword-less rule");
         let mut spans: Vec<(usize, usize, usize)> = Vec::new();
         pass.for_each(text, |e| {
@@ -427,11 +444,33 @@ mod tests {
     #[test]
     fn a_keyword_listed_by_several_rules_is_reported_once_with_all() {
         let pairs = vec![
-            ("pass".to_owned(), 3),
-            ("PASS".to_owned(), 7),
-            ("pass".to_owned(), 3),
+            ("pass".to_owned(), 3, ByteSet::ALL),
+            ("PASS".to_owned(), 7, ByteSet::ALL),
+            ("pass".to_owned(), 3, ByteSet::ALL),
         ];
         assert_eq!(events(&pairs, b"a pass"), vec![(2, 6, vec![3, 7])]);
+    }
+
+    #[test]
+    fn an_occurrence_followed_by_a_byte_no_rule_allows_is_not_reported() {
+        // Rule 3 allows `w` or a space after `pass`, rule 7 `=`: together, any of the three.
+        let pairs = vec![
+            ("pass".to_owned(), 3, ByteSet::of(b"w ")),
+            ("pass".to_owned(), 7, ByteSet::of(b"=")),
+            ("@".to_owned(), 9, ByteSet::of(b"x")),
+        ];
+        let text = b"passed pass= PASSword pass @y @x pass";
+        assert_eq!(
+            events(&pairs, text),
+            vec![
+                (7, 11, vec![3, 7]),
+                (13, 17, vec![3, 7]),
+                (22, 26, vec![3, 7]),
+                (30, 31, vec![9]),
+                // At the end of the text nothing follows: reported.
+                (33, 37, vec![3, 7]),
+            ]
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@
 
 use regex_syntax::hir::Hir;
 
-use super::class_prefix::{ClassEnd, ClassLanes, class_prefix};
+use super::class_prefix::{ByteSet, ClassEnd, ClassLanes, class_prefix};
 use super::error::ScanError;
 use super::keyword_finder::{self, BLOCK, KeywordAt, KeywordFinder, Reach};
 
@@ -38,9 +38,10 @@ pub(crate) struct TriggerPass {
 }
 
 impl TriggerPass {
-    /// `keywords`: `(keyword, rule)` pairs; `keyword_less`: `(rule, pattern)` pairs.
+    /// `keywords`: `(keyword, rule, bytes that may follow it)`; `keyword_less`: `(rule,
+    /// pattern)` pairs.
     pub(crate) fn build(
-        keywords: &[(String, usize)],
+        keywords: &[(String, usize, ByteSet)],
         keyword_less: &[(usize, &Hir)],
     ) -> Result<Self, ScanError> {
         let mut sequences = Vec::with_capacity(keyword_less.len());
@@ -181,8 +182,10 @@ mod tests {
     use super::*;
 
     fn keyword_events_of(keywords: &[(&str, usize)], text: &str) -> Vec<(usize, usize, usize)> {
-        let pairs: Vec<(String, usize)> =
-            keywords.iter().map(|&(k, r)| (k.to_owned(), r)).collect();
+        let pairs: Vec<(String, usize, ByteSet)> = keywords
+            .iter()
+            .map(|&(k, r)| (k.to_owned(), r, ByteSet::ALL))
+            .collect();
         let pass = TriggerPass::build(&pairs, &[]).unwrap();
         let mut out = Vec::new();
         pass.for_each(text.as_bytes(), |e| {

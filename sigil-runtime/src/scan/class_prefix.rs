@@ -31,14 +31,6 @@ pub(crate) const MAX_CLASS_PREFIX: usize = 16;
 pub(crate) struct ByteSet([u64; 4]);
 
 impl ByteSet {
-    /// Every byte.
-    pub(crate) const ALL: ByteSet = ByteSet([u64::MAX; 4]);
-
-    /// The bytes in `self` or in `other`.
-    pub(crate) fn union(self, other: ByteSet) -> ByteSet {
-        ByteSet(std::array::from_fn(|i| self.0[i] | other.0[i]))
-    }
-
     /// The set of `bytes`.
     #[cfg(test)]
     pub(crate) fn of(bytes: &[u8]) -> ByteSet {
@@ -82,16 +74,18 @@ pub(crate) const MAX_CLASSES_AFTER: usize = 8;
 
 /// What may follow a keyword in a match: the first byte's groups (bytes that lead the
 /// pattern's NFA to the same states), each with the byte classes of the bytes after it.
+#[derive(Clone)]
 pub(crate) struct Follow {
     groups: Vec<(ByteSet, Vec<ByteSet>)>,
 }
 
 impl Follow {
-    /// The bytes that may come first after the keyword.
-    pub(crate) fn first_bytes(&self) -> ByteSet {
-        self.groups
-            .iter()
-            .fold(ByteSet::default(), |all, (group, _)| all.union(*group))
+    /// What allows exactly the bytes of `first` as the first byte after the keyword.
+    #[cfg(test)]
+    pub(crate) fn first_byte_in(first: &[u8]) -> Follow {
+        Follow {
+            groups: vec![(ByteSet::of(first), Vec::new())],
+        }
     }
 
     /// Whether `bytes` (those after the keyword; fewer at the end of the text) fit.
@@ -113,6 +107,38 @@ pub(crate) enum After {
     Anything,
     /// Bytes that fit.
     Fits(Follow),
+}
+
+/// What may follow a keyword in the matches of all the rules that list it, at any of their
+/// keyword offsets: what [`After`] says, gathered.
+#[derive(Clone, Default)]
+pub(crate) enum Following {
+    /// Anything (a rule searched in windows, or a match may end with the keyword).
+    #[default]
+    Anything,
+    /// Bytes that fit one of these (none: the keyword is never part of a match).
+    OneOf(Vec<Follow>),
+}
+
+impl Following {
+    /// What fits either.
+    pub(crate) fn or(self, other: Following) -> Following {
+        match (self, other) {
+            (Following::OneOf(mut a), Following::OneOf(b)) => {
+                a.extend(b);
+                Following::OneOf(a)
+            }
+            _ => Following::Anything,
+        }
+    }
+
+    /// Whether `bytes` (those after the keyword; fewer at the end of the text) may follow.
+    pub(crate) fn allows(&self, bytes: &[u8]) -> bool {
+        match self {
+            Following::Anything => true,
+            Following::OneOf(follows) => follows.iter().any(|f| f.allows(bytes)),
+        }
+    }
 }
 
 /// For matches of `hir` that start `lead` bytes before an occurrence of `keyword` (ASCII

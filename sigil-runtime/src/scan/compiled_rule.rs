@@ -10,7 +10,7 @@ use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, PatternID};
 use regex_syntax::hir::Hir;
 
-use super::class_prefix::{After, ByteSet, Walk, class_prefix_of, classes_after};
+use super::class_prefix::{After, ByteSet, Following, Walk, class_prefix_of, classes_after};
 use super::error::ScanError;
 use super::hit::{Category, Severity};
 use super::keyword_lead::keyword_offsets;
@@ -223,22 +223,21 @@ impl CompiledRule {
         }
     }
 
-    /// The bytes that may follow `keyword` (ASCII-lowercased) where it is part of a match:
-    /// the union over the keyword offsets of what [`CompiledRule::may_follow`] lets through
-    /// first. Every byte for a rule searched in windows, and for a keyword the rule does not
-    /// list.
-    pub(crate) fn bytes_after(&self, keyword: &[u8]) -> ByteSet {
+    /// What may follow `keyword` (ASCII-lowercased) where it is part of a match: what
+    /// [`CompiledRule::may_follow`] lets through at any of the keyword offsets. Anything for
+    /// a rule searched in windows, and for a keyword the rule does not list.
+    pub(crate) fn following(&self, keyword: &[u8]) -> Following {
         if self.offsets.is_none() {
-            return ByteSet::ALL;
+            return Following::Anything;
         }
         let Some((_, after)) = self.follow.iter().find(|(kw, _)| **kw == *keyword) else {
-            return ByteSet::ALL;
+            return Following::Anything;
         };
         after
             .iter()
-            .fold(ByteSet::default(), |all, after| match after {
-                After::Fits(follow) => all.union(follow.first_bytes()),
-                After::Anything => ByteSet::ALL,
+            .fold(Following::OneOf(Vec::new()), |all, after| match after {
+                After::Fits(follow) => all.or(Following::OneOf(vec![follow.clone()])),
+                After::Anything => Following::Anything,
                 After::NoMatch => all,
             })
     }

@@ -119,13 +119,13 @@ impl Engine {
                     })?,
             )
         };
-        // Each keyword with its rule and the bytes that may follow it in that rule's matches:
-        // an occurrence followed by none of them is no event at all (`nif` in
+        // Each keyword with its rule and what may follow it in that rule's matches: an
+        // occurrence followed by something else is no event at all (`nif` in
         // `significantly`, `server` in `server tests`).
         let mut pairs = Vec::new();
         for (index, pack_rule) in packs.iter().flat_map(|p| p.rules()).enumerate() {
             for kw in &pack_rule.keywords {
-                let next = rules[index].bytes_after(&kw.as_bytes().to_ascii_lowercase());
+                let next = rules[index].following(&kw.as_bytes().to_ascii_lowercase());
                 pairs.push((kw.clone(), index, next));
             }
         }

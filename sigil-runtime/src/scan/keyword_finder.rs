@@ -25,7 +25,7 @@
 //! the default pack; a pack of many keywords ending alike pays for each wherever they end):
 //! a scan stays linear in the text.
 
-use super::class_prefix::ByteSet;
+use super::class_prefix::Following;
 
 /// Bits of a pair's domain: 2048 reach words, 16 KiB, which stay in L1.
 const DOMAIN_BITS: u32 = 11;
@@ -71,15 +71,15 @@ struct Keyword {
     bytes: Vec<u8>,
     rules: Vec<usize>,
     bucket: usize,
-    /// The bytes that may follow it in a match of one of its rules: an occurrence followed
-    /// by another byte is not reported (one at the end of the text is).
-    next: ByteSet,
+    /// What may follow it in a match of one of its rules: an occurrence followed by
+    /// something else is not reported (one at the end of the text is).
+    next: Following,
 }
 
 impl Keyword {
     /// Whether an occurrence ending before `text[end]` may be part of a match.
     fn may_be_followed_by(&self, text: &[u8], end: usize) -> bool {
-        text.get(end).is_none_or(|&b| self.next.contains(b))
+        self.next.allows(text.get(end..).unwrap_or_default())
     }
 }
 
@@ -163,7 +163,7 @@ pub(crate) struct KeywordFinder {
 impl KeywordFinder {
     /// `keywords`: `(keyword, rule)` pairs (a keyword may repeat for several rules; empty
     /// keywords are ignored).
-    pub(crate) fn new(pairs: &[(String, usize, ByteSet)]) -> Self {
+    pub(crate) fn new(pairs: &[(String, usize, Following)]) -> Self {
         let mut keywords: Vec<Keyword> = Vec::new();
         let mut index = std::collections::HashMap::new();
         for (kw, rule, next) in pairs {
@@ -176,7 +176,7 @@ impl KeywordFinder {
                     bytes,
                     rules: Vec::new(),
                     bucket: 0,
-                    next: ByteSet::default(),
+                    next: Following::OneOf(Vec::new()),
                 });
                 keywords.len() - 1
             });
@@ -184,7 +184,7 @@ impl KeywordFinder {
             if !keyword.rules.contains(rule) {
                 keyword.rules.push(*rule);
             }
-            keyword.next = keyword.next.union(*next);
+            keyword.next = std::mem::take(&mut keyword.next).or(next.clone());
         }
         // Buckets by length. A short keyword constrains few pairs, so its bucket lets many
         // positions through: short keywords share a bucket with fewer others. Each keyword
@@ -342,21 +342,25 @@ impl KeywordFinder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scan::class_prefix::Follow;
     use crate::scan::trigger_pass::{Event, TriggerPass};
     use proptest::prelude::*;
 
     /// Every occurrence as the trigger pass reports it (the real per-byte loop), with the
     /// rules (here: the keywords' indexes) that list it.
     fn found(keywords: &[&str], text: &[u8]) -> Vec<(usize, usize, Vec<usize>)> {
-        let pairs: Vec<(String, usize, ByteSet)> = keywords
+        let pairs: Vec<(String, usize, Following)> = keywords
             .iter()
             .enumerate()
-            .map(|(i, k)| (k.to_string(), i, ByteSet::ALL))
+            .map(|(i, k)| (k.to_string(), i, Following::Anything))
             .collect();
         events(&pairs, text)
     }
 
-    fn events(pairs: &[(String, usize, ByteSet)], text: &[u8]) -> Vec<(usize, usize, Vec<usize>)> {
+    fn events(
+        pairs: &[(String, usize, Following)],
+        text: &[u8],
+    ) -> Vec<(usize, usize, Vec<usize>)> {
         let pass = TriggerPass::build(pairs, &[]).expect("no keyword-less rule");
         let mut spans: Vec<(usize, usize, usize)> = Vec::new();
         pass.for_each(text, |e| {
@@ -444,9 +448,9 @@ mod tests {
     #[test]
     fn a_keyword_listed_by_several_rules_is_reported_once_with_all() {
         let pairs = vec![
-            ("pass".to_owned(), 3, ByteSet::ALL),
-            ("PASS".to_owned(), 7, ByteSet::ALL),
-            ("pass".to_owned(), 3, ByteSet::ALL),
+            ("pass".to_owned(), 3, Following::Anything),
+            ("PASS".to_owned(), 7, Following::Anything),
+            ("pass".to_owned(), 3, Following::Anything),
         ];
         assert_eq!(events(&pairs, b"a pass"), vec![(2, 6, vec![3, 7])]);
     }
@@ -454,10 +458,11 @@ mod tests {
     #[test]
     fn an_occurrence_followed_by_a_byte_no_rule_allows_is_not_reported() {
         // Rule 3 allows `w` or a space after `pass`, rule 7 `=`: together, any of the three.
+        let first = |bytes: &[u8]| Following::OneOf(vec![Follow::first_byte_in(bytes)]);
         let pairs = vec![
-            ("pass".to_owned(), 3, ByteSet::of(b"w ")),
-            ("pass".to_owned(), 7, ByteSet::of(b"=")),
-            ("@".to_owned(), 9, ByteSet::of(b"x")),
+            ("pass".to_owned(), 3, first(b"w ")),
+            ("pass".to_owned(), 7, first(b"=")),
+            ("@".to_owned(), 9, first(b"x")),
         ];
         let text = b"passed pass= PASSword pass @y @x pass";
         assert_eq!(

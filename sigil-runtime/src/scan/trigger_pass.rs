@@ -13,7 +13,7 @@
 
 use regex_syntax::hir::Hir;
 
-use super::class_prefix::{ByteSet, ClassEnd, ClassLanes, class_prefix};
+use super::class_prefix::{ClassEnd, ClassLanes, Following, class_prefix};
 use super::error::ScanError;
 use super::keyword_finder::{self, BLOCK, KeywordAt, KeywordFinder, Reach};
 
@@ -38,10 +38,10 @@ pub(crate) struct TriggerPass {
 }
 
 impl TriggerPass {
-    /// `keywords`: `(keyword, rule, bytes that may follow it)`; `keyword_less`: `(rule,
-    /// pattern)` pairs.
+    /// `keywords`: `(keyword, rule, what may follow it)`; `keyword_less`: `(rule, pattern)`
+    /// pairs.
     pub(crate) fn build(
-        keywords: &[(String, usize, ByteSet)],
+        keywords: &[(String, usize, Following)],
         keyword_less: &[(usize, &Hir)],
     ) -> Result<Self, ScanError> {
         let mut sequences = Vec::with_capacity(keyword_less.len());
@@ -182,9 +182,9 @@ mod tests {
     use super::*;
 
     fn keyword_events_of(keywords: &[(&str, usize)], text: &str) -> Vec<(usize, usize, usize)> {
-        let pairs: Vec<(String, usize, ByteSet)> = keywords
+        let pairs: Vec<(String, usize, Following)> = keywords
             .iter()
-            .map(|&(k, r)| (k.to_owned(), r, ByteSet::ALL))
+            .map(|&(k, r)| (k.to_owned(), r, Following::Anything))
             .collect();
         let pass = TriggerPass::build(&pairs, &[]).unwrap();
         let mut out = Vec::new();

@@ -4,43 +4,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sigil_runtime::scan::{Hit, Scanner};
 
-fn check(data: &[u8], hits: &[Hit]) {
-    let text = std::str::from_utf8(data).ok();
-    let mut last_end = 0;
-    for h in hits {
-        assert!(h.span.start < h.span.end, "empty span {:?}", h.span);
-        assert!(h.span.end <= data.len(), "span {:?} beyond {}", h.span, data.len());
-        assert!(h.span.start >= last_end, "overlapping or unsorted hits");
-        last_end = h.span.end;
-        if let Some(t) = text {
-            assert!(t.is_char_boundary(h.span.start) && t.is_char_boundary(h.span.end));
-        }
-    }
-}
+mod hit_spans;
+#[path = "../../sigil-runtime/tests/json_escape/mod.rs"]
+mod json_escape;
 
-/// JSON-escapes `s` the way serde_json does, plus `\/` and `\u` for non-ASCII.
-fn escape(s: &str) -> String {
-    let mut out = String::from("{\"k\":\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '/' => out.push_str("\\/"),
-            c if (c as u32) < 0x20 || !c.is_ascii() => {
-                let mut buf = [0u16; 2];
-                for unit in c.encode_utf16(&mut buf) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push_str("\"}");
-    out
-}
+use hit_spans::check;
+use sigil_runtime::scan::Scanner;
 
 fuzz_target!(|data: &[u8]| {
     let scanner = Scanner::default_pack().expect("default pack");
@@ -50,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
     // and each raw span decodes back to the plain-text hit's bytes.
     if let Ok(text) = std::str::from_utf8(data) {
         let plain = scanner.scan_text(data);
-        let wrapped = escape(text);
+        let wrapped = json_escape::json_string(text);
         let json_hits = scanner.scan_json(wrapped.as_bytes());
         check(wrapped.as_bytes(), &json_hits);
         let plain_rules: Vec<&str> = plain.iter().map(|h| &*h.rule).collect();

@@ -1,5 +1,8 @@
 //! JSON-aware scanning: escapes are undone before scanning and hits map back to raw spans.
 
+mod json_escape;
+
+use json_escape::json_string;
 use sigil_runtime::scan::{Hit, Scanner};
 
 fn scanner() -> Scanner {
@@ -136,28 +139,6 @@ fn scan_json_str_matches_scan_json() {
         scanner().scan_json_str(raw),
         scanner().scan_json(raw.as_bytes())
     );
-}
-
-/// JSON-escapes `s` (quotes, backslashes, control characters, `/`, and non-ASCII as `\u`).
-fn json_string(s: &str) -> String {
-    let mut out = String::from("{\"k\":\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '/' => out.push_str("\\/"),
-            c if (c as u32) < 0x20 || !c.is_ascii() => {
-                let mut buf = [0u16; 2];
-                for unit in c.encode_utf16(&mut buf) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push_str("\"}");
-    out
 }
 
 #[test]

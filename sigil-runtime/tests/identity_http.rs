@@ -3,6 +3,7 @@
 //! `node` and `npm ci --prefix tests/oidc`, like `identity_oidc.rs`.
 
 mod identity_rig;
+mod mcp_reply;
 
 use std::sync::Arc;
 
@@ -97,12 +98,7 @@ async fn post(url: &str, token: Option<&str>, body: &Value) -> Reply {
         .get("www-authenticate")
         .map(|v| v.to_str().unwrap().to_owned());
     let text = response.text().await.unwrap();
-    let message = serde_json::from_str(&text).ok().or_else(|| {
-        text.lines()
-            .filter_map(|l| l.strip_prefix("data:"))
-            .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
-            .find(|m| m.get("id").is_some())
-    });
+    let message = mcp_reply::jsonrpc_message(&text);
     Reply {
         status,
         challenge,

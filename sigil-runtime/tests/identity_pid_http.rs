@@ -3,6 +3,7 @@
 //! request object and posts its PID to `direct_post`, and the retried call runs as the PID
 //! caller at trust High. Then the verifier endpoints against bad input.
 
+mod mcp_reply;
 mod pid_rig;
 
 use std::sync::Arc;
@@ -158,15 +159,7 @@ async fn post_mcp(
 /// The JSON-RPC response in a plain JSON or SSE body.
 async fn first_message(response: reqwest::Response) -> Value {
     let text = response.text().await.unwrap();
-    serde_json::from_str(&text)
-        .ok()
-        .or_else(|| {
-            text.lines()
-                .filter_map(|l| l.strip_prefix("data:"))
-                .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
-                .find(|m| m.get("id").is_some())
-        })
-        .unwrap_or_else(|| panic!("no JSON-RPC message in {text:?}"))
+    mcp_reply::jsonrpc_message(&text).unwrap_or_else(|| panic!("no JSON-RPC message in {text:?}"))
 }
 
 /// Reads `stream` until a line contains every one of `needles` (within 5 s).

@@ -5,6 +5,7 @@
 //! scopes. Needs `node` and `npm ci --prefix tests/oidc`, like `identity_oidc.rs`.
 
 mod identity_rig;
+mod mcp_reply;
 mod pid_rig;
 
 use std::sync::Arc;
@@ -51,15 +52,7 @@ async fn call(url: &str, token: &str, tool: &str) -> (u16, Value) {
         .unwrap();
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
-    let message = serde_json::from_str(&text)
-        .ok()
-        .or_else(|| {
-            text.lines()
-                .filter_map(|l| l.strip_prefix("data:"))
-                .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
-                .find(|m| m.get("id").is_some())
-        })
-        .unwrap_or(Value::Null);
+    let message = mcp_reply::jsonrpc_message(&text).unwrap_or(Value::Null);
     (status, message)
 }
 

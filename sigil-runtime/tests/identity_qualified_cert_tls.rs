@@ -4,6 +4,7 @@
 //! `docs/src/identity-qualified-certs.md`.
 
 mod identity_qualified_cert_pki;
+mod mcp_reply;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -137,15 +138,7 @@ async fn call(client: &reqwest::Client, url: &str, tool: &str) -> Result<Value, 
         .map_err(|e| format!("{e:?}"))?;
     assert_eq!(response.status().as_u16(), 200);
     let text = response.text().await.map_err(|e| format!("{e:?}"))?;
-    serde_json::from_str(&text)
-        .ok()
-        .or_else(|| {
-            text.lines()
-                .filter_map(|l| l.strip_prefix("data:"))
-                .filter_map(|d| serde_json::from_str::<Value>(d.trim()).ok())
-                .find(|m| m.get("id").is_some())
-        })
-        .ok_or(text)
+    mcp_reply::jsonrpc_message(&text).ok_or(text)
 }
 
 /// The text of a successful tool result.

@@ -451,8 +451,7 @@ impl Lane {
         mut d: [u64; 3],
         ended: &mut Vec<(usize, usize, u64)>,
     ) {
-        let (masks, starts) = (&*self.masks, self.starts);
-        let step = |d: u64, b: u8| ((d << 1) | starts) & masks[usize::from(b)];
+        let step = |d: u64, b: u8| self.step(d, b);
         for (i, ((a, b), c)) in a.iter().zip(b).zip(c).enumerate() {
             let before = d;
             let mut any = 0;
@@ -466,13 +465,17 @@ impl Lane {
         }
     }
 
+    /// The state after reading `b` in state `d`.
+    #[inline(always)]
+    fn step(&self, d: u64, b: u8) -> u64 {
+        ((d << 1) | self.starts) & self.masks[usize::from(b)]
+    }
+
     /// The state before `text[at]`, rebuilt from the bytes before it.
     fn state_at(&self, text: &[u8], at: usize) -> u64 {
         text[at.saturating_sub(WARM_UP)..at]
             .iter()
-            .fold(0, |d, &b| {
-                ((d << 1) | self.starts) & self.masks[usize::from(b)]
-            })
+            .fold(0, |d, &b| self.step(d, b))
     }
 
     /// Steps from state `d` over `range` of `text`, reporting the sequences ended there.
@@ -485,7 +488,7 @@ impl Lane {
     ) {
         let start = range.start;
         for (i, &b) in text[range].iter().enumerate() {
-            d = ((d << 1) | self.starts) & self.masks[usize::from(b)];
+            d = self.step(d, b);
             if d & self.ends != 0 {
                 self.report(d, start + i + 1, f);
             }

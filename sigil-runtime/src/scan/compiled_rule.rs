@@ -208,12 +208,7 @@ impl CompiledRule {
     /// `text`: the bytes after the keyword fit what may follow it there. Keywords the rule
     /// does not list pass.
     pub(crate) fn may_follow(&self, text: &[u8], keyword: Range<usize>, offset: usize) -> bool {
-        let found = &text[keyword.clone()];
-        let Some((_, after)) = self
-            .follow
-            .iter()
-            .find(|(kw, _)| kw.len() == found.len() && found.eq_ignore_ascii_case(kw))
-        else {
+        let Some(after) = self.afters(&text[keyword.clone()]) else {
             return true;
         };
         match after.get(offset) {
@@ -223,6 +218,15 @@ impl CompiledRule {
         }
     }
 
+    /// What may follow `keyword` (ASCII case-insensitive) per keyword offset, if the rule
+    /// lists it.
+    fn afters(&self, keyword: &[u8]) -> Option<&[After]> {
+        self.follow
+            .iter()
+            .find(|(kw, _)| kw.len() == keyword.len() && keyword.eq_ignore_ascii_case(kw))
+            .map(|(_, after)| after.as_slice())
+    }
+
     /// What may follow `keyword` (ASCII-lowercased) where it is part of a match: what
     /// [`CompiledRule::may_follow`] lets through at any of the keyword offsets. Anything for
     /// a rule searched in windows, and for a keyword the rule does not list.
@@ -230,7 +234,7 @@ impl CompiledRule {
         if self.offsets.is_none() {
             return Following::Anything;
         }
-        let Some((_, after)) = self.follow.iter().find(|(kw, _)| **kw == *keyword) else {
+        let Some(after) = self.afters(keyword) else {
             return Following::Anything;
         };
         after

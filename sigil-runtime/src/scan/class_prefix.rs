@@ -39,7 +39,14 @@ impl ByteSet {
         set
     }
 
-    fn add_range(&mut self, start: u8, end: u8) {
+    /// The bytes `start..=end`.
+    pub(crate) fn of_range(start: u8, end: u8) -> ByteSet {
+        let mut set = ByteSet::default();
+        set.add_range(start, end);
+        set
+    }
+
+    pub(crate) fn add_range(&mut self, start: u8, end: u8) {
         for b in start..=end {
             self.0[usize::from(b >> 6)] |= 1 << (b & 63);
         }
@@ -47,6 +54,11 @@ impl ByteSet {
 
     pub(crate) fn contains(&self, b: u8) -> bool {
         self.0[usize::from(b >> 6)] >> (b & 63) & 1 != 0
+    }
+
+    /// Whether no byte is in both sets.
+    pub(crate) fn is_disjoint(&self, other: &ByteSet) -> bool {
+        self.0.iter().zip(&other.0).all(|(a, b)| a & b == 0)
     }
 }
 

@@ -15,6 +15,7 @@ use super::error::ScanError;
 use super::hit::{Category, Severity};
 use super::keyword_lead::keyword_offsets;
 use super::pack::Rule;
+use super::sequence::Sequence;
 use super::validators::Validator;
 use crate::vault::VaultKind;
 
@@ -37,6 +38,9 @@ pub(crate) struct CompiledRule {
     /// Capture group index whose span is reported (0: the whole match, found without a
     /// capture search).
     report_group: usize,
+    /// The pattern as a plain sequence of classes, when it is one (see `sequence.rs`):
+    /// anchored searches then walk it instead of running the regex.
+    sequence: Option<Sequence>,
     /// Offsets from a match's start where its keyword begins (see `keyword_lead.rs`), when
     /// there are few: the rule is searched anchored at a keyword's start minus each.
     pub(crate) offsets: Option<Vec<usize>>,
@@ -139,6 +143,7 @@ impl CompiledRule {
             priority: rule.priority,
             regex: plain,
             report_group,
+            sequence: Sequence::of(&hir, report_group),
             offsets,
             gate,
             follow,
@@ -258,20 +263,22 @@ impl CompiledRule {
         found: impl FnOnce(Range<usize>),
     ) -> Option<usize> {
         let end = at.saturating_add(self.fwd).min(text.len());
-        let input = Input::new(text).range(at..end).anchored(Anchored::Yes);
-        let whole = if self.report_group == 0 {
-            self.regex.search_with(cache, &input)?.range()
-        } else {
-            self.regex.search_captures_with(cache, &input, caps);
-            caps.get_match()?.range()
+        let (whole, reported) = match &self.sequence {
+            Some(sequence) => sequence.find_at(text, at, end)?,
+            None => {
+                let input = Input::new(text).range(at..end).anchored(Anchored::Yes);
+                if self.report_group == 0 {
+                    let whole = self.regex.search_with(cache, &input)?.range();
+                    (whole.clone(), whole)
+                } else {
+                    self.regex.search_captures_with(cache, &input, caps);
+                    let whole = caps.get_match()?.range();
+                    let group = caps.get_group(self.report_group);
+                    (whole.clone(), group.map_or(whole, |s| s.range()))
+                }
+            }
         };
-        let span = char_aligned(
-            text,
-            match self.report_group {
-                0 => whole.clone(),
-                g => caps.get_group(g).map_or(whole.clone(), |s| s.range()),
-            },
-        );
+        let span = char_aligned(text, reported);
         if !span.is_empty() && self.accept(text, span.clone(), allow) {
             found(span);
         }

@@ -29,6 +29,7 @@ mod pack;
 mod pack_signature;
 mod redact;
 mod scanner;
+mod sequence;
 mod trigger_pass;
 pub mod validators;
 

@@ -15,6 +15,7 @@
 //! - Each `unsafe` block holds one operation and says why it is sound (clippy's
 //!   `undocumented_unsafe_blocks` and `multiple_unsafe_ops_per_block` are errors here).
 //! - The kernels are tested against plain Rust references (property tests here) and fuzzed
-//!   through the scanner (`fuzz/`, the `scan_json` target).
+//!   through the scanner (`fuzz/`, the `scan_json` and `scan_text` targets).
 
 pub mod json;
+pub mod pairs;

@@ -1,0 +1,82 @@
+//! The SIMD kernels against plain code, on any bytes: JSON decoding (what the kernel decodes
+//! equals a byte-by-byte reading up to where it stops, and it stops where it says) and the
+//! keyword pair filter (the same positions and buckets as its scalar reference). On a CPU
+//! without AVX-512 the kernels decline and only that is checked.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use sigil_simd::json::{Stop, decode_simple_escapes};
+use sigil_simd::pairs::PairFilter;
+
+/// The two-byte escapes up to the first backslash that starts none: decoded bytes, escapes
+/// (raw position, decoded position) and where it stopped.
+fn reference(raw: &[u8]) -> (Vec<u8>, Vec<(usize, usize)>, usize) {
+    let (mut out, mut escapes, mut i) = (Vec::new(), Vec::new(), 0);
+    while i < raw.len() {
+        if raw[i] != b'\\' {
+            out.push(raw[i]);
+            i += 1;
+            continue;
+        }
+        let b = match raw.get(i + 1) {
+            Some(b'"') => b'"',
+            Some(b'\\') => b'\\',
+            Some(b'/') => b'/',
+            Some(b'b') => 0x08,
+            Some(b'f') => 0x0c,
+            Some(b'n') => b'\n',
+            Some(b'r') => b'\r',
+            Some(b't') => b'\t',
+            _ => break,
+        };
+        escapes.push((i, out.len()));
+        out.push(b);
+        i += 2;
+    }
+    (out, escapes, i)
+}
+
+fuzz_target!(|data: &[u8]| {
+    // Decoding.
+    let (mut out, mut escapes) = (Vec::new(), Vec::new());
+    let stop = decode_simple_escapes(data, 0, &mut out, usize::MAX, &mut |batch| {
+        escapes.extend_from_slice(batch)
+    });
+    let (want, want_escapes, end) = reference(data);
+    let at = match stop {
+        Stop::Escape(at) => {
+            assert_eq!(at, end, "stopped at an escape elsewhere");
+            at
+        }
+        Stop::Rest(at) => at,
+    };
+    assert!(at <= end);
+    assert_eq!(out.len(), at - escapes.len());
+    assert_eq!(out[..], want[..out.len()]);
+    let before: Vec<_> = want_escapes.into_iter().take_while(|&(r, _)| r < at).collect();
+    assert_eq!(escapes, before);
+
+    // The pair filter: keywords from the bytes before the first 0xff (split at 0x00), the
+    // text after it.
+    let (head, text) = match data.iter().position(|&b| b == 0xff) {
+        Some(p) => (&data[..p], &data[p + 1..]),
+        None => (&data[..0], data),
+    };
+    let mut filter = PairFilter::new();
+    for (n, kw) in head.split(|&b| b == 0).filter(|k| k.len() >= 2).take(16).enumerate() {
+        let last = kw.len() - 1;
+        for j in 0..8 {
+            if j + 1 >= kw.len() {
+                filter.allow_any(j, n % 8);
+            } else {
+                filter.allow(j, kw[last - 1 - j], kw[last - j], n % 8);
+            }
+        }
+    }
+    let mut vector = Vec::new();
+    if filter.run(text, &mut |p, b| vector.push((p, b))) {
+        let mut scalar = Vec::new();
+        filter.run_scalar(text, &mut |p, b| scalar.push((p, b)));
+        assert_eq!(vector, scalar);
+    }
+});

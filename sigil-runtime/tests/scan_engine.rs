@@ -162,6 +162,23 @@ fn thousands_of_interleaved_hits_past_a_batch_are_all_found() {
 }
 
 #[test]
+fn a_scan_finds_what_it_finds_whatever_the_scan_before_left_behind() {
+    // One scanner, one thread: the scans share their working memory. The first leaves a
+    // match of `test-token` at 2..18; the second has one starting inside that span (a start
+    // inside a rule's last match is skipped within a scan, never across scans); a long scan
+    // in between changes nothing either.
+    let scanner = scanner();
+    let first = "x tok_abcdef123456 y";
+    let second = "abcd tok_zyxwvu987654 more";
+    let many = "tok_abcdef123456 ".repeat(5_000);
+    for text in [first, second, many.as_str(), second] {
+        let hits = scanner.scan_text(text.as_bytes());
+        let tokens = hits.iter().filter(|h| &*h.rule == "test-token").count();
+        assert_eq!(tokens, text.matches("tok_").count(), "in {:.40}", text);
+    }
+}
+
+#[test]
 fn invalid_utf8_is_scanned_as_bytes() {
     let text = b"\xff\xfe tok_abcdef123456 \xc3\x28 079927398713 \xf0\x9f";
     let hits = scanner().scan_text(text);

@@ -47,9 +47,14 @@ struct Scratch {
     pending: Vec<Option<Range<usize>>>,
     /// For each anchored rule, its last match (starts inside it are not searched).
     covered: Vec<Range<usize>>,
-    /// For each anchored rule, how many more bytes its anchored searches may read in this
-    /// scan (counting the most each can read); past that it is searched in windows.
-    budget: Vec<usize>,
+    /// For each anchored rule, how many bytes its anchored searches may have read in this
+    /// scan (counting the most each can read); past the scan's budget it is searched in
+    /// windows.
+    used: Vec<usize>,
+    /// The rules whose `used` and `covered` entries this scan (or the last) changed: only
+    /// those are reset, at the start of the next scan (so a scan that panicked leaves
+    /// nothing stale), instead of 293 entries of each per scan.
+    touched: Vec<usize>,
     /// For each rule, its regex cache and capture slots, made the first time the rule runs.
     searchers: Vec<Option<(meta::Cache, Captures)>>,
     /// Anchored searches waiting to be run, rule by rule (see [`DEFER`]).
@@ -59,6 +64,22 @@ struct Scratch {
     escapes: Vec<Escape>,
     /// The JSON being scanned, decoded.
     decoded: Vec<u8>,
+}
+
+impl Scratch {
+    /// Takes `cost` from rule `r`'s budget for this scan, if it has that much left.
+    fn spend(&mut self, r: usize, cost: usize, budget: usize) -> bool {
+        let used = self.used[r];
+        if cost > budget.saturating_sub(used) {
+            return false;
+        }
+        if used == 0 {
+            self.touched.push(r);
+        }
+        // A cost of 0 still marks the rule touched once: `covered` may change.
+        self.used[r] = used + cost.max(1);
+        true
+    }
 }
 
 /// An anchored search to run.
@@ -140,7 +161,8 @@ impl Engine {
         let make: ScratchFn = Box::new(move || Scratch {
             pending: vec![None; rule_count],
             covered: vec![0..0; rule_count],
-            budget: vec![0; rule_count],
+            used: vec![0; rule_count],
+            touched: Vec::new(),
             searchers: (0..rule_count).map(|_| None).collect(),
             deferred: Vec::new(),
             found: Vec::new(),
@@ -192,20 +214,21 @@ impl Engine {
 
     fn scan_text_in(&self, scratch: &mut Scratch, text: &[u8]) -> Vec<Hit> {
         scratch.found.clear();
-        scratch.covered.iter_mut().for_each(|c| *c = 0..0);
+        for r in scratch.touched.drain(..) {
+            scratch.covered[r] = 0..0;
+            scratch.used[r] = 0;
+        }
         let len = text.len();
         // Anchored searches read at most `fwd` bytes each; a window search reads each byte
         // once. Allowing each rule a few times the text keeps the scan linear.
         let budget = len
             .saturating_mul(ANCHORED_WORK_PER_BYTE)
             .saturating_add(ANCHORED_WORK_FREE);
-        scratch.budget.iter_mut().for_each(|b| *b = budget);
         self.triggers.for_each(text, |event| match event {
             Event::Keyword { rule, start, end }
                 if self.rules[rule].offsets.is_some()
-                    && scratch.budget[rule] >= self.rules[rule].anchored_cost() =>
+                    && scratch.spend(rule, self.rules[rule].anchored_cost(), budget) =>
             {
-                scratch.budget[rule] -= self.rules[rule].anchored_cost();
                 // The gates read a few bytes around the keyword, which are in the CPU cache
                 // now: only starts that pass them wait for a search.
                 let r = &self.rules[rule];
@@ -225,8 +248,7 @@ impl Engine {
                 rule,
                 end,
                 prefix_max,
-            } if prefix_max > 0 && scratch.budget[rule] >= self.rules[rule].fwd => {
-                scratch.budget[rule] -= self.rules[rule].fwd;
+            } if prefix_max > 0 && scratch.spend(rule, self.rules[rule].fwd, budget) => {
                 let at = end - prefix_max;
                 self.defer(scratch, text, Deferred { rule, at });
             }

@@ -15,7 +15,8 @@
 //! - Each `unsafe` block holds one operation and says why it is sound (clippy's
 //!   `undocumented_unsafe_blocks` and `multiple_unsafe_ops_per_block` are errors here).
 //! - The kernels are tested against plain Rust references (property tests here) and fuzzed
-//!   through the scanner (`fuzz/`, the `scan_json` and `scan_text` targets).
+//!   directly (`fuzz/`, the `simd_kernels` target) and through the scanner (`scan_json`,
+//!   `scan_text`).
 
 pub mod json;
 pub mod pairs;

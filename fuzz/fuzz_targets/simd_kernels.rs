@@ -5,36 +5,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sigil_simd::json::{Stop, decode_simple_escapes};
+use sigil_simd::json::{Stop, decode_simple_escapes, decode_simple_escapes_scalar};
 use sigil_simd::pairs::PairFilter;
-
-/// The two-byte escapes up to the first backslash that starts none: decoded bytes, escapes
-/// (raw position, decoded position) and where it stopped.
-fn reference(raw: &[u8]) -> (Vec<u8>, Vec<(usize, usize)>, usize) {
-    let (mut out, mut escapes, mut i) = (Vec::new(), Vec::new(), 0);
-    while i < raw.len() {
-        if raw[i] != b'\\' {
-            out.push(raw[i]);
-            i += 1;
-            continue;
-        }
-        let b = match raw.get(i + 1) {
-            Some(b'"') => b'"',
-            Some(b'\\') => b'\\',
-            Some(b'/') => b'/',
-            Some(b'b') => 0x08,
-            Some(b'f') => 0x0c,
-            Some(b'n') => b'\n',
-            Some(b'r') => b'\r',
-            Some(b't') => b'\t',
-            _ => break,
-        };
-        escapes.push((i, out.len()));
-        out.push(b);
-        i += 2;
-    }
-    (out, escapes, i)
-}
 
 fuzz_target!(|data: &[u8]| {
     // Decoding.
@@ -42,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let stop = decode_simple_escapes(data, 0, &mut out, usize::MAX, &mut |batch| {
         escapes.extend_from_slice(batch)
     });
-    let (want, want_escapes, end) = reference(data);
+    let (want, want_escapes, end) = decode_simple_escapes_scalar(data);
     let at = match stop {
         Stop::Escape(at) => {
             assert_eq!(at, end, "stopped at an escape elsewhere");

@@ -53,6 +53,35 @@ pub fn available() -> bool {
     return false;
 }
 
+/// What [`decode_simple_escapes`] decodes, a byte at a time, from the start of `raw` and with
+/// no block limits (the reference of the tests and the fuzz target): the decoded bytes, the
+/// escapes as (raw position, decoded position), and where it stopped (at a backslash that
+/// starts no two-byte escape, or at the end).
+pub fn decode_simple_escapes_scalar(raw: &[u8]) -> (Vec<u8>, Vec<(usize, usize)>, usize) {
+    let table = translation();
+    let (mut out, mut escapes, mut i) = (Vec::new(), Vec::new(), 0);
+    while i < raw.len() {
+        if raw[i] != b'\\' {
+            out.push(raw[i]);
+            i += 1;
+            continue;
+        }
+        match raw
+            .get(i + 1)
+            .filter(|&&b| b < 128)
+            .map(|&b| table[usize::from(b)])
+        {
+            Some(b) if b != 0 => {
+                escapes.push((i, out.len()));
+                out.push(b);
+                i += 2;
+            }
+            _ => break,
+        }
+    }
+    (out, escapes, i)
+}
+
 /// The byte a two-byte escape stands for, by the byte after the backslash; 0 where that is
 /// no two-byte escape (no escape stands for 0).
 const fn translation() -> [u8; 128] {
@@ -87,12 +116,13 @@ fn escape_starts(backslashes: u64) -> u64 {
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use std::arch::x86_64::{
-        __m512i, _mm512_cmpeq_epi8_mask, _mm512_loadu_si512, _mm512_mask_mov_epi8,
-        _mm512_maskz_compress_epi8, _mm512_movepi8_mask, _mm512_permutex2var_epi8,
-        _mm512_set1_epi8, _mm512_storeu_si512, _mm512_test_epi8_mask,
+        _mm512_cmpeq_epi8_mask, _mm512_mask_mov_epi8, _mm512_maskz_compress_epi8,
+        _mm512_movepi8_mask, _mm512_permutex2var_epi8, _mm512_set1_epi8, _mm512_storeu_si512,
+        _mm512_test_epi8_mask,
     };
 
     use super::{Stop, escape_starts, translation};
+    use crate::block::load;
 
     pub(super) fn available() -> bool {
         std::arch::is_x86_feature_detected!("avx512f")
@@ -101,13 +131,6 @@ mod avx512 {
             && std::arch::is_x86_feature_detected!("avx512vbmi2")
             && std::arch::is_x86_feature_detected!("popcnt")
             && std::arch::is_x86_feature_detected!("bmi1")
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    fn load(bytes: &[u8; 64]) -> __m512i {
-        // SAFETY: `bytes` is 64 readable bytes; the load has no alignment requirement.
-        unsafe { _mm512_loadu_si512(bytes.as_ptr().cast()) }
     }
 
     /// See [`super::decode_simple_escapes`].
@@ -191,33 +214,6 @@ mod avx512 {
 mod tests {
     use super::*;
 
-    /// Byte-by-byte reference: decodes the two-byte escapes until a backslash that starts
-    /// none, or until fewer than `tail` bytes are left.
-    fn reference(raw: &[u8]) -> (Vec<u8>, Vec<(usize, usize)>, usize) {
-        let table = translation();
-        let (mut out, mut escapes, mut i) = (Vec::new(), Vec::new(), 0);
-        while i < raw.len() {
-            if raw[i] != b'\\' {
-                out.push(raw[i]);
-                i += 1;
-                continue;
-            }
-            match raw
-                .get(i + 1)
-                .filter(|&&b| b < 128)
-                .map(|&b| table[usize::from(b)])
-            {
-                Some(b) if b != 0 => {
-                    escapes.push((i, out.len()));
-                    out.push(b);
-                    i += 2;
-                }
-                _ => break,
-            }
-        }
-        (out, escapes, i)
-    }
-
     fn decoded(raw: &[u8]) -> (Vec<u8>, Vec<(usize, usize)>, Stop) {
         let (mut out, mut escapes) = (Vec::new(), Vec::new());
         let stop = decode_simple_escapes(raw, 0, &mut out, usize::MAX, &mut |batch| {
@@ -237,7 +233,7 @@ mod tests {
                 .to_vec();
         raw.truncate(96);
         let (out, escapes, stop) = decoded(&raw);
-        let (want, want_escapes, end) = reference(&raw);
+        let (want, want_escapes, end) = decode_simple_escapes_scalar(&raw);
         // Decoded in whole blocks: the last bytes are the caller's.
         let Stop::Rest(at) = stop else {
             panic!("stopped at an escape: {stop:?}");
@@ -284,7 +280,7 @@ mod tests {
             let stop = decode_simple_escapes(&raw, from, &mut out, usize::MAX, &mut |batch| {
                 escapes.extend_from_slice(batch)
             });
-            let (want, want_escapes, end) = reference(&raw[from..]);
+            let (want, want_escapes, end) = decode_simple_escapes_scalar(&raw[from..]);
             let at = match stop {
                 Stop::Escape(at) => {
                     proptest::prop_assert_eq!(at, from + end);

@@ -20,3 +20,27 @@
 
 pub mod json;
 pub mod pairs;
+
+/// Loads and stores of 64-byte blocks, shared by the kernels.
+#[cfg(target_arch = "x86_64")]
+mod block {
+    use std::arch::x86_64::{__m512i, _mm512_loadu_si512, _mm512_storeu_si512};
+
+    /// The 64 bytes as a vector.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(crate) fn load(bytes: &[u8; 64]) -> __m512i {
+        // SAFETY: `bytes` is 64 readable bytes; the load has no alignment requirement.
+        unsafe { _mm512_loadu_si512(bytes.as_ptr().cast()) }
+    }
+
+    /// The vector as 64 bytes.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(crate) fn store(v: __m512i) -> [u8; 64] {
+        let mut out = [0u8; 64];
+        // SAFETY: `out` is 64 writable bytes; the store has no alignment requirement.
+        unsafe { _mm512_storeu_si512(out.as_mut_ptr().cast(), v) };
+        out
+    }
+}

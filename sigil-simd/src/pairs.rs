@@ -107,34 +107,18 @@ impl PairFilter {
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use std::arch::x86_64::{
-        __m512i, _mm512_cmpneq_epi8_mask, _mm512_loadu_si512, _mm512_mask_blend_epi8,
-        _mm512_movepi8_mask, _mm512_mullo_epi16, _mm512_or_si512, _mm512_permutex2var_epi8,
-        _mm512_set1_epi8, _mm512_set1_epi16, _mm512_setzero_si512, _mm512_srli_epi16,
-        _mm512_storeu_si512,
+        __m512i, _mm512_cmpneq_epi8_mask, _mm512_mask_blend_epi8, _mm512_movepi8_mask,
+        _mm512_mullo_epi16, _mm512_or_si512, _mm512_permutex2var_epi8, _mm512_set1_epi8,
+        _mm512_set1_epi16, _mm512_setzero_si512, _mm512_srli_epi16,
     };
 
     use super::{DISTANCES, MULTIPLIERS};
+    use crate::block::{load, store};
 
     pub(super) fn available() -> bool {
         std::arch::is_x86_feature_detected!("avx512f")
             && std::arch::is_x86_feature_detected!("avx512bw")
             && std::arch::is_x86_feature_detected!("avx512vbmi")
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    fn load(bytes: &[u8; 64]) -> __m512i {
-        // SAFETY: `bytes` is 64 readable bytes; the load has no alignment requirement.
-        unsafe { _mm512_loadu_si512(bytes.as_ptr().cast()) }
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    fn store(v: __m512i) -> [u8; 64] {
-        let mut out = [0u8; 64];
-        // SAFETY: `out` is 64 writable bytes; the store has no alignment requirement.
-        unsafe { _mm512_storeu_si512(out.as_mut_ptr().cast(), v) };
-        out
     }
 
     /// For each position of a block, the bytes before it and at it as one 16-bit word:

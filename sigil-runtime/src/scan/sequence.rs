@@ -18,10 +18,12 @@
 //! a byte, the pattern ends on optional steps and assertions: then the repetition must take at
 //! least one byte, and each assertion there must be false between two bytes of its class
 //! (`\b` after word bytes, `$` anywhere but at the end, `(?m:$)` if its class has no `\n`), so
-//! that no shorter run can end a match either. A pattern that does not qualify (alternations,
-//! lazy repetitions, repeated groups, other assertions) is left to its regex. Property tests
-//! check the walk against the regex on random patterns of these shapes and on the default
-//! pack's rules.
+//! that no shorter run can end a match either. A pattern that does not qualify (lazy
+//! repetitions, groups repeated more than a few times, other assertions, too many sequences)
+//! is left to its regex. Alternations, optional groups and groups repeated a few times are expanded into
+//! several sequences (see [`Sequence::of`]). Property tests check the walk against the regex
+//! on random patterns of these shapes and on the default pack's rules (179 of its 293 rules
+//! are sequences).
 
 use std::ops::Range;
 
@@ -29,12 +31,52 @@ use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 use super::class_prefix::ByteSet;
 
-/// A pattern as a sequence of steps, with the steps of its reported group.
+/// A pattern as one or more sequences of steps, tried in the regex's order of preference.
 pub(crate) struct Sequence {
+    alternatives: Vec<Linear>,
+}
+
+/// One sequence of steps, with the steps of its reported group.
+struct Linear {
     steps: Vec<Step>,
     /// Steps `group.start..group.end` make the reported span (all of them for the whole
     /// match).
     group: Range<usize>,
+}
+
+/// Most sequences a pattern is expanded to.
+const MAX_ALTERNATIVES: usize = 32;
+/// Largest count a repeated group is expanded to.
+const MAX_GROUP_REPEAT: u32 = 4;
+
+/// Steps being collected, with the reported group's steps once seen.
+#[derive(Clone, Default)]
+struct Partial {
+    steps: Vec<Step>,
+    marks: Option<Range<usize>>,
+}
+
+impl Partial {
+    /// This followed by `next`.
+    fn then(&self, next: &Partial) -> Partial {
+        let offset = self.steps.len();
+        let mut steps = self.steps.clone();
+        steps.extend(next.steps.iter().cloned());
+        let marks = self
+            .marks
+            .clone()
+            .or_else(|| next.marks.clone().map(|m| m.start + offset..m.end + offset));
+        Partial { steps, marks }
+    }
+}
+
+/// Every `a` followed by every `b`, in the regex's order of preference (the first of `a`
+/// with each of `b`, then the second...), or `None` past [`MAX_ALTERNATIVES`].
+fn product(a: &[Partial], b: &[Partial]) -> Option<Vec<Partial>> {
+    if a.len().saturating_mul(b.len()) > MAX_ALTERNATIVES {
+        return None;
+    }
+    Some(a.iter().flat_map(|x| b.iter().map(|y| x.then(y))).collect())
 }
 
 #[derive(Clone)]
@@ -63,21 +105,50 @@ impl Step {
 }
 
 impl Sequence {
-    /// The pattern `hir` as a sequence, reporting capture group `group` (0: the whole
-    /// match), when it is one and the greedy walk finds what the regex finds.
+    /// The pattern `hir` as sequences, reporting capture group `group` (0: the whole match),
+    /// when it is made of them and the greedy walk of each, in order, finds what the regex
+    /// finds.
+    ///
+    /// Alternations, optional groups and groups repeated a few times are expanded into
+    /// sequences in the order the regex prefers them (`(?:a|b)c` is `ac`, then `bc`; a greedy
+    /// `x?` is `x`, then nothing). When no sequence can match other than by its greedy walk,
+    /// the regex's match is that of the first sequence whose walk succeeds: it tries the
+    /// sequences' paths in that order, and the others fail.
     pub(crate) fn of(hir: &Hir, group: usize) -> Option<Sequence> {
-        let mut steps = Vec::new();
-        let mut marks = (group == 0).then_some(0..0);
-        flatten(hir, group, &mut steps, &mut marks)?;
-        let group = match marks {
-            Some(_) if group == 0 => 0..steps.len(),
-            Some(m) => m,
-            None => return None,
-        };
-        let sequence = Sequence { steps, group };
-        sequence.greedy_is_exact().then_some(sequence)
+        let mut alternatives = Vec::new();
+        for partial in flatten(hir, group)? {
+            let group = match partial.marks {
+                _ if group == 0 => 0..partial.steps.len(),
+                Some(m) => m,
+                None => return None,
+            };
+            let linear = Linear {
+                steps: partial.steps,
+                group,
+            };
+            if !linear.greedy_is_exact() {
+                return None;
+            }
+            alternatives.push(linear);
+        }
+        Some(Sequence { alternatives })
     }
 
+    /// The match starting at `at` and ending by `end` (bytes up to `end` are read; the
+    /// assertions see all of `text`), as (whole match, reported span).
+    pub(crate) fn find_at(
+        &self,
+        text: &[u8],
+        at: usize,
+        end: usize,
+    ) -> Option<(Range<usize>, Range<usize>)> {
+        self.alternatives
+            .iter()
+            .find_map(|linear| linear.find_at(text, at, end))
+    }
+}
+
+impl Linear {
     /// Whether no repetition ever has to give bytes back (see the module docs).
     fn greedy_is_exact(&self) -> bool {
         self.steps.iter().enumerate().all(|(i, step)| {
@@ -160,66 +231,103 @@ impl Sequence {
     }
 }
 
-/// Appends the steps of `hir`; sets `marks` to the steps of capture group `group`.
-fn flatten(
-    hir: &Hir,
-    group: usize,
-    steps: &mut Vec<Step>,
-    marks: &mut Option<Range<usize>>,
-) -> Option<()> {
+/// The sequences `hir` expands to, in the regex's order of preference, with the steps of
+/// capture group `group` marked where they are.
+fn flatten(hir: &Hir, group: usize) -> Option<Vec<Partial>> {
+    let one = |step: Step| {
+        Some(vec![Partial {
+            steps: vec![step],
+            marks: None,
+        }])
+    };
     match hir.kind() {
-        HirKind::Empty => {}
-        HirKind::Literal(literal) => {
-            for &b in literal.0.iter() {
-                steps.push(Step::Bytes {
+        HirKind::Empty => Some(vec![Partial::default()]),
+        HirKind::Literal(literal) => Some(vec![Partial {
+            steps: literal
+                .0
+                .iter()
+                .map(|&b| Step::Bytes {
                     set: ByteSet::of_range(b, b),
                     min: 1,
                     max: 1,
-                });
-            }
-        }
-        HirKind::Class(_) => steps.push(Step::Bytes {
+                })
+                .collect(),
+            marks: None,
+        }]),
+        HirKind::Class(_) => one(Step::Bytes {
             set: one_byte(hir)?,
             min: 1,
             max: 1,
         }),
         HirKind::Look(look) => {
             supported(*look).then_some(())?;
-            steps.push(Step::Look(*look));
+            one(Step::Look(*look))
         }
         HirKind::Repetition(rep) => {
             if !rep.greedy {
                 return None;
             }
-            let max = rep.max.map_or(usize::MAX, |m| m as usize);
-            if max > 0 {
-                steps.push(Step::Bytes {
-                    set: one_byte(&rep.sub)?,
+            if let Some(set) = one_byte(&rep.sub) {
+                let max = rep.max.map_or(usize::MAX, |m| m as usize);
+                if max == 0 {
+                    return Some(vec![Partial::default()]);
+                }
+                return one(Step::Bytes {
+                    set,
                     min: rep.min as usize,
                     max,
                 });
             }
+            // A group repeated a few times: each count, the most first.
+            let max = rep.max.filter(|&m| m <= MAX_GROUP_REPEAT)?;
+            let sub = flatten(&rep.sub, group)?;
+            let mut counts = Vec::new();
+            for count in (rep.min..=max).rev() {
+                let mut repeated = vec![Partial::default()];
+                for _ in 0..count {
+                    repeated = product(&repeated, &sub)?;
+                }
+                counts.extend(repeated);
+                if counts.len() > MAX_ALTERNATIVES {
+                    return None;
+                }
+            }
+            Some(counts)
         }
         HirKind::Capture(capture) => {
-            let start = steps.len();
-            flatten(&capture.sub, group, steps, marks)?;
+            let mut sub = flatten(&capture.sub, group)?;
             if capture.index as usize == group {
-                *marks = Some(start..steps.len());
+                for partial in &mut sub {
+                    partial.marks = Some(0..partial.steps.len());
+                }
             }
+            Some(sub)
         }
         HirKind::Concat(subs) => {
+            let mut all = vec![Partial::default()];
             for sub in subs {
-                flatten(sub, group, steps, marks)?;
+                all = product(&all, &flatten(sub, group)?)?;
             }
+            Some(all)
         }
         HirKind::Alternation(subs) => match subs.as_slice() {
-            [byte, end] if matches!(end.kind(), HirKind::Look(Look::End)) => {
-                steps.push(Step::ByteOrEnd(one_byte(byte)?));
+            [byte, end]
+                if matches!(end.kind(), HirKind::Look(Look::End)) && one_byte(byte).is_some() =>
+            {
+                one(Step::ByteOrEnd(one_byte(byte)?))
             }
-            _ => return None,
+            _ => {
+                let mut all = Vec::new();
+                for sub in subs {
+                    all.extend(flatten(sub, group)?);
+                    if all.len() > MAX_ALTERNATIVES {
+                        return None;
+                    }
+                }
+                Some(all)
+            }
         },
     }
-    Some(())
 }
 
 /// The bytes of a pattern that reads exactly one byte: a class or a one-byte literal.
@@ -359,7 +467,7 @@ mod tests {
     }
 
     #[test]
-    fn patterns_that_may_backtrack_are_left_to_the_regex() {
+    fn patterns_that_may_backtrack_are_left_to_the_regex_and_others_are_sequences() {
         let not = |p: &str| Sequence::of(&parse_pattern(p).unwrap(), 0).is_none();
         // Overlapping classes: `[a-z]{1,5}` may have to leave a byte to `a`.
         assert!(not(r"[a-z]{1,5}a"));
@@ -369,10 +477,11 @@ mod tests {
         assert!(not(r"(?-u)x[a-z]{1,5}\B"));
         // A run that may be empty, then an assertion.
         assert!(not(r"(?-u)x[a-z]{0,5}\b"));
-        // Alternations, lazy repetitions, repeated groups, Unicode classes.
-        assert!(not(r"(?:ab|cd)x"));
+        // ... also in one branch of an alternation.
+        assert!(not(r"(?:[a-z]{1,3}|b)a"));
+        // Lazy repetitions, groups repeated many times, Unicode classes.
         assert!(not(r"x[a-z]{1,5}?"));
-        assert!(not(r"(?:ab){2}"));
+        assert!(not(r"(?:ab){2,9}"));
         assert!(not(r"\w{3}"));
         // These are sequences.
         let is = |p: &str| Sequence::of(&parse_pattern(p).unwrap(), 0).is_some();
@@ -380,6 +489,11 @@ mod tests {
         assert!(is(r"[a-z]{1,5}[0-9]?-"));
         assert!(is(r"(?-u)x[a-z]{1,5}\b"));
         assert!(is(r"(?-u)x[a-z]{3}\w"));
+        // Alternations, optional and repeated groups: expanded into sequences.
+        assert!(is(r"(?:ab|cd)x"));
+        assert!(is(r"(?:ab){2}"));
+        assert!(is(r"(?-u)\b(?:AKIA|ASIA|A3T[A-Z0-9])[A-Z2-7]{16}\b"));
+        assert!(is(r"[2-6][0-9]{3}(?:[ -][0-9]{4}){3}(?:[0-9]{3})?"));
     }
 
     #[test]
@@ -436,7 +550,16 @@ mod tests {
             Just("(?m:^)".to_owned()),
             Just("(?:[^a-c]|$)".to_owned()),
         ];
+        let branches = prop_oneof![
+            Just("(?:a|b-)".to_owned()),
+            Just("(?:ab|a)".to_owned()),
+            Just("(?:[0-9]a)?".to_owned()),
+            Just("(?:a[0-9]){1,2}".to_owned()),
+            Just("(?:[a-c]{1,3}|_)".to_owned()),
+            Just("(?:-|[ \\n]{2})".to_owned()),
+        ];
         prop_oneof![
+            1 => branches,
             3 => (atom.clone(), 0..4u32, 0..4u32, any::<bool>()).prop_map(|(a, m, extra, open)| {
                 if open {
                     format!("{a}{{{m},}}")
@@ -452,8 +575,9 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// On random patterns of the shapes above, the walk finds what the regex finds at
-        /// every start, or the pattern is left to the regex.
+        /// On random patterns of the shapes above (with alternations, optional and repeated
+        /// groups), the walk finds what the regex finds at every start, or the pattern is
+        /// left to the regex.
         #[test]
         fn random_sequences_match_as_the_regex_does(
             pieces in proptest::collection::vec(piece(), 1..7),

@@ -192,11 +192,18 @@ impl CompiledRule {
     }
 
     /// The most an anchored search at one keyword occurrence may read: one search per
-    /// offset, each up to `fwd` bytes.
+    /// offset, each up to [`CompiledRule::search_cost`].
     pub(crate) fn anchored_cost(&self) -> usize {
         self.offsets
             .as_ref()
-            .map_or(0, |o| o.len().saturating_mul(self.fwd))
+            .map_or(0, |o| o.len().saturating_mul(self.search_cost()))
+    }
+
+    /// The most one anchored search may read: `fwd` bytes, once per sequence when the rule
+    /// is walked as sequences (each may read as far).
+    pub(crate) fn search_cost(&self) -> usize {
+        let walks = self.sequence.as_ref().map_or(1, Sequence::alternatives);
+        self.fwd.saturating_mul(walks)
     }
 
     /// Whether a match may start at `at`: the bytes there fit the classes of a match's first

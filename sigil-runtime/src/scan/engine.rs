@@ -248,7 +248,7 @@ impl Engine {
                 rule,
                 end,
                 prefix_max,
-            } if prefix_max > 0 && scratch.spend(rule, self.rules[rule].fwd, budget) => {
+            } if prefix_max > 0 && scratch.spend(rule, self.rules[rule].search_cost(), budget) => {
                 let at = end - prefix_max;
                 self.defer(scratch, text, Deferred { rule, at });
             }

@@ -134,6 +134,12 @@ impl Sequence {
         Some(Sequence { alternatives })
     }
 
+    /// How many sequences a match is looked for in, one after the other (each walk reads at
+    /// most as far as one regex search would).
+    pub(crate) fn alternatives(&self) -> usize {
+        self.alternatives.len()
+    }
+
     /// The match starting at `at` and ending by `end` (bytes up to `end` are read; the
     /// assertions see all of `text`), as (whole match, reported span).
     pub(crate) fn find_at(

@@ -325,10 +325,12 @@ fn one_scanner_serves_many_threads() {
 
 #[test]
 fn millions_of_near_matches_take_linear_time() {
-    // Every position is a keyword hit or a digit run that fails its validator.
+    // Every position is a keyword hit or a digit run that fails its validator; `token:=`
+    // starts the generic `token` rules, walked as 64 sequences each, a few of which read the
+    // 60 bytes after it.
     let scanner = Scanner::default_pack().unwrap();
-    let unit =
-        "tok_ AKIA ghp_ xoxb- eyJ :// @ password= 4556737586899856 DE89370400440532013001 +4";
+    let unit = "tok_ AKIA ghp_ xoxb- eyJ :// @ password= 4556737586899856 DE89370400440532013001 +4 \
+         api_token:=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\u{1}";
     let small = unit.repeat(2_000);
     let large = unit.repeat(8_000);
     let time = |text: &str| {

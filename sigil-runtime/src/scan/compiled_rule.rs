@@ -192,18 +192,12 @@ impl CompiledRule {
     }
 
     /// The most an anchored search at one keyword occurrence may read: one search per
-    /// offset, each up to [`CompiledRule::search_cost`].
+    /// offset, each up to `fwd` bytes (a walk over several sequences may read more: see
+    /// [`CompiledRule::run_anchored`]).
     pub(crate) fn anchored_cost(&self) -> usize {
         self.offsets
             .as_ref()
-            .map_or(0, |o| o.len().saturating_mul(self.search_cost()))
-    }
-
-    /// The most one anchored search may read: `fwd` bytes, once per sequence when the rule
-    /// is walked as sequences (each may read as far).
-    pub(crate) fn search_cost(&self) -> usize {
-        let walks = self.sequence.as_ref().map_or(1, Sequence::alternatives);
-        self.fwd.saturating_mul(walks)
+            .map_or(0, |o| o.len().saturating_mul(self.fwd))
     }
 
     /// Whether a match may start at `at`: the bytes there fit the classes of a match's first
@@ -259,19 +253,25 @@ impl CompiledRule {
     }
 
     /// Searches for a match starting at `at`, calls `found` as [`CompiledRule::run`] does,
-    /// and returns the end of the match, if any (whether or not it was accepted).
+    /// and returns the end of the match, if any (whether or not it was accepted). Adds to
+    /// `extra` what the search read beyond `fwd` bytes (a walk over several sequences may).
     pub(crate) fn run_anchored(
         &self,
         text: &[u8],
         at: usize,
-        cache: &mut meta::Cache,
-        caps: &mut Captures,
+        (cache, caps): &mut (meta::Cache, Captures),
         allow: Option<&meta::Regex>,
+        extra: &mut usize,
         found: impl FnOnce(Range<usize>),
     ) -> Option<usize> {
         let end = at.saturating_add(self.fwd).min(text.len());
         let (whole, reported) = match &self.sequence {
-            Some(sequence) => sequence.find_at(text, at, end)?,
+            Some(sequence) => {
+                let mut work = 0;
+                let walked = sequence.find_at(text, at, end, &mut work);
+                *extra += work.saturating_sub(self.fwd);
+                walked?
+            }
             None => {
                 let input = Input::new(text).range(at..end).anchored(Anchored::Yes);
                 if self.report_group == 0 {

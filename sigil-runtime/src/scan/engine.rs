@@ -248,7 +248,7 @@ impl Engine {
                 rule,
                 end,
                 prefix_max,
-            } if prefix_max > 0 && scratch.spend(rule, self.rules[rule].search_cost(), budget) => {
+            } if prefix_max > 0 && scratch.spend(rule, self.rules[rule].fwd, budget) => {
                 let at = end - prefix_max;
                 self.defer(scratch, text, Deferred { rule, at });
             }
@@ -288,12 +288,19 @@ impl Engine {
         if scratch.covered[r].contains(&at) {
             return;
         }
-        let (cache, caps) = scratch.searchers[r]
+        let searcher = scratch.searchers[r]
             .get_or_insert_with(|| (rule.regex.create_cache(), rule.regex.create_captures()));
         let found = &mut scratch.found;
-        if let Some(end) = rule.run_anchored(text, at, cache, caps, self.allow.as_ref(), |span| {
+        // One search's reading was charged to the rule's budget with its event; a walk over
+        // several sequences may read more, charged here (past the budget, the rule's next
+        // keywords get windows).
+        let mut extra = 0;
+        let allow = self.allow.as_ref();
+        let end = rule.run_anchored(text, at, searcher, allow, &mut extra, |span| {
             found.push(Found { rule: r, span });
-        }) {
+        });
+        scratch.used[r] = scratch.used[r].saturating_add(extra);
+        if let Some(end) = end {
             scratch.covered[r] = at..end;
         }
     }

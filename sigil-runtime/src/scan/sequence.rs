@@ -45,7 +45,7 @@ struct Linear {
 }
 
 /// Most sequences a pattern is expanded to.
-const MAX_ALTERNATIVES: usize = 32;
+const MAX_ALTERNATIVES: usize = 128;
 /// Largest count a repeated group is expanded to.
 const MAX_GROUP_REPEAT: u32 = 4;
 
@@ -134,23 +134,20 @@ impl Sequence {
         Some(Sequence { alternatives })
     }
 
-    /// How many sequences a match is looked for in, one after the other (each walk reads at
-    /// most as far as one regex search would).
-    pub(crate) fn alternatives(&self) -> usize {
-        self.alternatives.len()
-    }
-
     /// The match starting at `at` and ending by `end` (bytes up to `end` are read; the
     /// assertions see all of `text`), as (whole match, reported span).
+    ///
+    /// Adds to `work` the bytes and steps the walks looked at.
     pub(crate) fn find_at(
         &self,
         text: &[u8],
         at: usize,
         end: usize,
+        work: &mut usize,
     ) -> Option<(Range<usize>, Range<usize>)> {
         self.alternatives
             .iter()
-            .find_map(|linear| linear.find_at(text, at, end))
+            .find_map(|linear| linear.find_at(text, at, end, work))
     }
 }
 
@@ -182,13 +179,13 @@ impl Linear {
         })
     }
 
-    /// The match starting at `at` and ending by `end` (bytes up to `end` are read; the
-    /// assertions see all of `text`), as (whole match, reported span).
-    pub(crate) fn find_at(
+    /// [`Sequence::find_at`] for this sequence.
+    fn find_at(
         &self,
         text: &[u8],
         at: usize,
         end: usize,
+        work: &mut usize,
     ) -> Option<(Range<usize>, Range<usize>)> {
         let end = end.min(text.len());
         let mut pos = at;
@@ -208,17 +205,20 @@ impl Linear {
                         .iter()
                         .position(|&b| !set.contains(b))
                         .unwrap_or(limit - pos);
+                    *work += run + 1;
                     if run < *min {
                         return None;
                     }
                     pos += run;
                 }
                 Step::Look(look) => {
+                    *work += 1;
                     if !holds(*look, text, pos) {
                         return None;
                     }
                 }
                 Step::ByteOrEnd(set) => {
+                    *work += 1;
                     if pos < end && set.contains(text[pos]) {
                         pos += 1;
                     } else if pos != text.len() {
@@ -443,7 +443,7 @@ mod tests {
         let re = meta::Builder::new().build_from_hir(&hir).unwrap();
         for at in 0..=text.len() {
             for end in [text.len(), (at + 3).min(text.len())] {
-                let ours = seq.find_at(text, at, end);
+                let ours = seq.find_at(text, at, end, &mut 0);
                 let theirs = by_regex(&re, group, text, at, end);
                 assert_eq!(
                     ours,
@@ -523,7 +523,7 @@ mod tests {
                 let text = text.as_bytes();
                 for at in 0..=text.len() {
                     assert_eq!(
-                        seq.find_at(text, at, text.len()),
+                        seq.find_at(text, at, text.len(), &mut 0),
                         by_regex(&re, group, text, at, text.len()),
                         "rule {} text {text:?} at {at}",
                         rule.id

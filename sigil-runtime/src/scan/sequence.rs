@@ -474,32 +474,40 @@ mod tests {
 
     #[test]
     fn patterns_that_may_backtrack_are_left_to_the_regex_and_others_are_sequences() {
-        let not = |p: &str| Sequence::of(&parse_pattern(p).unwrap(), 0).is_none();
-        // Overlapping classes: `[a-z]{1,5}` may have to leave a byte to `a`.
-        assert!(not(r"[a-z]{1,5}a"));
-        // ... also through an optional step.
-        assert!(not(r"[a-z]{1,5}[0-9]?a"));
-        // A shorter run could end the match where `\B` holds.
-        assert!(not(r"(?-u)x[a-z]{1,5}\B"));
-        // A run that may be empty, then an assertion.
-        assert!(not(r"(?-u)x[a-z]{0,5}\b"));
-        // ... also in one branch of an alternation.
-        assert!(not(r"(?:[a-z]{1,3}|b)a"));
-        // Lazy repetitions, groups repeated many times, Unicode classes.
-        assert!(not(r"x[a-z]{1,5}?"));
-        assert!(not(r"(?:ab){2,9}"));
-        assert!(not(r"\w{3}"));
-        // These are sequences.
+        let left_to_the_regex = [
+            // Overlapping classes: `[a-z]{1,5}` may have to leave a byte to `a`.
+            r"[a-z]{1,5}a",
+            // ... also through an optional step.
+            r"[a-z]{1,5}[0-9]?a",
+            // A shorter run could end the match where `\B` holds.
+            r"(?-u)x[a-z]{1,5}\B",
+            // A run that may be empty, then an assertion.
+            r"(?-u)x[a-z]{0,5}\b",
+            // ... also in one branch of an alternation.
+            r"(?:[a-z]{1,3}|b)a",
+            // Lazy repetitions, groups repeated many times, Unicode classes.
+            r"x[a-z]{1,5}?",
+            r"(?:ab){2,9}",
+            r"\w{3}",
+        ];
+        let sequences = [
+            r"[a-z]{1,5}[0-9]",
+            r"[a-z]{1,5}[0-9]?-",
+            r"(?-u)x[a-z]{1,5}\b",
+            r"(?-u)x[a-z]{3}\w",
+            // Alternations, optional and repeated groups: expanded into sequences.
+            r"(?:ab|cd)x",
+            r"(?:ab){2}",
+            r"(?-u)\b(?:AKIA|ASIA|A3T[A-Z0-9])[A-Z2-7]{16}\b",
+            r"[2-6][0-9]{3}(?:[ -][0-9]{4}){3}(?:[0-9]{3})?",
+        ];
         let is = |p: &str| Sequence::of(&parse_pattern(p).unwrap(), 0).is_some();
-        assert!(is(r"[a-z]{1,5}[0-9]"));
-        assert!(is(r"[a-z]{1,5}[0-9]?-"));
-        assert!(is(r"(?-u)x[a-z]{1,5}\b"));
-        assert!(is(r"(?-u)x[a-z]{3}\w"));
-        // Alternations, optional and repeated groups: expanded into sequences.
-        assert!(is(r"(?:ab|cd)x"));
-        assert!(is(r"(?:ab){2}"));
-        assert!(is(r"(?-u)\b(?:AKIA|ASIA|A3T[A-Z0-9])[A-Z2-7]{16}\b"));
-        assert!(is(r"[2-6][0-9]{3}(?:[ -][0-9]{4}){3}(?:[0-9]{3})?"));
+        for p in left_to_the_regex {
+            assert!(!is(p), "{p} is walked");
+        }
+        for p in sequences {
+            assert!(is(p), "{p} is left to the regex");
+        }
     }
 
     #[test]
@@ -538,32 +546,19 @@ mod tests {
     /// Pieces of random patterns: literal bytes, classes, repetitions, assertions.
     fn piece() -> impl proptest::strategy::Strategy<Value = String> {
         use proptest::prelude::*;
-        let atom = prop_oneof![
-            Just("a".to_owned()),
-            Just("-".to_owned()),
-            Just("[a-c]".to_owned()),
-            Just("[0-9a]".to_owned()),
-            Just("[^a]".to_owned()),
-            Just("[ \\n]".to_owned()),
-            Just("[_b]".to_owned()),
-        ];
-        let look = prop_oneof![
-            Just(r"\b".to_owned()),
-            Just(r"\B".to_owned()),
-            Just("$".to_owned()),
-            Just("^".to_owned()),
-            Just("(?m:$)".to_owned()),
-            Just("(?m:^)".to_owned()),
-            Just("(?:[^a-c]|$)".to_owned()),
-        ];
-        let branches = prop_oneof![
-            Just("(?:a|b-)".to_owned()),
-            Just("(?:ab|a)".to_owned()),
-            Just("(?:[0-9]a)?".to_owned()),
-            Just("(?:a[0-9]){1,2}".to_owned()),
-            Just("(?:[a-c]{1,3}|_)".to_owned()),
-            Just("(?:-|[ \\n]{2})".to_owned()),
-        ];
+        let one_of = |items: &'static [&'static str]| {
+            proptest::sample::select(items).prop_map(str::to_owned)
+        };
+        let atom = one_of(&["a", "-", "[a-c]", "[0-9a]", "[^a]", "[ \\n]", "[_b]"]);
+        let look = one_of(&[r"\b", r"\B", "$", "^", "(?m:$)", "(?m:^)", "(?:[^a-c]|$)"]);
+        let branches = one_of(&[
+            "(?:a|b-)",
+            "(?:ab|a)",
+            "(?:[0-9]a)?",
+            "(?:a[0-9]){1,2}",
+            "(?:[a-c]{1,3}|_)",
+            "(?:-|[ \\n]{2})",
+        ]);
         prop_oneof![
             1 => branches,
             3 => (atom.clone(), 0..4u32, 0..4u32, any::<bool>()).prop_map(|(a, m, extra, open)| {

@@ -287,6 +287,10 @@ fn flatten(hir: &Hir, group: usize) -> Option<Vec<Partial>> {
             // A group repeated a few times: each count, the most first.
             let max = rep.max.filter(|&m| m <= MAX_GROUP_REPEAT)?;
             let sub = flatten(&rep.sub, group)?;
+            // The regex reports a repeated group's last round; left to it.
+            if sub.iter().any(|p| p.marks.is_some()) {
+                return None;
+            }
             let mut counts = Vec::new();
             for count in (rep.min..=max).rev() {
                 let mut repeated = vec![Partial::default()];
@@ -505,6 +509,10 @@ mod tests {
         for p in left_to_the_regex {
             assert!(!is(p), "{p} is walked");
         }
+        // The reported group repeated: the regex reports its last round.
+        let repeated = parse_pattern(r"(?:(?P<secret>[a-z])1){2}").unwrap();
+        assert!(Sequence::of(&repeated, 1).is_none());
+        assert!(compare(r"(?:(?P<secret>[a-z])1){2}", 0, b"a1b1"));
         for p in sequences {
             assert!(is(p), "{p} is left to the regex");
         }

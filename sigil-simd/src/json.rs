@@ -23,9 +23,8 @@ pub enum Stop {
 /// 64 bytes at a time: bytes are copied, and each two-byte escape (`\"`, `\\`, `\/`, `\b`,
 /// `\f`, `\n`, `\r`, `\t`) becomes the byte it stands for, reported with
 /// `escape` (a block's escapes at a time, each as (raw position of the backslash, position in
-/// `out`)). Stops before a backslash that
-/// starts anything else, before the last 64 bytes, or before `out` would hold more than
-/// `want` bytes (see [`Stop`]).
+/// `out`)). Stops before a backslash that starts anything else, before the last 64 bytes, or
+/// before `out` would hold more than `want` bytes (see [`Stop`]).
 ///
 /// On a CPU without AVX-512 (F, BW, VBMI, VBMI2) it decodes nothing and returns
 /// `Stop::Rest(from)`.

@@ -20,6 +20,7 @@
 
 pub mod json;
 pub mod pairs;
+pub mod shift_and;
 
 /// Loads and stores of 64-byte blocks, shared by the kernels.
 #[cfg(target_arch = "x86_64")]
@@ -42,5 +43,39 @@ mod block {
         // SAFETY: `out` is 64 writable bytes; the store has no alignment requirement.
         unsafe { _mm512_storeu_si512(out.as_mut_ptr().cast(), v) };
         out
+    }
+}
+
+/// A 256-byte table looked up 64 bytes at a time, shared by the kernels.
+#[cfg(target_arch = "x86_64")]
+mod lookup {
+    use std::arch::x86_64::{
+        __m512i, _mm512_mask_blend_epi8, _mm512_movepi8_mask, _mm512_permutex2var_epi8,
+    };
+
+    use crate::block::load;
+
+    /// The table in four registers.
+    #[derive(Clone, Copy)]
+    pub(crate) struct ByteTable([__m512i; 4]);
+
+    impl ByteTable {
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        pub(crate) fn new(table: &[u8; 256]) -> Self {
+            ByteTable(std::array::from_fn(|q| {
+                load(table[64 * q..64 * q + 64].try_into().expect("64"))
+            }))
+        }
+
+        /// Each byte of `index` looked up: two `vpermi2b` and a blend on the high bit.
+        #[inline]
+        #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+        pub(crate) fn look_up(&self, index: __m512i) -> __m512i {
+            let [t0, t1, t2, t3] = self.0;
+            let low = _mm512_permutex2var_epi8(t0, index, t1);
+            let high = _mm512_permutex2var_epi8(t2, index, t3);
+            _mm512_mask_blend_epi8(_mm512_movepi8_mask(index), low, high)
+        }
     }
 }

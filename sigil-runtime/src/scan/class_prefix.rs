@@ -18,6 +18,7 @@
 use regex_automata::nfa::thompson::{self, NFA, State};
 use regex_automata::util::primitives::StateID;
 use regex_syntax::hir::Hir;
+use sigil_simd::shift_and::{PARTS, ShiftAnd, TILE};
 
 use super::error::ScanError;
 use super::keyword_finder::BLOCK;
@@ -342,6 +343,9 @@ pub(crate) struct Lane {
     ends: u64,
     /// `(last bit, rule, length)` of each sequence.
     rules: Vec<(u32, usize, usize)>,
+    /// The same automaton for AVX-512 (see the `sigil-simd` crate), if its masks take few
+    /// enough values.
+    vector: Option<ShiftAnd>,
 }
 
 /// Shift-and automata for the class sequences of all keyword-less rules.
@@ -380,6 +384,9 @@ impl ClassLanes {
             lane.rules.push((last as u32, *rule, k));
             used += k;
         }
+        for lane in &mut lanes {
+            lane.vector = ShiftAnd::new(&lane.masks, lane.starts, lane.ends);
+        }
         Self { lanes }
     }
 
@@ -393,7 +400,7 @@ impl ClassLanes {
     #[cfg(test)]
     fn for_each(&self, text: &[u8], mut f: impl FnMut(ClassEnd)) {
         for lane in &self.lanes {
-            lane.for_each(text, &mut f);
+            lane.for_each(text, &mut f, true);
         }
     }
 }
@@ -405,6 +412,7 @@ impl Lane {
             starts: 0,
             ends: 0,
             rules: Vec::new(),
+            vector: None,
         }
     }
 
@@ -424,7 +432,25 @@ impl Lane {
     /// text is cut in three parts stepped side by side, each with its own state: the chains
     /// overlap. A part's state is first rebuilt from the 64 bytes before it (a state
     /// remembers no further back than its 64 bits), without reporting.
-    pub(crate) fn for_each(&self, text: &[u8], f: &mut impl FnMut(ClassEnd)) {
+    ///
+    /// With `vector`, where the CPU has AVX-512 and the text is long enough, sixteen parts
+    /// are stepped side by side in vectors instead (see the `sigil-simd` crate), and only
+    /// the 64-byte tiles in which a sequence ends are stepped again here.
+    pub(crate) fn for_each(&self, text: &[u8], f: &mut impl FnMut(ClassEnd), vector: bool) {
+        if let Some(kernel) = self
+            .vector
+            .as_ref()
+            .filter(|_| vector && text.len() >= VECTOR_MIN)
+        {
+            let mut tiles = Vec::new();
+            if kernel.run(text, &mut |tile, state| tiles.push((tile, state))) {
+                tiles.sort_unstable_by_key(|&(tile, _)| tile);
+                for (tile, state) in tiles {
+                    self.run(state, text, tile..text.len().min(tile + TILE), f);
+                }
+                return;
+            }
+        }
         let part = text.len() / 3;
         if part < 4 * WARM_UP {
             self.run(0, text, 0..text.len(), f);
@@ -511,6 +537,10 @@ impl Lane {
 /// Bytes a part's state is rebuilt from: as many as a state has bits.
 const WARM_UP: usize = 64;
 
+/// Texts shorter than this are stepped in scalar code: each of the vector kernel's parts
+/// first steps 64 bytes before it.
+const VECTOR_MIN: usize = 2 * PARTS * TILE;
+
 /// Out of [`Lane::step_parts`]'s loop.
 #[cold]
 #[inline(never)]
@@ -526,8 +556,9 @@ mod tests {
     use crate::scan::compiled_rule::parse_pattern;
 
     proptest::proptest! {
-        /// Stepping the text in parts side by side finds what one pass from the start finds,
-        /// at part edges too (texts long enough to be cut, sequences of 4 to 16 classes).
+        /// Stepping the text in parts side by side, in scalar code or in vectors, finds what
+        /// one pass from the start finds, at part edges too (texts long enough to be cut,
+        /// sequences of 4 to 16 classes).
         #[test]
         fn parts_side_by_side_find_what_one_pass_finds(
             text in proptest::collection::vec(
@@ -546,10 +577,15 @@ mod tests {
                 .map(|(i, p)| (i, class_prefix(&parse_pattern(p).unwrap()).unwrap()))
                 .collect();
             for lane in ClassLanes::new(&rules).lanes() {
-                let (mut parts, mut one) = (Vec::new(), Vec::new());
-                lane.for_each(&text, &mut |e| parts.push((e.rule, e.end, e.len)));
+                let (mut parts, mut vector, mut one) = (Vec::new(), Vec::new(), Vec::new());
+                lane.for_each(&text, &mut |e| parts.push((e.rule, e.end, e.len)), false);
+                lane.for_each(&text, &mut |e| vector.push((e.rule, e.end, e.len)), true);
                 lane.run(0, &text, 0..text.len(), &mut |e| one.push((e.rule, e.end, e.len)));
-                proptest::prop_assert_eq!(parts, one);
+                proptest::prop_assert_eq!(&parts, &one);
+                // Sixteen parts in vectors where the CPU has AVX-512 (else the same scalar
+                // parts again): the masks here take few enough values.
+                proptest::prop_assert!(lane.vector.is_some());
+                proptest::prop_assert_eq!(&vector, &one);
             }
         }
     }

@@ -97,7 +97,7 @@ impl TriggerPass {
             }
         }
         for lane in self.classes.lanes() {
-            lane.for_each(text, &mut |c| class_event(c, &mut *f));
+            lane.for_each(text, &mut |c| class_event(c, &mut *f), vector);
         }
     }
 }

@@ -46,36 +46,25 @@ mod block {
     }
 }
 
-/// A 256-byte table looked up 64 bytes at a time, shared by the kernels.
+/// A 256-byte table, aligned so that each quarter is one cache line: the kernels look it up
+/// 64 bytes at a time, loading it as they go (a kernel's tables do not all fit in registers,
+/// and loads across cache lines cost twice).
+#[derive(Clone)]
+#[repr(C, align(64))]
+pub(crate) struct ByteTable(pub(crate) [u8; 256]);
+
 #[cfg(target_arch = "x86_64")]
-mod lookup {
-    use std::arch::x86_64::{
-        __m512i, _mm512_mask_blend_epi8, _mm512_movepi8_mask, _mm512_permutex2var_epi8,
-    };
-
-    use crate::block::load;
-
-    /// The table in four registers.
-    #[derive(Clone, Copy)]
-    pub(crate) struct ByteTable([__m512i; 4]);
-
-    impl ByteTable {
-        #[inline]
-        #[target_feature(enable = "avx512f")]
-        pub(crate) fn new(table: &[u8; 256]) -> Self {
-            ByteTable(std::array::from_fn(|q| {
-                load(table[64 * q..64 * q + 64].try_into().expect("64"))
-            }))
-        }
-
-        /// Each byte of `index` looked up: two `vpermi2b` and a blend on the high bit.
-        #[inline]
-        #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
-        pub(crate) fn look_up(&self, index: __m512i) -> __m512i {
-            let [t0, t1, t2, t3] = self.0;
-            let low = _mm512_permutex2var_epi8(t0, index, t1);
-            let high = _mm512_permutex2var_epi8(t2, index, t3);
-            _mm512_mask_blend_epi8(_mm512_movepi8_mask(index), low, high)
-        }
+impl ByteTable {
+    /// Each byte of `index` looked up: two `vpermi2b` and a blend on the high bit.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    pub(crate) fn look_up(&self, index: std::arch::x86_64::__m512i) -> std::arch::x86_64::__m512i {
+        use std::arch::x86_64::{
+            _mm512_mask_blend_epi8, _mm512_movepi8_mask, _mm512_permutex2var_epi8,
+        };
+        let quarter = |q: usize| block::load(self.0[64 * q..64 * q + 64].try_into().expect("64"));
+        let low = _mm512_permutex2var_epi8(quarter(0), index, quarter(1));
+        let high = _mm512_permutex2var_epi8(quarter(2), index, quarter(3));
+        _mm512_mask_blend_epi8(_mm512_movepi8_mask(index), low, high)
     }
 }

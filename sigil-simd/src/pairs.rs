@@ -19,6 +19,8 @@
 /// two let no fewer positions through here, and each costs two lookups per hash.)
 pub const DISTANCES: usize = 6;
 
+use crate::ByteTable;
+
 /// Multipliers of the two pair hashes.
 const MULTIPLIERS: [u16; 2] = [0x9E37, 0x6A4B];
 
@@ -33,7 +35,7 @@ pub fn pair_hash(h: usize, prev: u8, b: u8) -> u8 {
 /// bucket that cannot have a keyword there.
 #[derive(Clone)]
 pub struct PairFilter {
-    tables: Box<[[[u8; 256]; DISTANCES]; 2]>,
+    tables: Box<[[ByteTable; DISTANCES]; 2]>,
 }
 
 impl Default for PairFilter {
@@ -46,7 +48,9 @@ impl PairFilter {
     /// A filter that lets no position through.
     pub fn new() -> Self {
         PairFilter {
-            tables: Box::new([[[0xFF; 256]; DISTANCES]; 2]),
+            tables: Box::new(std::array::from_fn(|_| {
+                std::array::from_fn(|_| ByteTable([0xFF; 256]))
+            })),
         }
     }
 
@@ -57,7 +61,7 @@ impl PairFilter {
             return;
         }
         for h in 0..2 {
-            self.tables[h][j][usize::from(pair_hash(h, prev, b))] &= !(1 << bucket);
+            self.tables[h][j].0[usize::from(pair_hash(h, prev, b))] &= !(1 << bucket);
         }
     }
 
@@ -67,7 +71,7 @@ impl PairFilter {
             return;
         }
         for table in self.tables.iter_mut() {
-            table[j].iter_mut().for_each(|t| *t &= !(1 << bucket));
+            table[j].0.iter_mut().for_each(|t| *t &= !(1 << bucket));
         }
     }
 
@@ -94,7 +98,7 @@ impl PairFilter {
                 let q = p - j;
                 let prev = q.checked_sub(1).map_or(0, |r| text[r]);
                 for h in 0..2 {
-                    closed |= self.tables[h][j][usize::from(pair_hash(h, prev, text[q]))];
+                    closed |= self.tables[h][j].0[usize::from(pair_hash(h, prev, text[q]))];
                 }
             }
             if closed != 0xFF {
@@ -113,8 +117,8 @@ mod avx512 {
     };
 
     use super::{DISTANCES, MULTIPLIERS};
+    use crate::ByteTable;
     use crate::block::{load, store};
-    use crate::lookup::ByteTable;
 
     pub(super) fn available() -> bool {
         std::arch::is_x86_feature_detected!("avx512f")
@@ -157,12 +161,10 @@ mod avx512 {
     /// See [`super::PairFilter::run`].
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
     pub(super) fn run(
-        tables: &[[[u8; 256]; DISTANCES]; 2],
+        tables: &[[ByteTable; DISTANCES]; 2],
         text: &[u8],
         on: &mut impl FnMut(usize, u8),
     ) {
-        let regs: [[ByteTable; DISTANCES]; 2] =
-            std::array::from_fn(|h| std::array::from_fn(|j| ByteTable::new(&tables[h][j])));
         let shifts = shifts();
         let mut last = [_mm512_setzero_si512(); 2];
         let all = _mm512_set1_epi8(-1);
@@ -203,7 +205,7 @@ mod avx512 {
                         } else {
                             _mm512_permutex2var_epi8(last[h], shifts[j], now[h])
                         };
-                        let mut found = regs[h][j].look_up(index);
+                        let mut found = tables[h][j].look_up(index);
                         if i == 0 && j > 0 {
                             let lead = (1u64 << j) - 1;
                             found = _mm512_mask_blend_epi8(lead, found, _mm512_setzero_si512());

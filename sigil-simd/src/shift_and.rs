@@ -19,6 +19,8 @@
 //! scalar code to learn where. Tiles are the text's 64-byte blocks from its start, whatever
 //! the parts.
 
+use crate::ByteTable;
+
 /// Distinct masks a [`ShiftAnd`] can hold, the empty one (bytes in no class) included.
 pub const CLASSES: usize = 16;
 
@@ -32,7 +34,7 @@ pub const PARTS: usize = 16;
 #[derive(Clone)]
 pub struct ShiftAnd {
     /// The class of each byte; class 0 has the empty mask.
-    class_of: [u8; 256],
+    class_of: ByteTable,
     /// Each class's mask.
     masks: [u64; CLASSES],
     starts: u64,
@@ -60,7 +62,7 @@ impl ShiftAnd {
             class_of[b] = class as u8;
         }
         Some(ShiftAnd {
-            class_of,
+            class_of: ByteTable(class_of),
             masks: classes,
             starts,
             ends,
@@ -70,7 +72,7 @@ impl ShiftAnd {
     /// The state after `b` from state `d`.
     #[inline]
     pub fn step(&self, d: u64, b: u8) -> u64 {
-        ((d << 1) | self.starts) & self.masks[usize::from(self.class_of[usize::from(b)])]
+        ((d << 1) | self.starts) & self.masks[usize::from(self.class_of.0[usize::from(b)])]
     }
 
     /// Calls `on(tile, state)` for each 64-byte tile `text[tile..tile + 64]` (`tile` a
@@ -117,8 +119,8 @@ mod avx512 {
     };
 
     use super::{PARTS, ShiftAnd, TILE};
+    use crate::ByteTable;
     use crate::block::{load, store};
-    use crate::lookup::ByteTable;
 
     pub(super) fn available() -> bool {
         std::arch::is_x86_feature_detected!("avx512f")
@@ -205,7 +207,7 @@ mod avx512 {
         if text.is_empty() {
             return;
         }
-        let table = ByteTable::new(&automaton.class_of);
+        let table = &automaton.class_of;
         let mask_words = |from: usize| {
             let mut bytes = [0u8; 64];
             for (k, m) in automaton.masks[from..from + 8].iter().enumerate() {
@@ -229,7 +231,7 @@ mod avx512 {
                 let mut rows = [_mm512_setzero_si512(); 8];
                 for (s, row) in rows.iter_mut().enumerate() {
                     let at = ((8 * g + s) * part) as isize + t * TILE as isize;
-                    *row = classes(&table, text, at);
+                    *row = classes(table, text, at);
                 }
                 for (word, v) in transpose(rows).into_iter().enumerate() {
                     q[word][g] = v;

@@ -109,6 +109,9 @@ struct Ending {
 /// is the highest byte (zero bytes stand for what is before the text), ASCII-lowercased.
 #[inline(always)]
 fn last_eight(text: &[u8], e: usize) -> u64 {
+    if let Some(Ok(word)) = e.checked_sub(7).map(|from| text[from..=e].try_into()) {
+        return ascii_lowercase(u64::from_le_bytes(word));
+    }
     let mut w = [0u8; 8];
     let from = (e + 1).saturating_sub(8);
     w[8 - (e + 1 - from)..].copy_from_slice(&text[from..=e]);

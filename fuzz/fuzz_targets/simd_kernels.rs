@@ -14,7 +14,7 @@ fuzz_target!(|data: &[u8]| {
     // Decoding.
     let (mut out, mut escapes) = (Vec::new(), Vec::new());
     let stop = decode_simple_escapes(data, 0, &mut out, usize::MAX, &mut |batch| {
-        escapes.extend_from_slice(batch)
+        escapes.extend(batch.each())
     });
     let (want, want_escapes, end) = decode_simple_escapes_scalar(data);
     let at = match stop {

@@ -19,12 +19,40 @@ pub enum Stop {
     Rest(usize),
 }
 
+/// A block's two-byte escapes, reported together. Each escape takes two raw bytes and
+/// leaves one, so the `n`-th of them (from 0), at bit `k`, is decoded at `at + k - n`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Escapes {
+    /// Raw position of the first escape's backslash.
+    pub raw: usize,
+    /// Decoded position of the first escape's byte.
+    pub at: usize,
+    /// Bit `k` for each escape whose backslash is at `raw + k` (bit 0 for the first).
+    pub starts: u64,
+}
+
+impl Escapes {
+    /// Each escape as (raw position of its backslash, decoded position).
+    pub fn each(self) -> impl Iterator<Item = (usize, usize)> {
+        let mut left = self.starts;
+        let mut n = 0;
+        std::iter::from_fn(move || {
+            if left == 0 {
+                return None;
+            }
+            let k = left.trailing_zeros() as usize;
+            left &= left - 1;
+            n += 1;
+            Some((self.raw + k, self.at + k - (n - 1)))
+        })
+    }
+}
+
 /// Decodes `raw` from `from` (which must not be inside an escape) into `out` (appended),
 /// 64 bytes at a time: bytes are copied, and each two-byte escape (`\"`, `\\`, `\/`, `\b`,
-/// `\f`, `\n`, `\r`, `\t`) becomes the byte it stands for, reported with
-/// `escape` (a block's escapes at a time, each as (raw position of the backslash, position in
-/// `out`)). Stops before a backslash that starts anything else, before the last 64 bytes, or
-/// before `out` would hold more than `want` bytes (see [`Stop`]).
+/// `\f`, `\n`, `\r`, `\t`) becomes the byte it stands for, reported with `escape` a block
+/// at a time (see [`Escapes`]). Stops before a backslash that starts anything else, before
+/// the last 64 bytes, or before `out` would hold more than `want` bytes (see [`Stop`]).
 ///
 /// On a CPU without AVX-512 (F, BW, VBMI, VBMI2) it decodes nothing and returns
 /// `Stop::Rest(from)`.
@@ -33,7 +61,7 @@ pub fn decode_simple_escapes(
     from: usize,
     out: &mut Vec<u8>,
     want: usize,
-    escape: &mut impl FnMut(&[(usize, usize)]),
+    escape: &mut impl FnMut(Escapes),
 ) -> Stop {
     #[cfg(target_arch = "x86_64")]
     if avx512::available() {
@@ -120,7 +148,7 @@ mod avx512 {
         _mm512_test_epi8_mask,
     };
 
-    use super::{Stop, escape_starts, translation};
+    use super::{Escapes, Stop, escape_starts, translation};
     use crate::block::load;
 
     pub(super) fn available() -> bool {
@@ -139,7 +167,7 @@ mod avx512 {
         from: usize,
         out: &mut Vec<u8>,
         want: usize,
-        escape: &mut impl FnMut(&[(usize, usize)]),
+        escape: &mut impl FnMut(Escapes),
     ) -> Stop {
         const TABLE: [u8; 128] = translation();
         let low = load(TABLE[..64].try_into().expect("64 bytes"));
@@ -148,7 +176,6 @@ mod avx512 {
         // Each block adds at most as many bytes as it reads, and a store writes 64: with this
         // much room no store needs to grow `out`.
         out.reserve(raw.len().saturating_sub(from).saturating_add(64));
-        let mut batch = [(0usize, 0usize); 64];
         let mut i = from;
         while let Some(block) = raw.get(i..i.saturating_add(64))
             && out.len().saturating_add(64) <= want
@@ -182,15 +209,12 @@ mod avx512 {
             let packed = _mm512_maskz_compress_epi8(keep, bytes);
             let at = out.len();
             if starts != 0 {
-                let mut left = starts;
-                let mut n = 0;
-                while left != 0 {
-                    let j = left.trailing_zeros() as usize;
-                    batch[n] = (i + j, at + j - n);
-                    n += 1;
-                    left &= left - 1;
-                }
-                escape(&batch[..n]);
+                let first = starts.trailing_zeros() as usize;
+                escape(Escapes {
+                    raw: i + first,
+                    at: at + first,
+                    starts: starts >> first,
+                });
             }
             let spare: &mut [std::mem::MaybeUninit<u8>; 64] = (&mut out.spare_capacity_mut()[..64])
                 .try_into()
@@ -216,7 +240,7 @@ mod tests {
     fn decoded(raw: &[u8]) -> (Vec<u8>, Vec<(usize, usize)>, Stop) {
         let (mut out, mut escapes) = (Vec::new(), Vec::new());
         let stop = decode_simple_escapes(raw, 0, &mut out, usize::MAX, &mut |batch| {
-            escapes.extend_from_slice(batch)
+            escapes.extend(batch.each())
         });
         (out, escapes, stop)
     }
@@ -277,7 +301,7 @@ mod tests {
             let from = from - run % 2;
             let (mut out, mut escapes) = (b"prefix".to_vec(), Vec::new());
             let stop = decode_simple_escapes(&raw, from, &mut out, usize::MAX, &mut |batch| {
-                escapes.extend_from_slice(batch)
+                escapes.extend(batch.each())
             });
             let (want, want_escapes, end) = decode_simple_escapes_scalar(&raw[from..]);
             let at = match stop {

@@ -201,7 +201,7 @@ impl Engine {
         decode_from(raw, 0, 0, usize::MAX, &mut decoded, Some(&mut escapes));
         let mut hits = self.scan_text_in(scratch, &decoded);
         for hit in &mut hits {
-            hit.span = raw_span(&escapes, hit.span.clone());
+            hit.span = raw_span(raw, &escapes, hit.span.clone());
         }
         if escapes.capacity() <= KEEP_ESCAPES {
             scratch.escapes = escapes;

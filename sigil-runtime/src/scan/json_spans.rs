@@ -18,14 +18,63 @@ use std::ops::Range;
 
 use sigil_simd::json::Stop;
 
-/// One escape sequence: `raw_len` bytes at `raw` in the input became `len` bytes at `at` in
-/// the decoded text. Escapes are recorded in order.
+/// Escapes, recorded in order: two-byte escapes (`\n`, `\"`, ...) a run at a time, as the
+/// SIMD decoder reports them (see [`sigil_simd::json::Escapes`]: the first's raw and decoded
+/// positions, and a bit for each from it), or one `\u` escape (`starts` 0), whose raw length
+/// and decoded length are read again from the raw text when a hit is mapped. One record per
+/// 64-byte block instead of one per escape: tool output has an escape every 20 bytes or so,
+/// and the records were more bytes to write than the text.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Escape {
-    pub(crate) at: usize,
     pub(crate) raw: usize,
-    pub(crate) len: u8,
-    pub(crate) raw_len: u8,
+    pub(crate) at: usize,
+    pub(crate) starts: u64,
+}
+
+/// One escape: `raw_len` bytes at `raw` in the input became `len` bytes at `at` in the
+/// decoded text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct One {
+    at: usize,
+    raw: usize,
+    len: usize,
+    raw_len: usize,
+}
+
+impl Escape {
+    /// A single escape at `raw`, decoded at `at`, that took `raw_len` raw bytes.
+    fn single(raw: usize, at: usize, raw_len: u8) -> Self {
+        Escape {
+            raw,
+            at,
+            starts: u64::from(raw_len == 2),
+        }
+    }
+
+    /// Its escapes, in order.
+    fn each(self, text: &[u8]) -> impl Iterator<Item = One> {
+        let unicode = (self.starts == 0).then(|| {
+            // Recorded escapes are valid; were one not, it would map as one byte.
+            let (len, raw_len) = escape_at(text, self.raw).map_or((1, 1), |(_, n, r)| (n, r));
+            One {
+                at: self.at,
+                raw: self.raw,
+                len: usize::from(len),
+                raw_len: usize::from(raw_len),
+            }
+        });
+        let run = sigil_simd::json::Escapes {
+            raw: self.raw,
+            at: self.at,
+            starts: self.starts,
+        };
+        unicode.into_iter().chain(run.each().map(|(raw, at)| One {
+            at,
+            raw,
+            len: 1,
+            raw_len: 2,
+        }))
+    }
 }
 
 /// Decodes the escape at `raw[j..]` (a backslash): the decoded bytes, how many, and how many
@@ -89,12 +138,7 @@ fn decode_with(
         match raw.get(j + 1).copied().and_then(simple_escape) {
             Some(b) => {
                 if let Some(esc) = escapes.as_deref_mut() {
-                    esc.push(Escape {
-                        at: base + out.len(),
-                        raw: j,
-                        len: 1,
-                        raw_len: 2,
-                    });
+                    esc.push(Escape::single(j, base + out.len(), 2));
                 }
                 out.push(b);
                 i = j + 2;
@@ -129,14 +173,13 @@ fn decode_blocks(
     mut escapes: Option<&mut Vec<Escape>>,
 ) -> usize {
     loop {
-        let mut record = |batch: &[(usize, usize)]| {
+        let mut record = |run: sigil_simd::json::Escapes| {
             if let Some(esc) = escapes.as_deref_mut() {
-                esc.extend(batch.iter().map(|&(raw, at)| Escape {
-                    at: base + at,
-                    raw,
-                    len: 1,
-                    raw_len: 2,
-                }));
+                esc.push(Escape {
+                    raw: run.raw,
+                    at: base + run.at,
+                    starts: run.starts,
+                });
             }
         };
         match sigil_simd::json::decode_simple_escapes(raw, i, out, want, &mut record) {
@@ -171,12 +214,7 @@ fn decode_one(
     match escape_at(raw, j) {
         Some((bytes, n, raw_len)) => {
             if let Some(esc) = escapes {
-                esc.push(Escape {
-                    at: base + out.len(),
-                    raw: j,
-                    len: n,
-                    raw_len,
-                });
+                esc.push(Escape::single(j, base + out.len(), raw_len));
             }
             out.extend_from_slice(&bytes[..usize::from(n)]);
             j + usize::from(raw_len)
@@ -188,41 +226,39 @@ fn decode_one(
     }
 }
 
-/// For a decoded position `x` (at or before the last recorded escape's end), the raw position
-/// to decode from and the decoded position that raw position stands for (`x`, or the start of
-/// the escape whose output `x` is inside).
-pub(crate) fn locate(escapes: &[Escape], x: usize) -> (usize, usize) {
-    let i = escapes.partition_point(|e| e.at <= x);
-    if i == 0 {
-        return (x, x);
-    }
-    let e = escapes[i - 1];
-    let out_end = e.at + usize::from(e.len);
-    if x < out_end {
-        (e.raw, e.at)
-    } else {
-        (e.raw + usize::from(e.raw_len) + (x - out_end), x)
+/// The last escape decoded at or before `x` (before it, if `strictly`), of the input `raw`.
+fn last_escape(raw: &[u8], escapes: &[Escape], x: usize, strictly: bool) -> Option<One> {
+    let before = |at: usize| if strictly { at < x } else { at <= x };
+    let i = escapes.partition_point(|e| before(e.at));
+    let record = escapes.get(i.checked_sub(1)?)?;
+    record.each(raw).take_while(|one| before(one.at)).last()
+}
+
+/// For a decoded position `x` of the input `raw` (at or before the last recorded escape's
+/// end), the raw position to decode from and the decoded position that raw position stands
+/// for (`x`, or the start of the escape whose output `x` is inside).
+pub(crate) fn locate(raw: &[u8], escapes: &[Escape], x: usize) -> (usize, usize) {
+    match last_escape(raw, escapes, x, false) {
+        None => (x, x),
+        Some(e) if x < e.at + e.len => (e.raw, e.at),
+        Some(e) => (e.raw + e.raw_len + (x - e.at - e.len), x),
     }
 }
 
-/// Maps a span of the decoded text to the raw input. A span edge inside the output of an
+/// Maps a span of the text decoded from `raw` to `raw`. A span edge inside the output of an
 /// escape widens to cover the whole escape.
-pub(crate) fn raw_span(escapes: &[Escape], span: Range<usize>) -> Range<usize> {
+pub(crate) fn raw_span(raw: &[u8], escapes: &[Escape], span: Range<usize>) -> Range<usize> {
     if escapes.is_empty() {
         return span;
     }
-    locate(escapes, span.start).0..raw_end(escapes, span.end)
+    locate(raw, escapes, span.start).0..raw_end(raw, escapes, span.end)
 }
 
-fn raw_end(escapes: &[Escape], x: usize) -> usize {
-    // Last escape starting strictly before x.
-    let i = escapes.partition_point(|e| e.at < x);
-    if i == 0 {
-        return x;
+fn raw_end(raw: &[u8], escapes: &[Escape], x: usize) -> usize {
+    match last_escape(raw, escapes, x, true) {
+        None => x,
+        Some(e) => e.raw + e.raw_len + x.saturating_sub(e.at + e.len),
     }
-    let e = escapes[i - 1];
-    let out_end = e.at + usize::from(e.len);
-    e.raw + usize::from(e.raw_len) + x.saturating_sub(out_end)
 }
 
 /// The byte a two-character escape stands for.
@@ -294,6 +330,7 @@ mod tests {
     use super::*;
 
     struct Decoded {
+        raw: Vec<u8>,
         text: Vec<u8>,
         escapes: Vec<Escape>,
     }
@@ -303,12 +340,13 @@ mod tests {
             &self.text
         }
         fn raw_span(&self, span: Range<usize>) -> Range<usize> {
-            raw_span(&self.escapes, span)
+            raw_span(&self.raw, &self.escapes, span)
         }
     }
 
     fn decode(raw: &[u8]) -> Decoded {
         let mut d = Decoded {
+            raw: raw.to_vec(),
             text: Vec::new(),
             escapes: Vec::new(),
         };
@@ -321,13 +359,13 @@ mod tests {
         let raw = br#"ab\ncd\u0041ef"#;
         let whole = decode(raw);
         // Decoded: a b \n c d A e f; start at decoded 3 ("c"), want 4 bytes.
-        let (from, base) = locate(&whole.escapes, 3);
+        let (from, base) = locate(raw, &whole.escapes, 3);
         assert_eq!((from, base), (4, 3));
         let mut out = Vec::new();
         decode_from(raw, from, base, 4, &mut out, None);
         assert_eq!(out, b"cdAe");
         // A position inside an escape's output snaps to the escape.
-        assert_eq!(locate(&whole.escapes, 2), (2, 2));
+        assert_eq!(locate(raw, &whole.escapes, 2), (2, 2));
     }
 
     #[test]
@@ -362,7 +400,7 @@ mod tests {
                 proptest::sample::select(br#"ab\\"n/u0d8Ae"#.to_vec()), 0..400),
         ) {
             let d = decode(&raw);
-            let mut scalar = Decoded { text: Vec::new(), escapes: Vec::new() };
+            let mut scalar = Decoded { raw: raw.clone(), text: Vec::new(), escapes: Vec::new() };
             decode_with(&raw, 0, 0, usize::MAX, &mut scalar.text, Some(&mut scalar.escapes), false);
             let (mut text, mut escapes) = (Vec::new(), Vec::new());
             let mut i = 0;
@@ -382,9 +420,43 @@ mod tests {
             // With the SIMD kernel (where the CPU has it) and without.
             for d in [&d, &scalar] {
                 proptest::prop_assert_eq!(&d.text, &text);
-                let got: Vec<_> =
-                    d.escapes.iter().map(|e| (e.at, e.raw, e.len, e.raw_len)).collect();
+                let got: Vec<_> = d
+                    .escapes
+                    .iter()
+                    .flat_map(|e| e.each(&raw))
+                    .map(|e| (e.at, e.raw, e.len as u8, e.raw_len as u8))
+                    .collect();
                 proptest::prop_assert_eq!(&got, &escapes);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Mapping through records of runs of escapes finds what a walk over every escape
+        /// finds, for every span of the decoded text (long texts: the SIMD kernel records
+        /// runs of up to 64 bytes).
+        #[test]
+        fn spans_map_through_runs_as_through_each_escape(
+            raw in proptest::collection::vec(
+                proptest::sample::select(br#"ab\\"n/u0d8Ae"#.to_vec()), 0..300),
+            cuts in proptest::collection::vec((0usize..300, 0usize..300), 20),
+        ) {
+            let d = decode(&raw);
+            let all: Vec<One> = d.escapes.iter().flat_map(|e| e.each(&raw)).collect();
+            let start = |x: usize| match all.iter().rev().find(|e| e.at <= x) {
+                None => x,
+                Some(e) if x < e.at + e.len => e.raw,
+                Some(e) => e.raw + e.raw_len + (x - e.at - e.len),
+            };
+            let end = |x: usize| match all.iter().rev().find(|e| e.at < x) {
+                None => x,
+                Some(e) => e.raw + e.raw_len + x.saturating_sub(e.at + e.len),
+            };
+            let n = d.text.len();
+            for (a, b) in cuts {
+                let (a, b) = (a.min(n), b.min(n));
+                let span = a.min(b)..a.max(b);
+                proptest::prop_assert_eq!(d.raw_span(span.clone()), start(span.start)..end(span.end));
             }
         }
     }

@@ -57,6 +57,16 @@ impl ByteSet {
         self.0[usize::from(b >> 6)] >> (b & 63) & 1 != 0
     }
 
+    /// Every byte.
+    pub(crate) fn all() -> ByteSet {
+        ByteSet([u64::MAX; 4])
+    }
+
+    /// The bytes in either set.
+    pub(crate) fn union(&self, other: &ByteSet) -> ByteSet {
+        ByteSet(std::array::from_fn(|i| self.0[i] | other.0[i]))
+    }
+
     /// Whether no byte is in both sets.
     pub(crate) fn is_disjoint(&self, other: &ByteSet) -> bool {
         self.0.iter().zip(&other.0).all(|(a, b)| a & b == 0)
@@ -143,6 +153,20 @@ impl Following {
             }
             _ => Following::Anything,
         }
+    }
+
+    /// The bytes that may be first after the keyword, and second: a quick test before
+    /// [`Following::allows`] (most occurrences that fail, fail there).
+    pub(crate) fn first_two(&self) -> [ByteSet; 2] {
+        let Following::OneOf(follows) = self else {
+            return [ByteSet::all(); 2];
+        };
+        let mut sets = [ByteSet::default(); 2];
+        for (group, classes) in follows.iter().flat_map(|f| &f.groups) {
+            sets[0] = sets[0].union(group);
+            sets[1] = sets[1].union(classes.first().unwrap_or(&ByteSet::all()));
+        }
+        sets
     }
 
     /// Whether `bytes` (those after the keyword; fewer at the end of the text) may follow.

@@ -33,7 +33,7 @@
 
 use sigil_simd::pairs::PairFilter;
 
-use super::class_prefix::Following;
+use super::class_prefix::{ByteSet, Following};
 
 /// Bits of a pair's domain: 2048 reach words, 16 KiB, which stay in L1.
 const DOMAIN_BITS: u32 = 11;
@@ -82,12 +82,19 @@ struct Keyword {
     /// What may follow it in a match of one of its rules: an occurrence followed by
     /// something else is not reported (one at the end of the text is).
     next: Following,
+    /// The bytes `next` allows first and second after it, tested before `next`.
+    first_two: [ByteSet; 2],
 }
 
 impl Keyword {
     /// Whether an occurrence ending before `text[end]` may be part of a match.
     fn may_be_followed_by(&self, text: &[u8], end: usize) -> bool {
-        self.next.allows(text.get(end..).unwrap_or_default())
+        let after = text.get(end..).unwrap_or_default();
+        after
+            .iter()
+            .zip(&self.first_two)
+            .all(|(&b, set)| set.contains(b))
+            && self.next.allows(after)
     }
 }
 
@@ -191,6 +198,7 @@ impl KeywordFinder {
                     rules: Vec::new(),
                     bucket: 0,
                     next: Following::OneOf(Vec::new()),
+                    first_two: [ByteSet::all(); 2],
                 });
                 keywords.len() - 1
             });
@@ -199,6 +207,9 @@ impl KeywordFinder {
                 keyword.rules.push(*rule);
             }
             keyword.next = std::mem::take(&mut keyword.next).or(next.clone());
+        }
+        for keyword in &mut keywords {
+            keyword.first_two = keyword.next.first_two();
         }
         // Buckets by length. A short keyword constrains few pairs, so its bucket lets many
         // positions through: short keywords share a bucket with fewer others. Each keyword

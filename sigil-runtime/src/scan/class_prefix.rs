@@ -16,6 +16,7 @@
 //! about 3 GB/s, and their regexes run only after a run of bytes that fits.
 
 use regex_automata::nfa::thompson::{self, NFA, State};
+use regex_automata::util::look::Look;
 use regex_automata::util::primitives::StateID;
 use regex_syntax::hir::Hir;
 use sigil_simd::shift_and::{PARTS, ShiftAnd, TILE};
@@ -81,10 +82,25 @@ pub(crate) fn class_prefix(hir: &Hir) -> Result<Vec<ByteSet>, ScanError> {
 
 /// [`class_prefix`] with the pattern's walk already made.
 pub(crate) fn class_prefix_of(hir: &Hir, walk: &Walk) -> Vec<ByteSet> {
+    class_prefix_from(hir, walk, walk.start())
+}
+
+/// [`class_prefix_of`] for matches that do not start at the start of the text (where `^`
+/// and `\A` cannot hold): `(?:^|\n)[ ]+key` can then only start at a newline.
+pub(crate) fn class_prefix_inside(hir: &Hir, walk: &Walk) -> Vec<ByteSet> {
+    class_prefix_from(hir, walk, walk.start_inside())
+}
+
+fn class_prefix_from(hir: &Hir, walk: &Walk, start: States) -> Vec<ByteSet> {
     let min = hir.properties().minimum_len().unwrap_or(0);
-    let mut current = walk.start().ids;
+    let mut current = start.ids;
     let mut classes = Vec::new();
-    while classes.len() < min.min(MAX_CLASS_PREFIX) && !current.is_empty() {
+    while classes.len() < min.min(MAX_CLASS_PREFIX) {
+        if current.is_empty() {
+            // No match gets this far: no byte fits.
+            classes.push(ByteSet::default());
+            break;
+        }
         let (class, next) = walk.step(&current, None);
         classes.push(class);
         current = next.ids;
@@ -244,8 +260,14 @@ impl Walk {
         Ok(Self { nfa })
     }
 
+    /// The states a match starts in, anywhere (assertions assumed to hold).
     fn start(&self) -> States {
-        self.closure([self.nfa.start_anchored()])
+        self.closure([self.nfa.start_anchored()], true)
+    }
+
+    /// The states a match starts in away from the start of the text.
+    fn start_inside(&self) -> States {
+        self.closure([self.nfa.start_anchored()], false)
     }
 
     /// Reads one byte from `states`: of the bytes in `only` (any byte when `None`). Returns
@@ -283,7 +305,7 @@ impl Walk {
                 _ => {}
             }
         }
-        (class, self.closure(next))
+        (class, self.closure(next, false))
     }
 
     /// The bytes that `states` can read, grouped by the states each leads to: `(bytes,
@@ -316,12 +338,14 @@ impl Walk {
         }
         by_next
             .into_iter()
-            .map(|(next, bytes)| (bytes, self.closure(next)))
+            .map(|(next, bytes)| (bytes, self.closure(next, false)))
             .collect()
     }
 
-    /// The states reachable from `ids` without reading a byte (assertions assumed to hold).
-    fn closure(&self, ids: impl IntoIterator<Item = StateID>) -> States {
+    /// The states reachable from `ids` without reading a byte (assertions assumed to hold,
+    /// but for `^`/`\A` away from the start of the text: after a byte, or if not
+    /// `at_start`).
+    fn closure(&self, ids: impl IntoIterator<Item = StateID>, at_start: bool) -> States {
         let nfa = &self.nfa;
         let mut seen = vec![false; nfa.states().len()];
         let mut stack: Vec<StateID> = ids.into_iter().collect();
@@ -332,6 +356,7 @@ impl Walk {
                 continue;
             }
             match nfa.state(id) {
+                State::Look { look, .. } if *look == Look::Start && !at_start => {}
                 State::Look { next, .. } | State::Capture { next, .. } => stack.push(*next),
                 State::Union { alternates } => stack.extend(alternates.iter().copied()),
                 State::BinaryUnion { alt1, alt2 } => stack.extend([*alt1, *alt2]),
@@ -623,6 +648,21 @@ mod tests {
         let mut out = Vec::new();
         ClassLanes::new(&rules).for_each(text.as_bytes(), |e| out.push((e.rule, e.end, e.len)));
         out
+    }
+
+    #[test]
+    fn away_from_the_start_of_the_text_a_start_assertion_fails() {
+        let hir = parse_pattern(r"(?:^|\n)[ \t]{1,24}token:").unwrap();
+        let walk = Walk::new(&hir).unwrap();
+        let anywhere = class_prefix_of(&hir, &walk);
+        let inside = class_prefix_inside(&hir, &walk);
+        assert!(anywhere[0].contains(b' ') && anywhere[0].contains(b'\n'));
+        assert!(!inside[0].contains(b' ') && inside[0].contains(b'\n'));
+        // Only at the start of the text, then nowhere else.
+        let hir = parse_pattern(r"\Aab").unwrap();
+        let walk = Walk::new(&hir).unwrap();
+        assert!(class_prefix_of(&hir, &walk)[0].contains(b'a'));
+        assert!(class_prefix_inside(&hir, &walk) == vec![ByteSet::default()]);
     }
 
     #[test]

@@ -10,7 +10,9 @@ use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, PatternID};
 use regex_syntax::hir::Hir;
 
-use super::class_prefix::{After, ByteSet, Following, Walk, class_prefix_of, classes_after};
+use super::class_prefix::{
+    After, ByteSet, Following, Walk, class_prefix_inside, class_prefix_of, classes_after,
+};
 use super::error::ScanError;
 use super::hit::{Category, Severity};
 use super::keyword_lead::keyword_offsets;
@@ -25,8 +27,9 @@ const UNBOUNDED_BACK: usize = 512;
 const UNBOUNDED_FWD: usize = 16 * 1024;
 /// No window reaches further than this from its anchor, whatever the pattern says.
 const WINDOW_CAP: usize = 64 * 1024;
-/// A rule is searched anchored when a keyword gives at most this many start positions.
-const MAX_ANCHORED_TRIES: usize = 12;
+/// A rule is searched anchored when a keyword gives at most this many start positions (the
+/// gates then let through a few; each is charged to the rule's budget).
+pub(crate) const MAX_ANCHORED_TRIES: usize = 32;
 
 pub(crate) struct CompiledRule {
     pub(crate) id: Arc<str>,
@@ -50,6 +53,8 @@ pub(crate) struct CompiledRule {
     /// For anchored rules, the byte classes of a match's first bytes (see
     /// `class_prefix.rs`): a start whose bytes do not fit is not searched.
     gate: Vec<ByteSet>,
+    /// The same for a match at the start of the text, where `^` may hold.
+    gate_at_start: Vec<ByteSet>,
     /// For anchored rules, per keyword (ASCII-lowercased) and per offset in `offsets`, what
     /// may follow the keyword in a match starting that far before it (see `class_prefix.rs`):
     /// a start whose keyword is followed by bytes that do not fit is not searched.
@@ -116,7 +121,7 @@ impl CompiledRule {
             None => 0,
         };
         let offsets = offsets.filter(|o| o.len() <= MAX_ANCHORED_TRIES);
-        let (gate, follow) = match &offsets {
+        let (gate, gate_at_start, follow) = match &offsets {
             Some(offsets) => {
                 let walk = Walk::new(&hir).map_err(|e| bad(e.to_string()))?;
                 let follow = rule
@@ -131,9 +136,13 @@ impl CompiledRule {
                         (kw.into_boxed_slice(), after)
                     })
                     .collect();
-                (class_prefix_of(&hir, &walk), follow)
+                (
+                    class_prefix_inside(&hir, &walk),
+                    class_prefix_of(&hir, &walk),
+                    follow,
+                )
             }
-            None => (Vec::new(), Vec::new()),
+            None => (Vec::new(), Vec::new(), Vec::new()),
         };
         Ok(Self {
             id: rule.id.clone(),
@@ -146,6 +155,7 @@ impl CompiledRule {
             sequence: Sequence::of(&hir, report_group),
             offsets,
             gate,
+            gate_at_start,
             follow,
             lead,
             validators: rule.validators.clone(),
@@ -191,21 +201,17 @@ impl CompiledRule {
         }
     }
 
-    /// The most an anchored search at one keyword occurrence may read: one search per
-    /// offset, each up to `fwd` bytes (a walk over several sequences may read more: see
-    /// [`CompiledRule::run_anchored`]).
-    pub(crate) fn anchored_cost(&self) -> usize {
-        self.offsets
-            .as_ref()
-            .map_or(0, |o| o.len().saturating_mul(self.fwd))
-    }
-
     /// Whether a match may start at `at`: the bytes there fit the classes of a match's first
     /// bytes (and there are enough of them). One table test per byte, most often only one
     /// or two before the answer is no: far cheaper than starting a regex search.
     pub(crate) fn may_start_at(&self, text: &[u8], at: usize) -> bool {
-        match text.get(at..at + self.gate.len()) {
-            Some(bytes) => bytes.iter().zip(&self.gate).all(|(&b, c)| c.contains(b)),
+        let gate = if at == 0 {
+            &self.gate_at_start
+        } else {
+            &self.gate
+        };
+        match text.get(at..at + gate.len()) {
+            Some(bytes) => bytes.iter().zip(gate).all(|(&b, c)| c.contains(b)),
             None => false,
         }
     }

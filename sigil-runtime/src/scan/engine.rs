@@ -23,7 +23,7 @@ use regex_automata::meta;
 use regex_automata::util::captures::Captures;
 use regex_automata::util::pool::Pool;
 
-use super::compiled_rule::{CompiledRule, parse_pattern};
+use super::compiled_rule::{CompiledRule, MAX_ANCHORED_TRIES, parse_pattern};
 use super::error::ScanError;
 use super::hit::Hit;
 use super::json_spans::{Escape, decode_from, raw_span};
@@ -225,21 +225,33 @@ impl Engine {
             .saturating_mul(ANCHORED_WORK_PER_BYTE)
             .saturating_add(ANCHORED_WORK_FREE);
         self.triggers.for_each(text, |event| match event {
-            Event::Keyword { rule, start, end }
-                if self.rules[rule].offsets.is_some()
-                    && scratch.spend(rule, self.rules[rule].anchored_cost(), budget) =>
-            {
+            Event::Keyword { rule, start, end } if self.rules[rule].offsets.is_some() => {
                 // The gates read a few bytes around the keyword, which are in the CPU cache
-                // now: only starts that pass them wait for a search.
+                // now: only starts that pass them wait for a search, and only those are
+                // charged to the rule's budget (past it, a window).
                 let r = &self.rules[rule];
                 let offsets = r.offsets.as_deref().unwrap_or_default();
+                let mut starts = [0usize; MAX_ANCHORED_TRIES];
+                let mut n = 0;
                 for (index, &o) in offsets.iter().enumerate().rev() {
                     let Some(at) = start.checked_sub(o) else {
                         continue;
                     };
-                    if r.may_start_at(text, at) && r.may_follow(text, start..end, index) {
+                    if r.may_start_at(text, at)
+                        && r.may_follow(text, start..end, index)
+                        && let Some(slot) = starts.get_mut(n)
+                    {
+                        *slot = at;
+                        n += 1;
+                    }
+                }
+                if scratch.spend(rule, n.saturating_mul(r.fwd), budget) {
+                    for &at in &starts[..n] {
                         self.defer(scratch, text, Deferred { rule, at });
                     }
+                } else {
+                    let (r, window) = self.window(event, len);
+                    self.push_window(scratch, text, r, window);
                 }
             }
             // A keyword-less rule's match starts where its class sequence does: one

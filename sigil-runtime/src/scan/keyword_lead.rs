@@ -56,6 +56,11 @@ impl Keywords {
         })
     }
 
+    /// Whether `b` (ASCII-lowercased) is in some keyword.
+    fn has_byte(&self, b: u8) -> bool {
+        self.0.iter().any(|k| k.contains(&b))
+    }
+
     /// Whether a keyword ends at the end of `toks`.
     fn ends(&self, toks: &[Tok]) -> bool {
         self.0.iter().any(|k| {
@@ -114,7 +119,7 @@ fn spell(hir: &Hir, mut set: Vec<Beginning>, kw: &Keywords) -> Option<Vec<Beginn
             Some(set)
         }
         HirKind::Class(class) => {
-            let (toks, wide) = class_toks(class);
+            let (toks, wide) = class_toks(class, kw);
             let mut out = Vec::with_capacity(set.len());
             for b in set {
                 if !b.open {
@@ -199,7 +204,7 @@ fn push(b: &mut Beginning, tok: Tok, kw: &Keywords) {
 /// The one-byte matches of a class (each known byte up to ASCII case when there are at most
 /// [`MAX_CLASS_SPELL`] of them, else "any byte"; none when it has no one-byte match), and
 /// whether it also matches longer characters.
-fn class_toks(class: &Class) -> (Vec<Tok>, bool) {
+fn class_toks(class: &Class, kw: &Keywords) -> (Vec<Tok>, bool) {
     let mut bytes = Vec::new();
     let mut wide = false;
     match class {
@@ -220,10 +225,12 @@ fn class_toks(class: &Class) -> (Vec<Tok>, bool) {
     let mut lower: Vec<u8> = bytes.iter().map(u8::to_ascii_lowercase).collect();
     lower.sort_unstable();
     lower.dedup();
-    let toks = if lower.is_empty() {
-        Vec::new()
-    } else if lower.len() <= MAX_CLASS_SPELL {
-        lower.into_iter().map(Tok::Byte).collect()
+    // A byte in no keyword is spelled "any byte": no keyword is found through it either way,
+    // and `[ \t]{1,24}` stays one beginning per count instead of 2^24.
+    let (known, other): (Vec<u8>, Vec<u8>) = lower.into_iter().partition(|&b| kw.has_byte(b));
+    let toks = if known.len() + usize::from(!other.is_empty()) <= MAX_CLASS_SPELL {
+        let any = (!other.is_empty()).then_some(Tok::Any);
+        known.into_iter().map(Tok::Byte).chain(any).collect()
     } else {
         vec![Tok::Any]
     };
@@ -250,6 +257,18 @@ mod tests {
         let hir = parse_pattern(r"sk-[a-z]{20}T3Blbk").unwrap();
         let kws = vec!["t3blbk".to_owned()];
         assert_eq!(keyword_offsets(&hir, &kws), Some(vec![23]));
+    }
+
+    #[test]
+    fn bytes_in_no_keyword_are_one_beginning() {
+        // 24 counts of spaces or tabs, after a newline or at the start: 48 beginnings, not
+        // 2^24 (which would be too many, and the rule searched in windows).
+        let hir = parse_pattern(r"(?:^|\n)[ \t]{1,24}(?i-u:token):[ ]*[a-z]{20,}").unwrap();
+        let kws = vec!["token:".to_owned()];
+        assert_eq!(keyword_offsets(&hir, &kws), Some((1..=25).collect()));
+        // A class byte that is in a keyword is still spelled: `t` begins `token:`.
+        let hir = parse_pattern(r"[tT]oken:").unwrap();
+        assert_eq!(keyword_offsets(&hir, &kws), Some(vec![0]));
     }
 
     #[test]

@@ -46,15 +46,26 @@ mod block {
     }
 }
 
-/// A 256-byte table, aligned so that each quarter is one cache line: the kernels look it up
-/// 64 bytes at a time, loading it as they go (a kernel's tables do not all fit in registers,
-/// and loads across cache lines cost twice).
+/// A 256-byte table, aligned to a cache line, that the kernels look up 64 bytes at a time.
 #[derive(Clone)]
 #[repr(C, align(64))]
 pub(crate) struct ByteTable(pub(crate) [u8; 256]);
 
+/// A [`ByteTable`] loaded into four registers, looked up 64 bytes at a time.
 #[cfg(target_arch = "x86_64")]
-impl ByteTable {
+#[derive(Clone, Copy)]
+pub(crate) struct LoadedTable([std::arch::x86_64::__m512i; 4]);
+
+#[cfg(target_arch = "x86_64")]
+impl LoadedTable {
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub(crate) fn new(table: &ByteTable) -> Self {
+        LoadedTable(std::array::from_fn(|q| {
+            block::load(table.0[64 * q..64 * q + 64].try_into().expect("64"))
+        }))
+    }
+
     /// Each byte of `index` looked up: two `vpermi2b` and a blend on the high bit.
     #[inline]
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
@@ -62,9 +73,9 @@ impl ByteTable {
         use std::arch::x86_64::{
             _mm512_mask_blend_epi8, _mm512_movepi8_mask, _mm512_permutex2var_epi8,
         };
-        let quarter = |q: usize| block::load(self.0[64 * q..64 * q + 64].try_into().expect("64"));
-        let low = _mm512_permutex2var_epi8(quarter(0), index, quarter(1));
-        let high = _mm512_permutex2var_epi8(quarter(2), index, quarter(3));
+        let [t0, t1, t2, t3] = self.0;
+        let low = _mm512_permutex2var_epi8(t0, index, t1);
+        let high = _mm512_permutex2var_epi8(t2, index, t3);
         _mm512_mask_blend_epi8(_mm512_movepi8_mask(index), low, high)
     }
 }

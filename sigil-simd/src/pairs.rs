@@ -19,8 +19,6 @@
 /// two let no fewer positions through here, and each costs two lookups per hash.)
 pub const DISTANCES: usize = 6;
 
-use crate::ByteTable;
-
 /// Multipliers of the two pair hashes.
 const MULTIPLIERS: [u16; 2] = [0x9E37, 0x6A4B];
 
@@ -35,7 +33,7 @@ pub fn pair_hash(h: usize, prev: u8, b: u8) -> u8 {
 /// bucket that cannot have a keyword there.
 #[derive(Clone)]
 pub struct PairFilter {
-    tables: Box<[[ByteTable; DISTANCES]; 2]>,
+    tables: Box<[[[u8; 256]; DISTANCES]; 2]>,
 }
 
 impl Default for PairFilter {
@@ -48,9 +46,7 @@ impl PairFilter {
     /// A filter that lets no position through.
     pub fn new() -> Self {
         PairFilter {
-            tables: Box::new(std::array::from_fn(|_| {
-                std::array::from_fn(|_| ByteTable([0xFF; 256]))
-            })),
+            tables: Box::new([[[0xFF; 256]; DISTANCES]; 2]),
         }
     }
 
@@ -61,7 +57,7 @@ impl PairFilter {
             return;
         }
         for h in 0..2 {
-            self.tables[h][j].0[usize::from(pair_hash(h, prev, b))] &= !(1 << bucket);
+            self.tables[h][j][usize::from(pair_hash(h, prev, b))] &= !(1 << bucket);
         }
     }
 
@@ -71,7 +67,7 @@ impl PairFilter {
             return;
         }
         for table in self.tables.iter_mut() {
-            table[j].0.iter_mut().for_each(|t| *t &= !(1 << bucket));
+            table[j].iter_mut().for_each(|t| *t &= !(1 << bucket));
         }
     }
 
@@ -98,7 +94,7 @@ impl PairFilter {
                 let q = p - j;
                 let prev = q.checked_sub(1).map_or(0, |r| text[r]);
                 for h in 0..2 {
-                    closed |= self.tables[h][j].0[usize::from(pair_hash(h, prev, text[q]))];
+                    closed |= self.tables[h][j][usize::from(pair_hash(h, prev, text[q]))];
                 }
             }
             if closed != 0xFF {
@@ -111,13 +107,12 @@ impl PairFilter {
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use std::arch::x86_64::{
-        __m512i, _mm512_cmpneq_epi8_mask, _mm512_mask_blend_epi8, _mm512_mullo_epi16,
-        _mm512_or_si512, _mm512_permutex2var_epi8, _mm512_set1_epi8, _mm512_set1_epi16,
-        _mm512_setzero_si512, _mm512_srli_epi16,
+        __m512i, _mm512_cmpneq_epi8_mask, _mm512_mask_blend_epi8, _mm512_movepi8_mask,
+        _mm512_mullo_epi16, _mm512_or_si512, _mm512_permutex2var_epi8, _mm512_set1_epi8,
+        _mm512_set1_epi16, _mm512_setzero_si512, _mm512_srli_epi16,
     };
 
     use super::{DISTANCES, MULTIPLIERS};
-    use crate::ByteTable;
     use crate::block::{load, store};
 
     pub(super) fn available() -> bool {
@@ -144,6 +139,15 @@ mod avx512 {
         })
     }
 
+    /// Each byte of `now` looked up in a 256-byte table held in four registers.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
+    fn look_up(table: &[__m512i; 4], index: __m512i) -> __m512i {
+        let low = _mm512_permutex2var_epi8(table[0], index, table[1]);
+        let high = _mm512_permutex2var_epi8(table[2], index, table[3]);
+        _mm512_mask_blend_epi8(_mm512_movepi8_mask(index), low, high)
+    }
+
     /// For each distance `j`, the index that moves a block's bytes `j` positions on, the
     /// last `j` of the block before in front (`vpermi2b` of the two).
     #[inline]
@@ -161,10 +165,14 @@ mod avx512 {
     /// See [`super::PairFilter::run`].
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
     pub(super) fn run(
-        tables: &[[ByteTable; DISTANCES]; 2],
+        tables: &[[[u8; 256]; DISTANCES]; 2],
         text: &[u8],
         on: &mut impl FnMut(usize, u8),
     ) {
+        let quarter =
+            |t: &[u8; 256], q: usize| load(t[64 * q..64 * q + 64].try_into().expect("64"));
+        let regs: [[[__m512i; 4]; DISTANCES]; 2] =
+            tables.map(|per_j| per_j.map(|t| [0, 1, 2, 3].map(|q| quarter(&t, q))));
         let shifts = shifts();
         let mut last = [_mm512_setzero_si512(); 2];
         let all = _mm512_set1_epi8(-1);
@@ -205,7 +213,7 @@ mod avx512 {
                         } else {
                             _mm512_permutex2var_epi8(last[h], shifts[j], now[h])
                         };
-                        let mut found = tables[h][j].look_up(index);
+                        let mut found = look_up(&regs[h][j], index);
                         if i == 0 && j > 0 {
                             let lead = (1u64 << j) - 1;
                             found = _mm512_mask_blend_epi8(lead, found, _mm512_setzero_si512());

@@ -119,7 +119,7 @@ mod avx512 {
     };
 
     use super::{PARTS, ShiftAnd, TILE};
-    use crate::ByteTable;
+    use crate::LoadedTable;
     use crate::block::{load, store};
 
     pub(super) fn available() -> bool {
@@ -135,7 +135,7 @@ mod avx512 {
     /// tile run past its end: class 0 (the empty mask) there.
     #[inline]
     #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
-    fn classes(table: &ByteTable, text: &[u8], at: isize) -> __m512i {
+    fn classes(table: &LoadedTable, text: &[u8], at: isize) -> __m512i {
         if let Some(bytes) = usize::try_from(at)
             .ok()
             .and_then(|at| text.get(at..at + TILE))
@@ -207,7 +207,7 @@ mod avx512 {
         if text.is_empty() {
             return;
         }
-        let table = &automaton.class_of;
+        let table = &LoadedTable::new(&automaton.class_of);
         let mask_words = |from: usize| {
             let mut bytes = [0u8; 64];
             for (k, m) in automaton.masks[from..from + 8].iter().enumerate() {

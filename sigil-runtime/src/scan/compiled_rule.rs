@@ -216,15 +216,17 @@ impl CompiledRule {
         }
     }
 
-    /// Whether a match may start `offsets[offset]` bytes before the keyword at `keyword` of
-    /// `text`: the bytes after the keyword fit what may follow it there. Keywords the rule
-    /// does not list pass.
-    pub(crate) fn may_follow(&self, text: &[u8], keyword: Range<usize>, offset: usize) -> bool {
-        let Some(after) = self.afters(&text[keyword.clone()]) else {
-            return true;
-        };
-        match after.get(offset) {
-            Some(After::Fits(follow)) => follow.allows(text.get(keyword.end..).unwrap_or_default()),
+    /// Whether a match may start `offsets[offset]` bytes before a keyword that ends at `end`
+    /// of `text`: the bytes after the keyword fit what may follow it there (`afters`, what
+    /// [`CompiledRule::afters`] says of the keyword; keywords the rule does not list pass).
+    pub(crate) fn may_follow(
+        afters: Option<&[After]>,
+        text: &[u8],
+        end: usize,
+        offset: usize,
+    ) -> bool {
+        match afters.and_then(|a| a.get(offset)) {
+            Some(After::Fits(follow)) => follow.allows(text.get(end..).unwrap_or_default()),
             Some(After::NoMatch) => false,
             Some(After::Anything) | None => true,
         }
@@ -232,7 +234,7 @@ impl CompiledRule {
 
     /// What may follow `keyword` (ASCII case-insensitive) per keyword offset, if the rule
     /// lists it.
-    fn afters(&self, keyword: &[u8]) -> Option<&[After]> {
+    pub(crate) fn afters(&self, keyword: &[u8]) -> Option<&[After]> {
         self.follow
             .iter()
             .find(|(kw, _)| kw.len() == keyword.len() && keyword.eq_ignore_ascii_case(kw))

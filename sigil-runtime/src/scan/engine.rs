@@ -231,6 +231,7 @@ impl Engine {
                 // charged to the rule's budget (past it, a window).
                 let r = &self.rules[rule];
                 let offsets = r.offsets.as_deref().unwrap_or_default();
+                let afters = r.afters(&text[start..end]);
                 let mut starts = [0usize; MAX_ANCHORED_TRIES];
                 let mut n = 0;
                 for (index, &o) in offsets.iter().enumerate().rev() {
@@ -238,7 +239,7 @@ impl Engine {
                         continue;
                     };
                     if r.may_start_at(text, at)
-                        && r.may_follow(text, start..end, index)
+                        && CompiledRule::may_follow(afters, text, end, index)
                         && let Some(slot) = starts.get_mut(n)
                     {
                         *slot = at;

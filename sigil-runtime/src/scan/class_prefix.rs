@@ -5,13 +5,15 @@
 //! `k` positions (up to that length, at most [`MAX_CLASS_PREFIX`]) the set of bytes a match
 //! can have there is known from the pattern: [`class_prefix`] collects it by walking the
 //! pattern's NFA `k` steps while ignoring which byte was read (look-around assertions are
-//! passed as if they held). Such a class sequence over-approximates the pattern, so a text
+//! passed as if they held, but for `^`/`\A` after the first byte, and before it too for
+//! [`class_prefix_inside`]). Such a class sequence over-approximates the pattern, so a text
 //! position where it does not match cannot begin a match.
 //!
 //! [`ClassLanes`] packs the class sequences of all keyword-less rules into 64-bit lanes and
 //! finds every position where one ends with the shift-and (bitap) algorithm: per byte, one
 //! table load, a shift, an or and an and. Each step waits on the last, so a lane steps
-//! three parts of the text side by side (see [`Lane::for_each`]). Card numbers
+//! three parts of the text side by side (see [`Lane::for_each`]), or, where the CPU has
+//! AVX-512, sixteen parts in vectors (the `sigil-simd` crate). Card numbers
 //! (`[2-6][0-9]{11,}` and spaced forms), IBANs and codice fiscale are thus looked for at
 //! about 3 GB/s, and their regexes run only after a run of bytes that fits.
 

@@ -22,6 +22,17 @@ pub mod json;
 pub mod pairs;
 pub mod shift_and;
 
+/// Whether the CPU has AVX-512 F, BW and VBMI, which every kernel here needs (the standard
+/// library caches what it detects); false on other architectures.
+pub(crate) fn avx512_vbmi() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+        && std::arch::is_x86_feature_detected!("avx512vbmi");
+    #[cfg(not(target_arch = "x86_64"))]
+    return false;
+}
+
 /// Loads and stores of 64-byte blocks, shared by the kernels.
 #[cfg(target_arch = "x86_64")]
 mod block {

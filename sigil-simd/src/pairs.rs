@@ -77,7 +77,7 @@ impl PairFilter {
     /// [`PairFilter::run_scalar`] or a filter of your own.
     pub fn run(&self, text: &[u8], on: &mut impl FnMut(usize, u8)) -> bool {
         #[cfg(target_arch = "x86_64")]
-        if avx512::available() {
+        if crate::avx512_vbmi() {
             // SAFETY: the CPU has the features `run` is compiled for (checked just above).
             unsafe { avx512::run(&self.tables, text, on) };
             return true;
@@ -114,12 +114,6 @@ mod avx512 {
 
     use super::{DISTANCES, MULTIPLIERS};
     use crate::block::{load, store};
-
-    pub(super) fn available() -> bool {
-        std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("avx512vbmi")
-    }
 
     /// For each position of a block, the bytes before it and at it as one 16-bit word:
     /// `before` holds the block's bytes from one before its first (`text[i - 1..i + 63]`),
@@ -295,17 +289,9 @@ mod tests {
         }
         // Few other positions.
         assert!(got.len() < 12, "{got:?}");
-        if available() {
+        if crate::avx512_vbmi() {
             assert_eq!(reported(&f, text, true), got);
         }
-    }
-
-    /// Whether [`PairFilter::run`] runs here.
-    fn available() -> bool {
-        #[cfg(target_arch = "x86_64")]
-        return avx512::available();
-        #[cfg(not(target_arch = "x86_64"))]
-        return false;
     }
 
     proptest::proptest! {
@@ -318,7 +304,7 @@ mod tests {
             text in proptest::collection::vec(
                 proptest::sample::select(b"abcdexyzABCDE_: \x00\xff".to_vec()), 0..2500),
         ) {
-            if !available() {
+            if !crate::avx512_vbmi() {
                 return Ok(());
             }
             // Without keywords of one or two bytes, the buckets constrain every distance

@@ -83,7 +83,7 @@ impl ShiftAnd {
     /// scalar code of your own.
     pub fn run(&self, text: &[u8], on: &mut impl FnMut(usize, u64)) -> bool {
         #[cfg(target_arch = "x86_64")]
-        if avx512::available() {
+        if crate::avx512_vbmi() {
             // SAFETY: the CPU has the features `run` is compiled for (checked just above).
             unsafe { avx512::run(self, text, on) };
             return true;
@@ -120,12 +120,6 @@ mod avx512 {
     use super::{PARTS, ShiftAnd, TILE};
     use crate::LoadedTable;
     use crate::block::{load, store};
-
-    pub(super) fn available() -> bool {
-        std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("avx512vbmi")
-    }
 
     /// Registers of eight parts each.
     const GROUPS: usize = PARTS / 8;
@@ -298,14 +292,6 @@ mod avx512 {
 mod tests {
     use super::*;
 
-    /// Whether [`ShiftAnd::run`] runs here.
-    fn available() -> bool {
-        #[cfg(target_arch = "x86_64")]
-        return avx512::available();
-        #[cfg(not(target_arch = "x86_64"))]
-        return false;
-    }
-
     /// The automaton of `sequences` of byte sets, one after another in the state's bits.
     fn automaton(sequences: &[Vec<&[u8]>]) -> Option<ShiftAnd> {
         let mut masks = [0u64; 256];
@@ -343,7 +329,7 @@ mod tests {
         text[63..67].copy_from_slice(b"1234");
         let got = reported(&a, &text, false);
         assert_eq!(got, vec![(64, 0b1)]);
-        if available() {
+        if crate::avx512_vbmi() {
             assert_eq!(reported(&a, &text, true), got);
         }
     }
@@ -367,7 +353,7 @@ mod tests {
             text in proptest::collection::vec(
                 proptest::sample::select(b"0123abcAB -\x00\xff".to_vec()), 0..5000),
         ) {
-            if !available() {
+            if !crate::avx512_vbmi() {
                 return Ok(());
             }
             let sets: [&[u8]; 6] = [b"0123", b"01", b"abc", b"aAB", b" -", b"\x00\xff3"];

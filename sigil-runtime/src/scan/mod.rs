@@ -24,6 +24,7 @@ mod hit;
 mod json_spans;
 mod keyword_finder;
 mod keyword_lead;
+mod lanes;
 mod overlap;
 mod pack;
 mod pack_signature;

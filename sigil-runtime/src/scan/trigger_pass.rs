@@ -13,9 +13,10 @@
 
 use regex_syntax::hir::Hir;
 
-use super::class_prefix::{ClassEnd, ClassLanes, Following, class_prefix};
+use super::class_prefix::{Following, class_prefix};
 use super::error::ScanError;
 use super::keyword_finder::{self, BLOCK, KeywordAt, KeywordFinder, Reach};
+use super::lanes::{ClassEnd, ClassLanes};
 
 /// Where a rule must run.
 pub(crate) enum Event {

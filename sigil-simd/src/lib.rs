@@ -71,9 +71,9 @@ pub(crate) struct LoadedTable([std::arch::x86_64::__m512i; 4]);
 impl LoadedTable {
     #[inline]
     #[target_feature(enable = "avx512f")]
-    pub(crate) fn new(table: &ByteTable) -> Self {
+    pub(crate) fn new(table: &[u8; 256]) -> Self {
         LoadedTable(std::array::from_fn(|q| {
-            block::load(table.0[64 * q..64 * q + 64].try_into().expect("64"))
+            block::load(table[64 * q..64 * q + 64].try_into().expect("64"))
         }))
     }
 

@@ -107,12 +107,13 @@ impl PairFilter {
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use std::arch::x86_64::{
-        __m512i, _mm512_cmpneq_epi8_mask, _mm512_mask_blend_epi8, _mm512_movepi8_mask,
-        _mm512_mullo_epi16, _mm512_or_si512, _mm512_permutex2var_epi8, _mm512_set1_epi8,
-        _mm512_set1_epi16, _mm512_setzero_si512, _mm512_srli_epi16,
+        __m512i, _mm512_cmpneq_epi8_mask, _mm512_mask_blend_epi8, _mm512_mullo_epi16,
+        _mm512_or_si512, _mm512_permutex2var_epi8, _mm512_set1_epi8, _mm512_set1_epi16,
+        _mm512_setzero_si512, _mm512_srli_epi16,
     };
 
     use super::{DISTANCES, MULTIPLIERS};
+    use crate::LoadedTable;
     use crate::block::{load, store};
 
     /// For each position of a block, the bytes before it and at it as one 16-bit word:
@@ -131,15 +132,6 @@ mod avx512 {
             let even = _mm512_srli_epi16::<8>(_mm512_mullo_epi16(before, m));
             _mm512_mask_blend_epi8(odd, even, _mm512_mullo_epi16(at, m))
         })
-    }
-
-    /// Each byte of `now` looked up in a 256-byte table held in four registers.
-    #[inline]
-    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
-    fn look_up(table: &[__m512i; 4], index: __m512i) -> __m512i {
-        let low = _mm512_permutex2var_epi8(table[0], index, table[1]);
-        let high = _mm512_permutex2var_epi8(table[2], index, table[3]);
-        _mm512_mask_blend_epi8(_mm512_movepi8_mask(index), low, high)
     }
 
     /// For each distance `j`, the index that moves a block's bytes `j` positions on, the
@@ -168,10 +160,8 @@ mod avx512 {
         text: &[u8],
         on: &mut impl FnMut(usize, u8),
     ) {
-        let quarter =
-            |t: &[u8; 256], q: usize| load(t[64 * q..64 * q + 64].try_into().expect("64"));
-        let regs: [[[__m512i; 4]; DISTANCES]; 2] =
-            tables.map(|per_j| per_j.map(|t| [0, 1, 2, 3].map(|q| quarter(&t, q))));
+        let regs: [[LoadedTable; DISTANCES]; 2] =
+            tables.map(|per_j| per_j.map(|t| LoadedTable::new(&t)));
         let shifts = shifts();
         let mut last = [_mm512_setzero_si512(); 2];
         let all = _mm512_set1_epi8(-1);
@@ -215,7 +205,7 @@ mod avx512 {
                         } else {
                             _mm512_permutex2var_epi8(last[h], shifts[j], now[h])
                         };
-                        let mut found = look_up(&regs[h][j], index);
+                        let mut found = regs[h][j].look_up(index);
                         if i == 0 && j > 0 {
                             let lead = (1u64 << j) - 1;
                             found = _mm512_mask_blend_epi8(lead, found, _mm512_setzero_si512());

@@ -200,7 +200,7 @@ mod avx512 {
         if text.is_empty() {
             return;
         }
-        let table = &LoadedTable::new(&automaton.class_of);
+        let table = &LoadedTable::new(&automaton.class_of.0);
         let mask_words = |from: usize| {
             let mut bytes = [0u8; 64];
             for (k, m) in automaton.masks[from..from + 8].iter().enumerate() {

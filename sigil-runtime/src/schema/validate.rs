@@ -11,7 +11,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use std::cmp::Ordering;
+
+use serde_json::{Map, Number, Value};
+
+use super::exact_number;
 
 const ANNOTATIONS: &[&str] = &[
     "$schema",
@@ -85,10 +89,10 @@ struct Rules {
     properties: BTreeMap<String, Node>,
     required: Vec<String>,
     additional: Option<Node>,
-    minimum: Option<f64>,
-    maximum: Option<f64>,
-    exclusive_minimum: Option<f64>,
-    exclusive_maximum: Option<f64>,
+    minimum: Option<Number>,
+    maximum: Option<Number>,
+    exclusive_minimum: Option<Number>,
+    exclusive_maximum: Option<Number>,
     multiple_of: Option<f64>,
     min_length: Option<u64>,
     max_length: Option<u64>,
@@ -202,27 +206,34 @@ impl CompiledSchema {
         }
         match v {
             Value::Number(n) => {
+                // Exact comparisons: through `f64`, 2^64 would pass `maximum: u64::MAX`.
+                let is = |bound: &Option<Number>, ok: &[Ordering]| {
+                    bound.as_ref().is_none_or(|m| {
+                        exact_number::compare(n, m).is_some_and(|o| ok.contains(&o))
+                    })
+                };
+                use Ordering::{Equal, Greater, Less};
+                if !is(&rules.minimum, &[Greater, Equal]) {
+                    fail(out, path, format!("must be >= {}", show(&rules.minimum)));
+                }
+                if !is(&rules.maximum, &[Less, Equal]) {
+                    fail(out, path, format!("must be <= {}", show(&rules.maximum)));
+                }
+                if !is(&rules.exclusive_minimum, &[Greater]) {
+                    fail(
+                        out,
+                        path,
+                        format!("must be > {}", show(&rules.exclusive_minimum)),
+                    );
+                }
+                if !is(&rules.exclusive_maximum, &[Less]) {
+                    fail(
+                        out,
+                        path,
+                        format!("must be < {}", show(&rules.exclusive_maximum)),
+                    );
+                }
                 let x = n.as_f64().unwrap_or_default(); // JSON numbers are finite
-                if let Some(m) = rules.minimum
-                    && x < m
-                {
-                    fail(out, path, format!("must be >= {m}"));
-                }
-                if let Some(m) = rules.maximum
-                    && x > m
-                {
-                    fail(out, path, format!("must be <= {m}"));
-                }
-                if let Some(m) = rules.exclusive_minimum
-                    && x <= m
-                {
-                    fail(out, path, format!("must be > {m}"));
-                }
-                if let Some(m) = rules.exclusive_maximum
-                    && x >= m
-                {
-                    fail(out, path, format!("must be < {m}"));
-                }
                 if let Some(m) = rules.multiple_of
                     && ((x / m).fract().abs() > 1e-9)
                 {
@@ -353,6 +364,10 @@ impl CompiledSchema {
     }
 }
 
+fn show(bound: &Option<Number>) -> String {
+    bound.as_ref().map(ToString::to_string).unwrap_or_default()
+}
+
 fn type_matches(t: &str, v: &Value) -> bool {
     match t {
         "object" => v.is_object(),
@@ -361,12 +376,9 @@ fn type_matches(t: &str, v: &Value) -> bool {
         "boolean" => v.is_boolean(),
         "null" => v.is_null(),
         "number" => v.is_number(),
-        "integer" => match v {
-            Value::Number(n) => {
-                n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
-            }
-            _ => false,
-        },
+        // As serde_json reads it into a Rust integer: `1.0` and `1e30` are floats, and no Rust
+        // integer type accepts them, so they are refused here, before any confirmation.
+        "integer" => matches!(v, Value::Number(n) if n.is_i64() || n.is_u64()),
         _ => false,
     }
 }
@@ -404,6 +416,10 @@ fn compile_node(v: &Value, at: &str, depth: usize) -> Result<Node, SchemaError> 
     }
     let mut rules = Rules::default();
     let num = |k: &str, x: &Value| x.as_f64().ok_or_else(|| err(k, "must be a number"));
+    let bound = |k: &str, x: &Value| match x {
+        Value::Number(n) => Ok(n.clone()),
+        _ => Err(err(k, "must be a number")),
+    };
     let uint = |k: &str, x: &Value| {
         x.as_u64()
             .ok_or_else(|| err(k, "must be a non-negative integer"))
@@ -458,10 +474,10 @@ fn compile_node(v: &Value, at: &str, depth: usize) -> Result<Node, SchemaError> 
                     .collect::<Result<_, _>>()?;
             }
             "additionalProperties" => rules.additional = Some(sub(k, x)?),
-            "minimum" => rules.minimum = Some(num(k, x)?),
-            "maximum" => rules.maximum = Some(num(k, x)?),
-            "exclusiveMinimum" => rules.exclusive_minimum = Some(num(k, x)?),
-            "exclusiveMaximum" => rules.exclusive_maximum = Some(num(k, x)?),
+            "minimum" => rules.minimum = Some(bound(k, x)?),
+            "maximum" => rules.maximum = Some(bound(k, x)?),
+            "exclusiveMinimum" => rules.exclusive_minimum = Some(bound(k, x)?),
+            "exclusiveMaximum" => rules.exclusive_maximum = Some(bound(k, x)?),
             "multipleOf" => rules.multiple_of = Some(num(k, x)?).filter(|m| *m > 0.0),
             "minLength" => rules.min_length = Some(uint(k, x)?),
             "maxLength" => rules.max_length = Some(uint(k, x)?),

@@ -128,10 +128,11 @@ async def test_schema_violation_is_refused(transport, mode):
     with bank(transport, "high") as server:
         cb = answering(True)
         async with Client(server, mode=mode, elicitation_callback=cb) as client:
+            # SEP-1303: a tool result with isError, naming the problem, so a model can fix it.
             for args in ({"to_iban": "DE89370400440532013000", "amount_cents": 0}, {"to_iban": 5, "amount_cents": 1}, {"amount_cents": 3}):
-                with pytest.raises(MCPError) as e:
-                    await client.call_tool("transfer_funds", args)
-                assert e.value.code == INVALID_PARAMS, args
+                result = await client.call_tool("transfer_funds", args)
+                assert result.is_error, args
+                assert "input schema" in result.content[0].text, args
             with pytest.raises(MCPError) as e:
                 await client.call_tool("no_such_tool", {})
             assert e.value.code == INVALID_PARAMS

@@ -218,20 +218,22 @@ async fn declined_cancelled_or_unavailable_confirmation_runs_nothing() {
 async fn schema_is_enforced_and_bad_input_is_a_clear_error() {
     let f = fixture(TrustLevel::High);
     let (client, _) = connect(f.server, Answer::Approve).await;
+    // Arguments that break the schema are a tool result with `isError: true` (SEP-1303), so a
+    // model can correct itself; unknown tools stay a JSON-RPC error.
     for (args, needle) in [
         (json!({"to": "bob", "amount_cents": 0}), ">= 1"),
         (json!({"to": "bob"}), "amount_cents"),
         (json!({"to": 7, "amount_cents": 1}), "type string"),
         (json!({"to": "bob", "amount_cents": "lots"}), "type integer"),
+        (
+            json!({"to": "bob", "amount_cents": 1, "extra": 1}),
+            "`extra`",
+        ),
     ] {
-        let (code, msg) = error_code(
-            client
-                .call_tool(params("pay", args.clone()))
-                .await
-                .unwrap_err(),
-        );
-        assert_eq!(code, -32602, "{args}");
-        assert!(msg.contains(needle), "{args}: {msg}");
+        let result = client.call_tool(params("pay", args.clone())).await.unwrap();
+        assert_eq!(result.is_error, Some(true), "{args}");
+        let text = format!("{:?}", result.content);
+        assert!(text.contains(needle), "{args}: {text}");
     }
     let (code, msg) = error_code(
         client

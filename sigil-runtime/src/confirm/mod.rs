@@ -3,7 +3,10 @@
 mod gate;
 mod preview;
 mod state;
+mod visible;
 
 pub(crate) use gate::{ConfirmGate, ConfirmSubject, Mrtr};
 pub use gate::{ConfirmRefusal, INPUT_KEY};
 pub(crate) use preview::confirmation_message;
+pub use preview::{MAX_PREVIEW_CHARS, PreviewTooLong};
+pub(crate) use visible::visible;

@@ -12,12 +12,15 @@ use rmcp::service::RequestContext;
 use serde_json::{Map, Value};
 
 use crate::audit::EventKind;
-use crate::confirm::{ConfirmRefusal, ConfirmSubject, Mrtr, confirmation_message};
+use crate::confirm::{
+    ConfirmRefusal, ConfirmSubject, MAX_PREVIEW_CHARS, Mrtr, confirmation_message, visible,
+};
 use crate::envelope::{ENVELOPE_KEY, Envelope};
 use crate::identity::Caller;
 use crate::pipeline::digest::args_digest;
 use crate::pipeline::{GuardReport, Pipeline, Refusal, Registered};
 use crate::tool::{Approved, GatedCall, ToolOutput};
+use crate::vault::looks_like_pointer;
 
 /// Where the call stands after the confirmation step.
 enum Confirmation {
@@ -37,8 +40,8 @@ impl Pipeline {
             Ok(c) => c,
             Err(refused) => {
                 let mut e = crate::audit::AuditEvent::new(EventKind::IdentityRefused, "anonymous");
-                e.tool = Some(params.name.to_string());
-                e.reason = Some(refused.reason.clone());
+                e.tool = Some(self.tool_for_log(&params.name));
+                e.reason = Some(self.client_text(&refused.reason));
                 self.audit(e);
                 return Err(Refusal::Unauthenticated(refused.reason).to_error());
             }
@@ -50,7 +53,12 @@ impl Pipeline {
 
         // 2. authorize: unknown tools, trust, scopes, rate. Deny by default.
         let Some(tool) = self.tool(&name) else {
-            return Err(self.refuse(&caller, &name, &digest, Refusal::UnknownTool(name.clone())));
+            // The audit gets the name's digest (it is the client's text, and not needed in
+            // clear); the client gets its own name back, escaped.
+            let logged = self.tool_for_log(&name);
+            let r = Refusal::UnknownTool(logged.clone());
+            self.record_refusal(EventKind::CallRefused, &caller, &logged, &digest, &r);
+            return Err(Refusal::UnknownTool(visible(&name)).to_error());
         };
         if let Err(r) = self.authorize(&caller, tool) {
             if let Some(offer) = self.offer_pid_step_up(&caller, &name, &digest, &r, &ctx) {
@@ -70,19 +78,40 @@ impl Pipeline {
             return Err(self.refuse_as(EventKind::RateLimited, &caller, &name, &digest, r));
         }
 
-        // 3. validate against the advertised schema
-        let violations = tool.schema.validate(&args);
-        if !violations.is_empty() {
-            let r = Refusal::InvalidArguments(violations.iter().map(ToString::to_string).collect());
-            return Err(self.refuse(&caller, &name, &digest, r));
-        }
-
+        // 3. validate against the advertised schema: undeclared arguments first, named all.
+        //    Failures are a tool result with `isError: true` (SEP-1303): the model can fix them.
         let Value::Object(args) = args else {
             unreachable!("built as an object above")
         };
-        // 4. confirm (on what the client sent, before any pointer is resolved)
+        if let Some(r) = undeclared(tool, &args) {
+            return self.refuse_arguments(&caller, &name, &digest, r);
+        }
+        let args = Value::Object(args);
+        let violations = tool.schema.validate(&args);
+        if !violations.is_empty() {
+            let r = Refusal::InvalidArguments(violations.iter().map(ToString::to_string).collect());
+            return self.refuse_arguments(&caller, &name, &digest, r);
+        }
+        let Value::Object(mut resolved_args) = args else {
+            unreachable!("built as an object above")
+        };
+
+        // 4. inbound guard: resolve vault pointers the tool may see, scan arguments. A pointer
+        //    left over did not resolve: refuse, never hand the tool the pointer text.
+        let inbound = match self.guard.inbound(&caller, &tool.spec, &mut resolved_args) {
+            Ok(r) => r,
+            Err(why) => return Err(self.refuse(&caller, &name, &digest, Refusal::Blocked(why))),
+        };
+        self.audit_guard(&caller, &name, &inbound, "arguments");
+        if let Some(arg) = argument_with_pointer(tool, &resolved_args) {
+            let r = Refusal::PointerUnresolved(arg);
+            return Err(self.refuse(&caller, &name, &digest, r));
+        }
+
+        // 5. confirm, showing the human exactly what the tool will receive; the approval is
+        //    bound to the digest of what the client sent.
         let confirmed = match self
-            .confirm_step(&caller, tool, &args, &digest, &params, &ctx)
+            .confirm_step(&caller, tool, &resolved_args, &digest, &params, &ctx)
             .await
         {
             Ok(Confirmation::Ask(ask)) => return Ok(CallToolResponse::InputRequired(ask)),
@@ -90,14 +119,6 @@ impl Pipeline {
             Ok(Confirmation::NotNeeded) => false,
             Err(r) => return Err(self.refuse(&caller, &name, &digest, r)),
         };
-
-        // 5. inbound guard: resolve vault pointers the tool may see, scan arguments
-        let mut resolved_args = args;
-        let inbound = match self.guard.inbound(&caller, &tool.spec, &mut resolved_args) {
-            Ok(r) => r,
-            Err(why) => return Err(self.refuse(&caller, &name, &digest, Refusal::Blocked(why))),
-        };
-        self.audit_guard(&caller, &name, &inbound, "arguments");
 
         // 6. the gate: record the decision first (fail closed), then issue the proof
         let decision = if confirmed { "confirmed" } else { "allowed" };
@@ -180,11 +201,13 @@ impl Pipeline {
         }
         let principal = caller.principal().to_string();
         let name = tool.spec.name();
-        let guard = self.guard.clone();
+        let mask = |s: &str| self.guard.preview_mask(&tool.spec, s);
         let message =
-            confirmation_message(name, tool.spec.risk().as_str(), args, &move |s: &str| {
-                guard.redact_preview(s)
-            });
+            confirmation_message(name, tool.spec.risk().as_str(), &tool.fields, args, &mask)
+                .map_err(|too_long| Refusal::PreviewTooLong {
+                    chars: too_long.chars,
+                    limit: MAX_PREVIEW_CHARS,
+                })?;
         let subject = ConfirmSubject {
             principal: &principal,
             tool: name,
@@ -256,12 +279,63 @@ impl Pipeline {
         digest: &str,
         refusal: Refusal,
     ) -> ErrorData {
-        let mut e = self.event(kind, caller, Some(tool));
-        e.decision = Some("refused".into());
-        e.reason = Some(format!("{}: {}", refusal.code_name(), refusal.message()));
-        e.args_digest = Some(digest.to_owned());
-        self.audit(e);
+        self.record_refusal(kind, caller, tool, digest, &refusal);
         refusal.to_error()
+    }
+
+    /// Audits a refusal. The tool name and the reason may hold client text (an unknown tool's
+    /// name, argument names): both pass [`Pipeline::client_text`] first.
+    fn record_refusal(
+        &self,
+        kind: EventKind,
+        caller: &Caller,
+        tool: &str,
+        digest: &str,
+        refusal: &Refusal,
+    ) -> Option<crate::audit::AuditId> {
+        let mut e = self.event(kind, caller, Some(&self.tool_for_log(tool)));
+        e.decision = Some("refused".into());
+        e.reason =
+            Some(self.client_text(&format!("{}: {}", refusal.code_name(), refusal.message())));
+        e.args_digest = Some(digest.to_owned());
+        self.audit(e)
+    }
+
+    /// Arguments that break the schema: audited as refused, answered as a tool result with
+    /// `isError: true` (SEP-1303) so that a model can correct the call. Nothing ran.
+    fn refuse_arguments(
+        &self,
+        caller: &Caller,
+        tool: &str,
+        digest: &str,
+        refusal: Refusal,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let Some(audit_id) =
+            self.record_refusal(EventKind::CallRefused, caller, tool, digest, &refusal)
+        else {
+            return Err(Refusal::AuditUnavailable.to_error());
+        };
+        let (content, _) = ToolOutput::text(refusal.message()).into_content();
+        let mut result = CallToolResult::error(content);
+        let envelope = Envelope {
+            scanned: false,
+            interceptions: 0,
+            audit_id: audit_id.to_string(),
+            decision: "refused",
+            principal: caller.principal().to_string(),
+            trust_level: caller.trust().as_str(),
+        };
+        let mut meta = Map::new();
+        meta.insert(
+            ENVELOPE_KEY.to_owned(),
+            serde_json::to_value(&envelope).unwrap_or(Value::Null),
+        );
+        meta.insert(
+            "org.sigil-protocol/refusal".to_owned(),
+            serde_json::json!({"reason": refusal.code_name()}),
+        );
+        result.meta = Some(MetaObject(meta));
+        Ok(CallToolResponse::Complete(result))
     }
 
     fn audit_guard(&self, caller: &Caller, tool: &str, report: &GuardReport, side: &str) {
@@ -284,6 +358,45 @@ impl Pipeline {
             e.reason = Some(why.clone());
             self.audit(e);
         }
+    }
+}
+
+/// The arguments a closed schema does not declare, escaped, all of them.
+fn undeclared(tool: &Registered, args: &Map<String, Value>) -> Option<Refusal> {
+    if !tool.closed {
+        return None;
+    }
+    let mut names: Vec<String> = args
+        .keys()
+        .filter(|k| !tool.fields.contains(k))
+        .map(|k| format!("`{}`", visible(k)))
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    names.sort();
+    Some(Refusal::UnknownArguments(names))
+}
+
+/// The first argument (in declaration order, then the rest) that still holds something shaped
+/// like a vault pointer after the inbound guard resolved what it could.
+fn argument_with_pointer(tool: &Registered, args: &Map<String, Value>) -> Option<String> {
+    let declared = tool.fields.iter().filter_map(|k| args.get_key_value(k));
+    let rest = args.iter().filter(|(k, _)| !tool.fields.contains(k));
+    declared
+        .chain(rest)
+        .find(|(_, v)| holds_pointer(v))
+        .map(|(k, _)| visible(k))
+}
+
+fn holds_pointer(v: &Value) -> bool {
+    match v {
+        Value::String(s) => looks_like_pointer(s),
+        Value::Array(a) => a.iter().any(holds_pointer),
+        Value::Object(m) => m
+            .iter()
+            .any(|(k, v)| looks_like_pointer(k) || holds_pointer(v)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
     }
 }
 

@@ -39,9 +39,18 @@ pub trait ContentGuard: Send + Sync + 'static {
         output: &mut ToolOutput,
     ) -> Result<GuardReport, String>;
 
-    /// Masks sensitive values in a confirmation preview.
-    fn redact_preview(&self, text: &str) -> String {
+    /// What a confirmation shows of `text`, an argument value `spec`'s tool will receive:
+    /// values of the kinds it receives in clear in full, other sensitive values masked so that
+    /// two different values never look alike (see `pipeline::preview_mask`).
+    fn preview_mask(&self, spec: &ToolSpec, text: &str) -> String {
+        let _ = spec;
         text.to_owned()
+    }
+
+    /// `text`, which came from the client, made safe for the audit log, stderr and tracing:
+    /// sensitive values replaced by their kind, invisible characters made visible.
+    fn log_safe(&self, text: &str) -> String {
+        crate::confirm::visible(text)
     }
 }
 

@@ -8,6 +8,7 @@ mod call;
 mod digest;
 mod guard;
 mod list;
+mod preview_mask;
 mod refusal;
 mod registry;
 mod scan_guard;
@@ -73,6 +74,23 @@ impl Pipeline {
             ));
         }
         Ok(())
+    }
+
+    /// Client-controlled text (a tool name, an argument name, a claimed identity) as it may be
+    /// written to the audit log, stderr or tracing: scanned, sensitive values replaced by their
+    /// kind, and escaped to one visible line.
+    pub(crate) fn client_text(&self, text: &str) -> String {
+        self.guard.log_safe(text)
+    }
+
+    /// A tool name as the audit log records it: a registered tool's own name; for any other
+    /// name (the client's text, and not needed in clear) `unknown:sha256:<first 16 hex digits>`.
+    pub(crate) fn tool_for_log(&self, name: &str) -> String {
+        if self.tool(name).is_some() {
+            return name.to_owned();
+        }
+        let full = digest::args_digest(&serde_json::Value::String(name.to_owned()));
+        format!("unknown:sha256:{}", &full[..16])
     }
 
     /// Appends an audit event.

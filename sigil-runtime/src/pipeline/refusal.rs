@@ -32,6 +32,18 @@ pub enum Refusal {
     RateLimited(String),
     /// The arguments break the advertised schema.
     InvalidArguments(Vec<String>),
+    /// Arguments the tool does not declare (their names, escaped).
+    UnknownArguments(Vec<String>),
+    /// An argument holds a vault pointer that does not resolve for this caller, tool and time
+    /// (unknown id, another owner, a kind the tool may not see, expired, or malformed).
+    PointerUnresolved(String),
+    /// The confirmation would be longer than a client can show; it is never shortened.
+    PreviewTooLong {
+        /// Its length in characters.
+        chars: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The confirmation did not approve.
     Confirmation(ConfirmRefusal),
     /// The content guard refused (a `block` action, or a vault error).
@@ -72,6 +84,9 @@ impl Refusal {
             Self::InsufficientScope(_) => "insufficient_scope",
             Self::RateLimited(_) => "rate_limited",
             Self::InvalidArguments(_) => "invalid_arguments",
+            Self::UnknownArguments(_) => "unknown_arguments",
+            Self::PointerUnresolved(_) => "pointer_unresolved",
+            Self::PreviewTooLong { .. } => "confirmation_too_long",
             Self::Confirmation(ConfirmRefusal::Declined) => "confirmation_declined",
             Self::Confirmation(ConfirmRefusal::Cancelled) => "confirmation_cancelled",
             Self::Confirmation(ConfirmRefusal::Expired) => "confirmation_expired",
@@ -104,16 +119,41 @@ impl Refusal {
                 "arguments do not match the tool's input schema: {}",
                 v.join("; ")
             ),
+            Self::UnknownArguments(names) => format!(
+                "the tool does not take {}: {}; nothing was run",
+                if names.len() == 1 {
+                    "this argument"
+                } else {
+                    "these arguments"
+                },
+                names.join(", ")
+            ),
+            Self::PointerUnresolved(arg) => format!(
+                "argument `{arg}` holds a vault pointer that does not resolve for this caller and tool (unknown, another owner's, a kind this tool may not receive, or expired); nothing was run"
+            ),
+            Self::PreviewTooLong { chars, limit } => format!(
+                "not executed: the confirmation would be {chars} characters, more than the {limit} a client is sent; shorten the arguments"
+            ),
             Self::Confirmation(c) => format!("not executed: {}", c.reason()),
             Self::Blocked(r) => format!("blocked: {r}"),
             Self::AuditUnavailable => "refused: the audit trail cannot record this call".to_owned(),
         }
     }
 
+    /// Whether the refusal is about the arguments' shape, which SEP-1303 returns as a tool
+    /// result with `isError: true` (so a model can correct itself) rather than a JSON-RPC error.
+    pub fn is_argument_error(&self) -> bool {
+        matches!(self, Self::InvalidArguments(_) | Self::UnknownArguments(_))
+    }
+
     /// The JSON-RPC error the client receives.
     pub fn to_error(&self) -> ErrorData {
         let code = match self {
-            Self::UnknownTool(_) | Self::InvalidArguments(_) => ErrorCode::INVALID_PARAMS.0,
+            Self::UnknownTool(_) | Self::InvalidArguments(_) | Self::UnknownArguments(_) => {
+                ErrorCode::INVALID_PARAMS.0
+            }
+            Self::PointerUnresolved(_) => codes::BLOCKED,
+            Self::PreviewTooLong { .. } => codes::CONFIRMATION_UNAVAILABLE,
             Self::Unauthenticated(_) => codes::UNAUTHENTICATED,
             Self::TrustTooLow { .. } => codes::TRUST_TOO_LOW,
             Self::InsufficientScope(_) => codes::INSUFFICIENT_SCOPE,

@@ -15,6 +15,10 @@ pub(crate) struct Registered {
     pub(crate) spec: ToolSpec,
     pub(crate) tool: Tool,
     pub(crate) schema: CompiledSchema,
+    /// The top-level arguments the input schema declares, in declaration order.
+    pub(crate) fields: Vec<String>,
+    /// Whether arguments outside `fields` are refused (`additionalProperties: false`).
+    pub(crate) closed: bool,
     pub(crate) handler: ErasedHandler,
 }
 
@@ -67,6 +71,12 @@ pub(crate) fn register(
     input.entry("properties").or_insert_with(|| json!({}));
     let schema =
         CompiledSchema::compile(&input).map_err(|e: SchemaError| format!("tool `{name}`: {e}"))?;
+    let fields: Vec<String> = input
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    let closed = input.get("additionalProperties") == Some(&Value::Bool(false));
 
     let (ro_default, destructive_default) = spec.risk.default_hints();
     let mut annotations = ToolAnnotations::new()
@@ -115,6 +125,8 @@ pub(crate) fn register(
         spec,
         tool,
         schema,
+        fields,
+        closed,
         handler,
     })
 }

@@ -6,7 +6,9 @@
 //! - Arguments: scanned for the audit trail (rule ids and counts) and for `block` actions; then
 //!   vault pointers are resolved into clear values only where the vault's rules allow it (owner,
 //!   trust, the tool's `reveal` kinds, expiry). Refused pointers stay opaque.
-//! - Confirmation previews: hits are masked as `[KIND]`.
+//! - Confirmation previews: the tool's `reveal` kinds in full, other hits masked with a keyed
+//!   fingerprint (see `pipeline::preview_mask`).
+//! - Client text bound for logs: hits replaced by `[KIND]`, then escaped to one visible line.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use serde_json::{Map, Value};
 
 use crate::config::{ScanAction, ScanConfig};
 use crate::identity::Caller;
+use crate::pipeline::preview_mask::PreviewMask;
 use crate::pipeline::{ContentGuard, GuardReport};
 use crate::scan::{Category, Hit, Scanner, redact};
 use crate::tool::{ToolOutput, ToolSpec};
@@ -25,6 +28,7 @@ pub struct ScanVaultGuard {
     scanner: Scanner,
     vault: Arc<Vault>,
     actions: ScanConfig,
+    preview: Option<PreviewMask>,
 }
 
 impl std::fmt::Debug for ScanVaultGuard {
@@ -42,6 +46,7 @@ impl ScanVaultGuard {
             scanner,
             vault,
             actions,
+            preview: PreviewMask::new(),
         }
     }
 
@@ -113,8 +118,12 @@ impl ScanVaultGuard {
                 }
             }
             Value::Object(m) => {
-                for x in m.values_mut() {
-                    self.protect_value(x, caller, report)?;
+                // Keys are content too: a secret used as a key is vaulted like a value. The map
+                // is rebuilt in its order so that a renamed key keeps its place.
+                for (key, mut x) in std::mem::take(m) {
+                    self.protect_value(&mut x, caller, report)?;
+                    let key = self.protect_text(&key, caller, report)?.unwrap_or(key);
+                    m.insert(key, x);
                 }
             }
             _ => {}
@@ -124,23 +133,28 @@ impl ScanVaultGuard {
 
     fn scan_arguments(&self, v: &Value, report: &mut Tally) -> Result<(), String> {
         match v {
-            Value::String(s) => {
-                for hit in self.scanner.scan_text(s.as_bytes()) {
-                    report.count(&hit);
-                    if self.action(hit.category) == ScanAction::Block {
-                        return Err(format!(
-                            "the arguments contain {} data (rule `{}`)",
-                            hit.category.as_str(),
-                            hit.rule
-                        ));
-                    }
-                }
-            }
+            Value::String(s) => self.scan_argument_text(s, report)?,
             Value::Array(a) => a.iter().try_for_each(|x| self.scan_arguments(x, report))?,
-            Value::Object(m) => m
-                .values()
-                .try_for_each(|x| self.scan_arguments(x, report))?,
+            // Object keys are scanned like values.
+            Value::Object(m) => m.iter().try_for_each(|(k, x)| {
+                self.scan_argument_text(k, report)?;
+                self.scan_arguments(x, report)
+            })?,
             _ => {}
+        }
+        Ok(())
+    }
+
+    fn scan_argument_text(&self, text: &str, report: &mut Tally) -> Result<(), String> {
+        for hit in self.scanner.scan_text(text.as_bytes()) {
+            report.count(&hit);
+            if self.action(hit.category) == ScanAction::Block {
+                return Err(format!(
+                    "the arguments contain {} data (rule `{}`)",
+                    hit.category.as_str(),
+                    hit.rule
+                ));
+            }
         }
         Ok(())
     }
@@ -239,8 +253,17 @@ impl ContentGuard for ScanVaultGuard {
         Ok(tally.into_report())
     }
 
-    fn redact_preview(&self, text: &str) -> String {
+    fn preview_mask(&self, spec: &ToolSpec, text: &str) -> String {
         let hits = self.scanner.scan_text(text.as_bytes());
-        redact(text, &hits, |h| format!("[{}]", h.kind.tag()))
+        match &self.preview {
+            Some(mask) => mask.apply(text, &hits, spec.reveals()),
+            // No fingerprint key (no OS randomness): mask every hit whole, fail closed.
+            None => redact(text, &hits, |h| format!("[{}]", h.kind.tag())),
+        }
+    }
+
+    fn log_safe(&self, text: &str) -> String {
+        let hits = self.scanner.scan_text(text.as_bytes());
+        crate::confirm::visible(&redact(text, &hits, |h| format!("[{}]", h.kind.tag())))
     }
 }

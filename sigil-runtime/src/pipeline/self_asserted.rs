@@ -30,7 +30,7 @@ impl Pipeline {
         };
         let mut e = self.event(EventKind::SelfAsserted, caller, tool);
         e.decision = Some("ignored".into());
-        e.reason = Some(describe(envelope));
+        e.reason = Some(self.client_text(&describe(envelope)));
         self.audit(e);
     }
 }

@@ -70,15 +70,16 @@ impl SigilServer {
 
     /// Records a call refused by the HTTP front door, as the pipeline records its refusals.
     pub(crate) fn audit_http_refusal(&self, caller: &Caller, tool: &str, refusal: &Refusal) {
+        let tool = self.pipeline.tool_for_log(tool);
         let mut e = self
             .pipeline
-            .event(EventKind::CallRefused, caller, Some(tool));
+            .event(EventKind::CallRefused, caller, Some(&tool));
         e.decision = Some("refused".into());
-        e.reason = Some(format!(
+        e.reason = Some(self.pipeline.client_text(&format!(
             "{}: {} (HTTP)",
             refusal.code_name(),
             refusal.message()
-        ));
+        )));
         self.pipeline.audit(e);
     }
 

@@ -52,7 +52,7 @@ pub use error::VaultError;
 pub use file_store::FileStore;
 pub use kind::VaultKind;
 pub use master_key::MasterKey;
-pub use pointer::{Pointer, PointerId, find_pointers};
+pub use pointer::{Pointer, PointerId, find_pointers, looks_like_pointer};
 pub use record::SealedRecord;
 pub use resolve_request::{ResolveOutcome, ResolveRequest, VaultRefusal};
 pub use service::Vault;

@@ -193,6 +193,16 @@ impl FromStr for Pointer {
     }
 }
 
+/// Whether `text` holds anything shaped like a pointer (`[SIGIL-VAULT`, in any case), valid or
+/// not. After pointers are resolved for a tool, such text means one did not resolve: a tool must
+/// never receive pointer text in place of the value it stands for.
+pub fn looks_like_pointer(text: &str) -> bool {
+    const MARK: &[u8] = b"[sigil-vault";
+    text.as_bytes()
+        .windows(MARK.len())
+        .any(|w| w.eq_ignore_ascii_case(MARK))
+}
+
 /// Every well-formed pointer in `text`, with its byte range, in order.
 ///
 /// Finds pointers in plain text and in raw JSON alike (a pointer needs no escaping). Candidates

@@ -88,6 +88,48 @@ fn an_edited_line_fails_with_its_line_number_and_class() {
 }
 
 #[test]
+fn wrong_key_is_not_reported_as_tampering() {
+    let ours = Setup::new();
+    ours.append("call_allowed", "local:alice", "3");
+    let theirs = Setup::new();
+    theirs.append("call_allowed", "local:bob", "3");
+    let their_keys = theirs.home().join("sigil");
+    let their_keys = their_keys.to_str().unwrap();
+    let o = ours.run(&["audit", "verify", ours.log(), "--key-dir", their_keys]);
+    assert_eq!(o.status.code(), Some(4), "{}", stdout(&o));
+    let text = stdout(&o);
+    let log = ours.log();
+    let expected = format!(
+        "FAILED: {log}: wrong_key: the audit key in {their_keys} does not belong to this log: "
+    );
+    assert!(text.starts_with(&expected), "{text}");
+    assert!(!text.contains("modified"), "{text}");
+    let o = ours.run(&[
+        "audit",
+        "verify",
+        ours.log(),
+        "--key-dir",
+        their_keys,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(4));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["failure"]["class"], "wrong_key");
+    assert_eq!(report["records"], 0);
+    // With its own keys the same log verifies, and an edit to its first line is still tampering.
+    assert_eq!(
+        ours.run(&["audit", "verify", ours.log()]).status.code(),
+        Some(0)
+    );
+    let text = std::fs::read_to_string(&ours.log).unwrap();
+    std::fs::write(&ours.log, text.replacen("local:alice", "local:mallory", 1)).unwrap();
+    let o = ours.run(&["audit", "verify", ours.log()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains(":1: modified: "), "{}", stdout(&o));
+}
+
+#[test]
 fn explicit_key_files_and_an_outside_checkpoint_are_used() {
     let s = Setup::new();
     s.append("call_allowed", "local:alice", "5");

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use audit_support::*;
 use ed25519_dalek::SigningKey;
-use sigil_runtime::audit::{AuditConfig, Checkpoint, Durability, Outcome, origin_for};
+use sigil_runtime::audit::{
+    AuditConfig, Checkpoint, CheckpointVerifier, Durability, MacKey, Outcome, VerifyKeys,
+    VerifyReport, leaf_hash, origin_for, verify,
+};
 
 fn config() -> AuditConfig {
     AuditConfig::default()
@@ -225,4 +228,85 @@ fn periodic_checkpoints_all_verify() {
     let report = f.verify();
     assert_eq!(report.outcome, Outcome::Intact);
     assert!(report.checkpoints_verified >= 5, "{report:?}");
+}
+
+/// Verifies `f` with the given MAC key and checkpoint signer, and the sidecar.
+fn verify_with_keys(f: &Fixture, mac_key: [u8; 32], signer: &SigningKey) -> VerifyReport {
+    let mac_key = MacKey::from_bytes(mac_key);
+    let verifier = CheckpointVerifier::new("sigil-audit", signer.verifying_key());
+    let keys = VerifyKeys {
+        mac_key: &mac_key,
+        checkpoint_key: Some(&verifier),
+    };
+    verify(&f.segments(), keys, &[f.sidecar()]).unwrap()
+}
+
+fn detail(report: &VerifyReport) -> &str {
+    match &report.outcome {
+        Outcome::Failed(f) => &f.detail,
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn wrong_key_is_not_reported_as_tampering() {
+    let f = clean();
+    // Another log's key directory: another MAC key and another checkpoint signer.
+    let report = verify_with_keys(&f, [0x33; 32], &SigningKey::from_bytes(&[0x44; 32]));
+    assert_eq!(failure(&report), ("wrong_key", 1));
+    assert_eq!(report.exit_code(), 4, "not the exit code of tampering (1)");
+    assert_eq!(report.records, 0, "nothing verified under a foreign key");
+    let detail = detail(&report);
+    assert!(detail.contains("none of its 13 records"), "{detail}");
+    assert!(detail.contains("signed by another key"), "{detail}");
+}
+
+#[test]
+fn only_the_mac_key_being_another_is_wrong_key_too() {
+    let f = clean();
+    let report = verify_with_keys(&f, [0x33; 32], &SigningKey::from_bytes(&SIGNING_SEED));
+    assert_eq!(failure(&report), ("wrong_key", 1));
+    assert!(
+        detail(&report).contains("only the MAC key is not"),
+        "{report:?}"
+    );
+    let without_checkpoints = verify(
+        &f.segments(),
+        VerifyKeys {
+            mac_key: &MacKey::from_bytes([0x33; 32]),
+            checkpoint_key: None,
+        },
+        &[],
+    )
+    .unwrap();
+    assert_eq!(failure(&without_checkpoints), ("wrong_key", 1));
+}
+
+#[test]
+fn an_edited_first_record_is_still_modified_under_the_right_key() {
+    let f = clean();
+    let mut lines = f.lines();
+    lines[0] = edit(&lines[0], "user0", "admin");
+    f.set_lines(&lines);
+    assert_eq!(failure(&f.verify()), ("modified", 1));
+    assert_eq!(failure(&f.verify_without_checkpoints()), ("modified", 1));
+}
+
+#[test]
+fn a_log_forged_whole_without_the_key_is_modified_against_its_checkpoint() {
+    let f = clean();
+    let mut lines = f.lines();
+    // Someone without the key rewrites record 0, then re-links and re-seals every line with a
+    // key of their own, so that no MAC verifies and the chain holds: what a foreign key shows.
+    lines[0] = edit(&lines[0], "user0", "admin");
+    for i in 0..lines.len() {
+        let prev = (i > 0).then(|| leaf_hash(lines[i - 1].strip_suffix(b"\n").unwrap()));
+        let line = lines[i].strip_suffix(b"\n").unwrap().to_vec();
+        lines[i] = [reseal(&line, &[0x66; 32], prev.as_ref()), b"\n".to_vec()].concat();
+    }
+    f.set_lines(&lines);
+    // The checkpoint signed by the log's own key disagrees with the rewritten lines.
+    assert_eq!(failure(&f.verify()), ("modified", 1));
+    // Without a checkpoint nothing tells this forgery from a foreign key: that is why they exist.
+    assert_eq!(failure(&f.verify_without_checkpoints()), ("wrong_key", 1));
 }

@@ -246,7 +246,7 @@ async fn too_low_trust_gets_a_step_up_401_with_the_pipelines_error() {
     );
     let message = reply.message.expect("a JSON-RPC error body");
     assert_eq!(message["id"], 7);
-    assert_eq!(message["error"]["code"], -32002);
+    assert_eq!(message["error"]["code"], -32081);
     assert_eq!(message["error"]["data"]["required_trust"], "high");
     cancel.cancel();
 }
@@ -267,7 +267,7 @@ async fn missing_scopes_get_403_insufficient_scope_listing_every_scope() {
         )
     );
     let message = reply.message.expect("a JSON-RPC error body");
-    assert_eq!(message["error"]["code"], -32003);
+    assert_eq!(message["error"]["code"], -32082);
     assert_eq!(
         message["error"]["data"]["required_scopes"],
         json!(["bank:transfer"])

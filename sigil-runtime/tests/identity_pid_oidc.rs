@@ -154,6 +154,6 @@ async fn a_bearer_principal_steps_up_to_its_pid_without_a_session() {
     // so no step-up is offered.)
     let (status, refused) = call(&url, &unscoped, "pay").await;
     assert_eq!(status, 401);
-    assert_eq!(refused["error"]["code"], -32002);
+    assert_eq!(refused["error"]["code"], -32081);
     cancel.cancel();
 }

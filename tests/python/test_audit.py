@@ -78,7 +78,7 @@ async def test_a_self_asserted_sigil_identity_is_recorded_and_never_trusted():
         async with Client(server, mode="legacy") as client:
             with pytest.raises(MCPError) as e:
                 await client.call_tool("get_balance", {}, meta=claim)
-            assert e.value.code == -32002, "claiming high trust does not lift a low caller"
+            assert e.value.code == -32081, "claiming high trust does not lift a low caller"
             r = await client.call_tool("read_email", {}, meta=claim)
             assert r.meta["org.sigil-protocol/envelope"]["principal"].startswith("local:")
             assert r.meta["org.sigil-protocol/envelope"]["trust_level"] == "low"

@@ -13,8 +13,8 @@ from conftest import bank
 
 ENVELOPE = "org.sigil-protocol/envelope"
 MATRIX = [(t, m) for t in ("stdio", "http") for m in ("legacy", "auto")]
-TRUST_TOO_LOW = -32002
-DECLINED = -32005
+TRUST_TOO_LOW = -32081
+DECLINED = -32084
 INVALID_PARAMS = -32602
 
 
@@ -170,13 +170,13 @@ async def test_mrtr_approval_is_bound_and_single_use(transport):
             # Other arguments under the same state: refused, nothing runs.
             with pytest.raises(MCPError) as e:
                 await client.session.call_tool("transfer_funds", {**args, "amount_cents": 70000}, input_responses=yes, request_state=first.request_state)
-            assert e.value.code == -32007
+            assert e.value.code == -32086
             done = await client.session.call_tool("transfer_funds", args, input_responses=yes, request_state=first.request_state)
             assert not done.is_error and done.structured_content["amount_cents"] == 700
             # Replay of the same approval: refused.
             with pytest.raises(MCPError) as e:
                 await client.session.call_tool("transfer_funds", args, input_responses=yes, request_state=first.request_state)
-            assert e.value.code == -32007 and "already used" in e.value.error.message
+            assert e.value.code == -32086 and "already used" in e.value.error.message
             # An approval the server did not ask for is ignored: it asks again.
             again = await client.session.call_tool("transfer_funds", args, input_responses={"other": yes["sigil_confirm"]}, allow_input_required=True)
             assert isinstance(again, types.InputRequiredResult)

@@ -31,7 +31,7 @@ from conftest import bank_bin, bank_env, free_port
 from test_bank import answering, envelope
 from test_oidc import provider, stop, token, wait_until
 
-TRUST_TOO_LOW = -32002
+TRUST_TOO_LOW = -32081
 IBAN = "DE89370400440532013000"
 PRINCIPAL = "eidas:qc:DE:PNODE-123456789"
 

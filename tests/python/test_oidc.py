@@ -27,8 +27,8 @@ from conftest import bank_bin, bank_env, free_port
 from test_bank import answering, envelope
 
 OIDC_DIR = Path(__file__).resolve().parent.parent / "oidc"
-TRUST_TOO_LOW = -32002
-INSUFFICIENT_SCOPE = -32003
+TRUST_TOO_LOW = -32081
+INSUFFICIENT_SCOPE = -32082
 IBAN = "DE89370400440532013000"
 # transfer_funds needs a scope only here, so the stdio tests keep an unscoped bank.
 SIGIL_TOML = '[tools.transfer_funds]\nscopes = ["bank:transfer"]\n'

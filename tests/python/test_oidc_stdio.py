@@ -25,7 +25,7 @@ from conftest import bank_bin, bank_env, free_port
 from test_bank import answering, envelope
 from test_oidc import OIDC_DIR, TRUST_TOO_LOW, client_with, oidc_bank, private_jwk, provider, stop, token
 
-UNAUTHENTICATED = -32001
+UNAUTHENTICATED = -32080
 IBAN = "DE89370400440532013000"
 # The audience of the tokens this stdio bank accepts: any URI names the local server.
 RESOURCE = "http://127.0.0.1:8651/mcp"

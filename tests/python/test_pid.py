@@ -28,7 +28,7 @@ from conftest import bank
 from test_bank import answering, envelope
 
 URL_ELICITATION_REQUIRED = -32042
-TRUST_TOO_LOW = -32002
+TRUST_TOO_LOW = -32081
 PERSON_ID = "DE-987654321"
 TRANSFER = {"to_iban": "DE44 5001 0517 5407 3249 31", "amount_cents": 500}
 

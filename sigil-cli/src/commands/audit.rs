@@ -1,7 +1,8 @@
 //! `sigil audit verify|show|append`.
 //!
 //! Exit codes of `verify`: 0 intact, 1 tampered or damaged, 2 usage or I/O error, 3 the final line
-//! is torn (a crash mid-write) and everything before it verifies.
+//! is torn (a crash mid-write) and everything before it verifies, 4 the key given does not belong
+//! to the log (another log's key directory, say).
 
 use std::ffi::OsString;
 use std::io::{BufWriter, Write};
@@ -11,8 +12,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use sigil_runtime::audit::{
     AuditConfig, AuditEvent, AuditKeys, AuditLog, CheckpointVerifier, Durability, EventKind,
-    MAC_KEY_FILE, MacKey, Outcome, Record, VERIFIER_KEY_FILE, VerifyKeys, VerifyReport,
-    checkpoints_path, default_key_dir, discover_segments, parse_utc_millis, verify,
+    FailureClass, MAC_KEY_FILE, MacKey, Outcome, Record, VERIFIER_KEY_FILE, VerifyKeys,
+    VerifyReport, checkpoints_path, default_key_dir, discover_segments, parse_utc_millis, verify,
 };
 
 /// Verify, read or append to a SIGIL audit log.
@@ -152,9 +153,9 @@ fn segments_of(logs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
     let segments = segments_of(&a.logs)?;
     let dir = key_dir(a.key_dir.clone());
-    let key_path = match (&a.key, &dir) {
-        (Some(key), _) => key.clone(),
-        (None, Ok(dir)) => dir.join(MAC_KEY_FILE),
+    let (key_path, key_source) = match (&a.key, &dir) {
+        (Some(key), _) => (key.clone(), key.display().to_string()),
+        (None, Ok(dir)) => (dir.join(MAC_KEY_FILE), format!("in {}", dir.display())),
         (None, Err(e)) => return Err(e.clone()),
     };
     let mac_key = MacKey::from_file(&key_path).map_err(|e| e.to_string())?;
@@ -183,7 +184,7 @@ fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
     };
     let report = verify(&segments, keys, &checkpoints).map_err(|e| e.to_string())?;
     let printed = match a.format {
-        Format::Text => print_report_text(&report),
+        Format::Text => print_report_text(&report, &key_source),
         Format::Json => print_report_json(&report),
     };
     if printed.is_err() {
@@ -202,7 +203,9 @@ fn read_verifier(path: &Path) -> Result<CheckpointVerifier, String> {
     })
 }
 
-fn print_report_text(r: &VerifyReport) -> std::io::Result<()> {
+/// `key_source` says where the MAC key came from ("in DIR", or the file given), for a report
+/// that it is not this log's.
+fn print_report_text(r: &VerifyReport, key_source: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     let log = r.log_id.as_deref().unwrap_or("-");
     match &r.outcome {
@@ -228,6 +231,15 @@ fn print_report_text(r: &VerifyReport) -> std::io::Result<()> {
             out,
             "TORN: {}:{}: the final line is incomplete (a crash mid-write, not tampering); the {} records before it verify",
             at.file, at.line, r.records
+        ),
+        Outcome::Failed(f) if f.class == FailureClass::WrongKey => writeln!(
+            out,
+            "FAILED: {}: {}: the audit key {key_source} does not belong to this log: {}\n\
+             this is not a sign of tampering by itself; verify with the keys this log was written \
+             with (--key-dir DIR, or --key FILE and --pubkey FILE)",
+            f.at.file,
+            f.class.as_str(),
+            f.detail,
         ),
         Outcome::Failed(f) => writeln!(
             out,

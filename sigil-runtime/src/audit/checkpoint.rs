@@ -111,8 +111,11 @@ pub struct CheckpointVerifier {
 pub enum NoteProblem {
     /// Not a checkpoint note.
     Malformed,
-    /// No signature line verifies under the verifier's key.
+    /// A signature line names the verifier's key (its name and key id) but does not verify: the
+    /// note was altered after signing.
     BadSignature,
+    /// No signature line names the verifier's key: the note was signed by another key.
+    OtherSigner,
 }
 
 impl CheckpointVerifier {
@@ -158,6 +161,7 @@ impl CheckpointVerifier {
         let body = &note[..body.len() + 1];
         let checkpoint = parse_body(body).ok_or(NoteProblem::Malformed)?;
         let id = key_id(&self.name, &self.key);
+        let mut named = false;
         for line in signatures.lines() {
             let Some(rest) = line.strip_prefix("\u{2014} ") else {
                 return Err(NoteProblem::Malformed);
@@ -167,13 +171,18 @@ impl CheckpointVerifier {
             if name != self.name || blob.len() != 68 || blob[..4] != id {
                 continue;
             }
+            named = true;
             let signature =
                 Signature::from_slice(&blob[4..]).map_err(|_| NoteProblem::Malformed)?;
             if self.key.verify_strict(body.as_bytes(), &signature).is_ok() {
                 return Ok(checkpoint);
             }
         }
-        Err(NoteProblem::BadSignature)
+        Err(if named {
+            NoteProblem::BadSignature
+        } else {
+            NoteProblem::OtherSigner
+        })
     }
 }
 
@@ -237,7 +246,7 @@ mod tests {
         let ours = CheckpointVerifier::new("sigil-audit", key(1).verifying_key());
         assert_eq!(ours.verify(&signed.note), Ok(cp));
         let theirs = CheckpointVerifier::new("sigil-audit", key(2).verifying_key());
-        assert_eq!(theirs.verify(&signed.note), Err(NoteProblem::BadSignature));
+        assert_eq!(theirs.verify(&signed.note), Err(NoteProblem::OtherSigner));
         let edited = signed.note.replacen("\n12\n", "\n11\n", 1);
         assert_eq!(ours.verify(&edited), Err(NoteProblem::BadSignature));
     }

@@ -1,6 +1,7 @@
 //! The offline verifier: checks every record's MAC under its own epoch's key, the hash chain,
 //! the sequence and the epochs, then signed checkpoints against the Merkle tree, and says where
-//! the first problem is and what kind it is.
+//! the first problem is and what kind it is. A log checked with another log's key is told apart
+//! from a tampered one: see [`FailureClass::WrongKey`].
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -55,6 +56,11 @@ pub enum FailureClass {
     CheckpointFromAnotherLog,
     /// The log's Merkle root at a checkpoint's size differs from the signed one (rewritten log).
     CheckpointMismatch,
+    /// The MAC key given is not this log's: no record verifies under it, yet the records form an
+    /// intact chain and no checkpoint signed by the given public key contradicts them. A single
+    /// edited record cannot look like this; a log forged whole by someone without the key can,
+    /// unless a checkpoint signed by the right key is given.
+    WrongKey,
 }
 
 impl FailureClass {
@@ -70,6 +76,7 @@ impl FailureClass {
             Self::BadCheckpointSignature => "bad_checkpoint_signature",
             Self::CheckpointFromAnotherLog => "checkpoint_from_another_log",
             Self::CheckpointMismatch => "checkpoint_mismatch",
+            Self::WrongKey => "wrong_key",
         }
     }
 }
@@ -92,7 +99,7 @@ pub enum Outcome {
     Intact,
     /// The final line is incomplete (a crash mid-write); every record before it verified.
     TornTail(Location),
-    /// Tampering or damage.
+    /// Tampering or damage, or keys that do not belong to the log.
     Failed(Failure),
 }
 
@@ -116,10 +123,12 @@ pub struct VerifyReport {
 }
 
 impl VerifyReport {
-    /// The process exit code for it: 0 intact, 1 tampered or damaged, 3 torn final line.
+    /// The process exit code for it: 0 intact, 1 tampered or damaged, 3 torn final line, 4 the
+    /// key does not belong to this log.
     pub fn exit_code(&self) -> u8 {
-        match self.outcome {
+        match &self.outcome {
             Outcome::Intact => 0,
+            Outcome::Failed(f) if f.class == FailureClass::WrongKey => 4,
             Outcome::Failed(_) => 1,
             Outcome::TornTail(_) => 3,
         }
@@ -169,8 +178,13 @@ pub fn verify_bytes(
         .as_ref()
         .map(|c| c.iter().map(|(c, _)| c.size).collect())
         .unwrap_or_default();
-    let mut pass = ChainPass::new(keys.mac_key, segments, wanted);
-    let log_outcome = pass.run();
+    let mut pass = ChainPass::new(keys.mac_key, segments, wanted.clone());
+    let mut log_outcome = pass.run();
+    if pass.mac_failed_at == Some(0)
+        && let Some(failure) = wrong_key(keys.mac_key, segments, wanted, &checkpoints)
+    {
+        log_outcome = Some(Outcome::Failed(failure));
+    }
     let mut report = VerifyReport {
         records: pass.tree.size(),
         log_id: pass.log_id.clone(),
@@ -182,7 +196,7 @@ pub fn verify_bytes(
     };
     report.outcome = match (log_outcome, checkpoints) {
         (Some(failed @ Outcome::Failed(_)), _) => failed,
-        (_, Err(failure)) => Outcome::Failed(failure),
+        (_, Err(bad)) => Outcome::Failed(bad.failure),
         (torn, Ok(checkpoints)) => match pass.check_checkpoints(&checkpoints, &mut report) {
             Some(failure) => Outcome::Failed(failure),
             None => torn.unwrap_or(Outcome::Intact),
@@ -191,10 +205,71 @@ pub fn verify_bytes(
     Ok(report)
 }
 
+/// A checkpoint that did not verify, and why.
+struct BadNote {
+    failure: Failure,
+    problem: NoteProblem,
+}
+
+/// Whether a log whose first MAC does not verify was only checked with another log's key: its
+/// records, MACs aside, form an intact chain of at least two, not one MAC holds under the key,
+/// and the given checkpoints are either signed by another key or vouch for the records as they
+/// are. A log edited in place keeps some MAC that verifies or breaks its chain; a checkpoint
+/// signed by the given key that disagrees, or was altered, is evidence of tampering. In those
+/// cases this returns `None` and the failure found first stands.
+fn wrong_key(
+    mac_key: &MacKey,
+    segments: &[(String, Vec<u8>)],
+    wanted: Vec<u64>,
+    checkpoints: &Result<Vec<(Checkpoint, Location)>, BadNote>,
+) -> Option<Failure> {
+    let mut probe = ChainPass::new(mac_key, segments, wanted);
+    probe.count_macs_only = true;
+    if matches!(probe.run(), Some(Outcome::Failed(_))) || probe.macs_holding > 0 {
+        return None;
+    }
+    let records = probe.tree.size();
+    if records < 2 {
+        return None;
+    }
+    let evidence = match checkpoints {
+        Ok(list) if list.is_empty() => "",
+        Ok(list) => {
+            let mut scratch = VerifyReport {
+                records,
+                log_id: None,
+                last_epoch: 0,
+                root: [0; 32],
+                checkpoints_verified: 0,
+                largest_checkpoint: None,
+                outcome: Outcome::Intact,
+            };
+            if probe.check_checkpoints(list, &mut scratch).is_some() {
+                return None;
+            }
+            "; checkpoints signed by the given public key cover them as they are, so only the \
+             MAC key is not this log's"
+        }
+        Err(BadNote {
+            problem: NoteProblem::OtherSigner,
+            ..
+        }) => "; its checkpoints are signed by another key than the given public key too",
+        Err(_) => return None,
+    };
+    Some(Failure {
+        class: FailureClass::WrongKey,
+        at: probe.at(0),
+        detail: format!(
+            "none of its {records} records verifies under this MAC key, though their hash chain \
+             is intact{evidence}"
+        ),
+    })
+}
+
 fn check_signatures(
     files: &[(String, String)],
     verifier: &CheckpointVerifier,
-) -> Result<Vec<(Checkpoint, Location)>, Failure> {
+) -> Result<Vec<(Checkpoint, Location)>, BadNote> {
     let mut out = Vec::new();
     for (name, text) in files {
         for note in split_notes(text) {
@@ -211,10 +286,13 @@ fn check_signatures(
                         NoteProblem::Malformed => "not a well-formed signed checkpoint".to_owned(),
                         _ => "no signature by the given key verifies".to_owned(),
                     };
-                    return Err(Failure {
-                        class: FailureClass::BadCheckpointSignature,
-                        at,
-                        detail,
+                    return Err(BadNote {
+                        failure: Failure {
+                            class: FailureClass::BadCheckpointSignature,
+                            at,
+                            detail,
+                        },
+                        problem,
                     });
                 }
             }
@@ -239,6 +317,12 @@ struct ChainPass<'a> {
     wanted: Vec<u64>,
     roots: HashMap<u64, [u8; 32]>,
     last_located: Option<Location>,
+    /// The line whose MAC verified under no epoch's key, when that was the failure.
+    mac_failed_at: Option<usize>,
+    /// Count the records whose MAC holds instead of stopping at one that does not (to tell a
+    /// key that is not the log's from tampering).
+    count_macs_only: bool,
+    macs_holding: u64,
 }
 
 impl<'a> ChainPass<'a> {
@@ -263,6 +347,9 @@ impl<'a> ChainPass<'a> {
             wanted,
             roots: HashMap::new(),
             last_located: None,
+            mac_failed_at: None,
+            count_macs_only: false,
+            macs_holding: 0,
         }
     }
 
@@ -322,7 +409,9 @@ impl<'a> ChainPass<'a> {
                 "not a record in canonical form".into(),
             );
         };
-        if !record.mac_ok {
+        if record.mac_ok {
+            self.macs_holding += 1;
+        } else if !self.count_macs_only {
             return self.classify_bad_mac(i);
         }
         if record.seq < expected {
@@ -424,6 +513,7 @@ impl<'a> ChainPass<'a> {
                 return self.fail(i, FailureClass::WrongEpochKey, detail);
             }
         }
+        self.mac_failed_at = Some(i);
         self.fail(i, FailureClass::Modified, "MAC does not verify".into())
     }
 

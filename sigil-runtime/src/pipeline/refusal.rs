@@ -1,8 +1,11 @@
 //! Why the pipeline refused a call, and how that reaches the client.
 //!
-//! Our JSON-RPC error codes sit in -32000..-32019 (the spec reserves -32020..-32099); schema
-//! violations and unknown tools use the standard -32602 (invalid params). Messages say what to
-//! do and never carry a secret.
+//! Our JSON-RPC error codes are one block, -32080..-32089, inside JSON-RPC's range for server
+//! errors (-32000..-32099), away from the codes MCP and its SDKs already give a meaning: -32000
+//! (the TypeScript SDK's connection closed), -32001 (its request timeout), -32002 (MCP's resource
+//! not found) and -32042 (MCP's URL elicitation required, which the step-up sends as MCP means it).
+//! Schema violations and unknown tools use the standard -32602 (invalid params). Messages say what
+//! to do and never carry a secret.
 
 use rmcp::ErrorData;
 use rmcp::model::ErrorCode;
@@ -52,26 +55,72 @@ pub enum Refusal {
     AuditUnavailable,
 }
 
-/// Our error codes.
+/// Our error codes: the block -32080..-32089 (-32089 is free), in this order. See the module
+/// documentation for the codes it keeps clear of.
 pub mod codes {
     /// Identity missing or refused.
-    pub const UNAUTHENTICATED: i32 = -32001;
+    pub const UNAUTHENTICATED: i32 = -32080;
     /// Trust level too low for the tool (step up).
-    pub const TRUST_TOO_LOW: i32 = -32002;
+    pub const TRUST_TOO_LOW: i32 = -32081;
     /// Missing scopes.
-    pub const INSUFFICIENT_SCOPE: i32 = -32003;
+    pub const INSUFFICIENT_SCOPE: i32 = -32082;
     /// Rate limited.
-    pub const RATE_LIMITED: i32 = -32004;
+    pub const RATE_LIMITED: i32 = -32083;
     /// Confirmation declined or cancelled.
-    pub const CONFIRMATION_DECLINED: i32 = -32005;
+    pub const CONFIRMATION_DECLINED: i32 = -32084;
     /// The client cannot confirm.
-    pub const CONFIRMATION_UNAVAILABLE: i32 = -32006;
+    pub const CONFIRMATION_UNAVAILABLE: i32 = -32085;
     /// Confirmation expired, replayed or not matching this call.
-    pub const CONFIRMATION_INVALID: i32 = -32007;
+    pub const CONFIRMATION_INVALID: i32 = -32086;
     /// Blocked by the content guard.
-    pub const BLOCKED: i32 = -32008;
+    pub const BLOCKED: i32 = -32087;
     /// Audit trail unavailable.
-    pub const AUDIT_UNAVAILABLE: i32 = -32009;
+    pub const AUDIT_UNAVAILABLE: i32 = -32088;
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        const OURS: [i32; 9] = [
+            UNAUTHENTICATED,
+            TRUST_TOO_LOW,
+            INSUFFICIENT_SCOPE,
+            RATE_LIMITED,
+            CONFIRMATION_DECLINED,
+            CONFIRMATION_UNAVAILABLE,
+            CONFIRMATION_INVALID,
+            BLOCKED,
+            AUDIT_UNAVAILABLE,
+        ];
+
+        #[test]
+        fn no_code_means_something_else_to_clients() {
+            // JSON-RPC's own, the TypeScript SDK's connection closed and request timeout, MCP's
+            // resource not found and URL elicitation required.
+            let reserved = [
+                -32700, -32600, -32601, -32602, -32603, -32000, -32001, -32002, -32042,
+            ];
+            for code in OURS {
+                assert!(!reserved.contains(&code), "{code} already has a meaning");
+                assert!(
+                    (-32089..=-32080).contains(&code),
+                    "{code} outside our block"
+                );
+            }
+            assert_eq!(
+                crate::pipeline::step_up::URL_ELICITATION_REQUIRED,
+                -32042,
+                "MCP's own code stays as MCP defines it"
+            );
+        }
+
+        #[test]
+        fn codes_are_distinct_and_keep_their_order() {
+            for (i, pair) in OURS.windows(2).enumerate() {
+                assert_eq!(pair[1], pair[0] - 1, "code {} breaks the block", i + 1);
+            }
+        }
+    }
 }
 
 impl Refusal {

@@ -8,6 +8,7 @@ mod refusal_throttle;
 mod session_binding;
 mod tls;
 mod transport;
+mod wire_check;
 
 pub use builder::{BuildError, SigilServerBuilder, ToolDef};
 pub use handler::SigilServer;

@@ -3,6 +3,7 @@
 mod bearer;
 mod builder;
 mod handler;
+mod line_transport;
 mod pid_routes;
 mod refusal_throttle;
 mod session_binding;

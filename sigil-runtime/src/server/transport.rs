@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::serve::ListenerExt;
-use rmcp::ServiceExt;
 use rmcp::transport::streamable_http_server::session::local::{LocalSessionManager, SessionConfig};
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
@@ -15,19 +14,11 @@ use crate::server::session_binding::{self, SessionBinder, SessionGate};
 use crate::server::{SigilServer, bearer, pid_routes};
 
 impl SigilServer {
-    /// Serves one session over stdin/stdout until the client closes it. Logs go to stderr.
+    /// Serves one session over stdin/stdout until the client closes it, each line checked
+    /// first (see [`Self::serve_lines`]). Logs go to stderr.
     pub async fn serve_stdio(self) -> std::io::Result<()> {
-        self.audit_lifecycle(EventKind::ServerStart);
-        let running = self
-            .clone()
-            .serve(rmcp::transport::stdio())
+        self.serve_lines(tokio::io::stdin(), tokio::io::stdout())
             .await
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        let ended = running.waiting().await;
-        self.audit_lifecycle(EventKind::ServerStop);
-        ended
-            .map(|_| ())
-            .map_err(|e| std::io::Error::other(e.to_string()))
     }
 
     /// An axum router serving Streamable HTTP at `/mcp`: stateful sessions (so legacy clients

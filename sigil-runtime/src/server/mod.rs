@@ -3,6 +3,7 @@
 mod bearer;
 mod builder;
 mod handler;
+mod http_wire_check;
 mod line_transport;
 mod pid_routes;
 mod refusal_throttle;

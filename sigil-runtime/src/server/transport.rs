@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::audit::EventKind;
 use crate::server::session_binding::{self, SessionBinder, SessionGate};
-use crate::server::{SigilServer, bearer, pid_routes};
+use crate::server::{SigilServer, bearer, http_wire_check, pid_routes};
 
 impl SigilServer {
     /// Serves one session over stdin/stdout until the client closes it, each line checked
@@ -45,9 +45,13 @@ impl SigilServer {
             server: self.clone(),
             binder: Arc::new(SessionBinder::new(SessionConfig::DEFAULT_KEEP_ALIVE)),
         };
-        let router = Router::new().nest_service("/mcp", service).route_layer(
-            axum::middleware::from_fn_with_state(gate, session_binding::bind_sessions),
-        );
+        // Each message is checked before rmcp reads it (see `server::http_wire_check`).
+        let mcp =
+            http_wire_check::check_messages(Router::new().nest_service("/mcp", service), self);
+        let router = mcp.route_layer(axum::middleware::from_fn_with_state(
+            gate,
+            session_binding::bind_sessions,
+        ));
         let router = match &self.oidc {
             Some(resource) => bearer::protect(router, self, resource.clone()),
             None => router,

@@ -53,11 +53,15 @@ pub enum EventKind {
     /// A client sent a legacy `_sigil` envelope asserting its own identity or trust: recorded,
     /// never decided on.
     SelfAsserted,
+    /// A message was refused at the wire, before any handling: not JSON, not JSON-RPC, ill-typed
+    /// params, duplicate keys, a second `initialize` (`reason` gives the category, the length and
+    /// the parse position; never the message).
+    RequestRejected,
 }
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [EventKind; 23] = [
+    pub const ALL: [EventKind; 24] = [
         Self::ServerStart,
         Self::ServerStop,
         Self::Session,
@@ -81,6 +85,7 @@ impl EventKind {
         Self::Checkpoint,
         Self::KeyEpoch,
         Self::SelfAsserted,
+        Self::RequestRejected,
     ];
 
     /// The kind whose wire name is `name`.
@@ -114,6 +119,7 @@ impl EventKind {
             Self::Checkpoint => "checkpoint",
             Self::KeyEpoch => "key_epoch",
             Self::SelfAsserted => "self_asserted",
+            Self::RequestRejected => "request_rejected",
         }
     }
 }

@@ -107,13 +107,28 @@ impl ServerHandler for SigilServer {
 
     async fn list_tools(
         &self,
-        _request: Option<PaginatedRequestParams>,
+        request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         match self.pipeline.identity_source.identify(&context) {
             Ok(caller) => {
                 self.pipeline
                     .record_self_asserted(&caller, None, &context.meta.0);
+                // Every tool is listed at once and no cursor is ever handed out, so any cursor
+                // is unknown (the MCP pagination rules ask for -32602).
+                if request.is_some_and(|r| r.cursor.is_some()) {
+                    let mut e = self
+                        .pipeline
+                        .event(EventKind::RequestRejected, &caller, None);
+                    e.decision = Some("refused".into());
+                    e.reason =
+                        Some("invalid_cursor (-32602): tools/list hands out no cursor".into());
+                    self.pipeline.audit(e);
+                    return Err(ErrorData::invalid_params(
+                        "Invalid params: unknown cursor (tools/list returns every tool at once)",
+                        Some(serde_json::json!({"reason": "invalid_cursor"})),
+                    ));
+                }
                 Ok(self.pipeline.list(&caller))
             }
             Err(r) => Err(Refusal::Unauthenticated(r.reason).to_error()),

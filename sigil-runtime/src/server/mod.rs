@@ -3,11 +3,14 @@
 mod bearer;
 mod builder;
 mod handler;
+mod http_wire_check;
+mod line_transport;
 mod pid_routes;
 mod refusal_throttle;
 mod session_binding;
 mod tls;
 mod transport;
+mod wire_check;
 
 pub use builder::{BuildError, SigilServerBuilder, ToolDef};
 pub use handler::SigilServer;

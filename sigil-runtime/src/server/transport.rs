@@ -5,29 +5,20 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::serve::ListenerExt;
-use rmcp::ServiceExt;
 use rmcp::transport::streamable_http_server::session::local::{LocalSessionManager, SessionConfig};
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
 use crate::audit::EventKind;
 use crate::server::session_binding::{self, SessionBinder, SessionGate};
-use crate::server::{SigilServer, bearer, pid_routes};
+use crate::server::{SigilServer, bearer, http_wire_check, pid_routes};
 
 impl SigilServer {
-    /// Serves one session over stdin/stdout until the client closes it. Logs go to stderr.
+    /// Serves one session over stdin/stdout until the client closes it, each line checked
+    /// first (see [`Self::serve_lines`]). Logs go to stderr.
     pub async fn serve_stdio(self) -> std::io::Result<()> {
-        self.audit_lifecycle(EventKind::ServerStart);
-        let running = self
-            .clone()
-            .serve(rmcp::transport::stdio())
+        self.serve_lines(tokio::io::stdin(), tokio::io::stdout())
             .await
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        let ended = running.waiting().await;
-        self.audit_lifecycle(EventKind::ServerStop);
-        ended
-            .map(|_| ())
-            .map_err(|e| std::io::Error::other(e.to_string()))
     }
 
     /// An axum router serving Streamable HTTP at `/mcp`: stateful sessions (so legacy clients
@@ -54,9 +45,13 @@ impl SigilServer {
             server: self.clone(),
             binder: Arc::new(SessionBinder::new(SessionConfig::DEFAULT_KEEP_ALIVE)),
         };
-        let router = Router::new().nest_service("/mcp", service).route_layer(
-            axum::middleware::from_fn_with_state(gate, session_binding::bind_sessions),
-        );
+        // Each message is checked before rmcp reads it (see `server::http_wire_check`).
+        let mcp =
+            http_wire_check::check_messages(Router::new().nest_service("/mcp", service), self);
+        let router = mcp.route_layer(axum::middleware::from_fn_with_state(
+            gate,
+            session_binding::bind_sessions,
+        ));
         let router = match &self.oidc {
             Some(resource) => bearer::protect(router, self, resource.clone()),
             None => router,

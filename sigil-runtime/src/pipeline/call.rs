@@ -56,8 +56,8 @@ impl Pipeline {
             // The audit gets the name's digest (it is the client's text, and not needed in
             // clear); the client gets its own name back, escaped.
             let logged = self.tool_for_log(&name);
-            let r = Refusal::UnknownTool(logged.clone());
-            self.record_refusal(EventKind::CallRefused, &caller, &logged, &digest, &r);
+            let r = Refusal::UnknownTool(logged);
+            self.record_refusal(EventKind::CallRefused, &caller, &name, &digest, &r);
             return Err(Refusal::UnknownTool(visible(&name)).to_error());
         };
         if let Err(r) = self.authorize(&caller, tool) {
@@ -293,10 +293,13 @@ impl Pipeline {
         digest: &str,
         refusal: &Refusal,
     ) -> Option<crate::audit::AuditId> {
-        let mut e = self.event(kind, caller, Some(&self.tool_for_log(tool)));
+        let logged_tool = self.tool_for_log(tool);
+        let reason = self.client_text(&format!("{}: {}", refusal.code_name(), refusal.message()));
+        // The one log line of a refusal (rmcp's own repeats the raw message: keep it at error).
+        tracing::warn!(tool = %logged_tool, principal = %caller.principal(), %reason, "call refused");
+        let mut e = self.event(kind, caller, Some(&logged_tool));
         e.decision = Some("refused".into());
-        e.reason =
-            Some(self.client_text(&format!("{}: {}", refusal.code_name(), refusal.message())));
+        e.reason = Some(reason);
         e.args_digest = Some(digest.to_owned());
         self.audit(e)
     }

@@ -36,17 +36,21 @@ def bank_env(data_home: str) -> dict[str, str]:
 @contextlib.contextmanager
 def http_bank(trust: str, extra: list[str] | None = None, data_home: str | None = None):
     port = free_port()
+    data_home = data_home or tempfile.mkdtemp(prefix="sigil-test-")
+    # stderr goes to a file beside the audit log, so tests can read what the server logged.
+    stderr_path = Path(data_home) / "bank.stderr"
+    stderr = stderr_path.open("wb")
     proc = subprocess.Popen(
         [bank_bin(), "--http", f"127.0.0.1:{port}", "--trust", trust, *(extra or [])],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=bank_env(data_home or tempfile.mkdtemp(prefix="sigil-test-")),
+        stderr=stderr,
+        env=bank_env(data_home),
     )
     try:
         deadline = time.monotonic() + 20
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"bank exited: {proc.stderr.read().decode()}")
+                raise RuntimeError(f"bank exited: {stderr_path.read_text()}")
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 break
             if time.monotonic() > deadline:
@@ -59,6 +63,7 @@ def http_bank(trust: str, extra: list[str] | None = None, data_home: str | None 
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             proc.kill()
+        stderr.close()
 
 
 @contextlib.contextmanager

@@ -515,12 +515,16 @@ fn parse_trust(s: &str) -> Result<TrustLevel, String> {
 async fn main() -> ExitCode {
     // stderr gets colour only on a terminal. rmcp's own WARN lines repeat a refused request's
     // raw error message (client text): SIGIL logs each refusal once, scanned, so rmcp is kept
-    // to errors unless RUST_LOG says otherwise.
+    // to errors unless RUST_LOG names rmcp itself.
+    let mut filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into());
+    if !filter.contains("rmcp") {
+        filter.push_str(",rmcp=error");
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
+            tracing_subscriber::EnvFilter::try_new(&filter)
                 .unwrap_or_else(|_| "warn,rmcp=error".into()),
         )
         .init();

@@ -14,6 +14,10 @@
 //! allowed_hosts = ["localhost", "127.0.0.1"]
 //! allowed_origins = []
 //! max_body_bytes = 1048576
+//! max_sessions = 1000
+//! max_sessions_per_address = 64
+//! max_sessions_per_principal = 64
+//! session_idle_secs = 300
 //!
 //! [tools.transfer_funds]
 //! trust = "high"            # raise the required trust
@@ -161,12 +165,27 @@ pub struct HttpConfig {
     /// Accepted `Host` values. Default: loopback names only.
     #[serde(default = "default_hosts")]
     pub allowed_hosts: Vec<String>,
-    /// Accepted browser `Origin`s (with scheme). Default: none, and present Origins are refused.
+    /// Accepted browser `Origin`s (with scheme), besides the server's own origin (which always
+    /// passes). Default: none, and other present Origins are refused.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
     /// Largest accepted request body. Default 1 MiB.
     #[serde(default = "default_body")]
     pub max_body_bytes: usize,
+    /// Most Streamable HTTP sessions open at once; over it `initialize` gets `503`. Default 1000.
+    #[serde(default = "default_max_sessions")]
+    pub max_sessions: usize,
+    /// Most sessions open at once from one client address (an IPv6 client: its /64). Default 64.
+    #[serde(default = "default_max_sessions_per_client")]
+    pub max_sessions_per_address: usize,
+    /// Most sessions open at once for one verified principal (bearer token or client
+    /// certificate). Default 64.
+    #[serde(default = "default_max_sessions_per_client")]
+    pub max_sessions_per_principal: usize,
+    /// A session without any traffic for this long is closed and its memory released.
+    /// Default 300.
+    #[serde(default = "default_session_idle")]
+    pub session_idle_secs: u64,
 }
 
 fn default_hosts() -> Vec<String> {
@@ -177,13 +196,67 @@ fn default_body() -> usize {
     1 << 20
 }
 
+fn default_max_sessions() -> usize {
+    1000
+}
+
+fn default_max_sessions_per_client() -> usize {
+    64
+}
+
+fn default_session_idle() -> u64 {
+    300
+}
+
 impl Default for HttpConfig {
     fn default() -> Self {
         Self {
             allowed_hosts: default_hosts(),
             allowed_origins: Vec::new(),
             max_body_bytes: default_body(),
+            max_sessions: default_max_sessions(),
+            max_sessions_per_address: default_max_sessions_per_client(),
+            max_sessions_per_principal: default_max_sessions_per_client(),
+            session_idle_secs: default_session_idle(),
         }
+    }
+}
+
+impl HttpConfig {
+    /// The session limits are usable: every cap at least 1, and the idle time long enough for a
+    /// pending confirmation (a session closed while the human decides loses the call).
+    fn check_sessions(&self, confirm_timeout_secs: u64) -> Result<(), ConfigError> {
+        let error = |key: &str, message: String| ConfigError {
+            key: format!("http.{key}"),
+            message,
+        };
+        for (key, value) in [
+            ("max_sessions", self.max_sessions),
+            ("max_sessions_per_address", self.max_sessions_per_address),
+            (
+                "max_sessions_per_principal",
+                self.max_sessions_per_principal,
+            ),
+        ] {
+            if !(1..=1_000_000).contains(&value) {
+                return Err(error(key, "must be between 1 and 1000000".into()));
+            }
+        }
+        if !(1..=86_400).contains(&self.session_idle_secs) {
+            return Err(error(
+                "session_idle_secs",
+                "must be between 1 and 86400".into(),
+            ));
+        }
+        if self.session_idle_secs < confirm_timeout_secs {
+            return Err(error(
+                "session_idle_secs",
+                format!(
+                    "must be at least confirm.timeout_secs ({confirm_timeout_secs}): a session closed while a confirmation waits loses the call"
+                ),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -234,6 +307,7 @@ impl SigilConfig {
                 message: "must be at least 1024".into(),
             });
         }
+        config.http.check_sessions(config.confirm.timeout_secs)?;
         Ok(config)
     }
 
@@ -366,6 +440,32 @@ mod tests {
         }
         let e = SigilConfig::parse("[tools.t]\ntrsut=\"high\"\n").unwrap_err();
         assert!(e.to_string().contains("trsut"), "{e}");
+    }
+
+    #[test]
+    fn session_limits_are_read_and_unusable_ones_name_their_key() {
+        let c = SigilConfig::parse(
+            "[http]\nmax_sessions=10\nmax_sessions_per_address=2\nsession_idle_secs=600\n",
+        )
+        .unwrap();
+        assert_eq!(c.http.max_sessions, 10);
+        assert_eq!(c.http.max_sessions_per_address, 2);
+        assert_eq!(c.http.max_sessions_per_principal, 64);
+        assert_eq!(c.http.session_idle_secs, 600);
+        for (text, key) in [
+            ("[http]\nmax_sessions=0\n", "http.max_sessions"),
+            (
+                "[http]\nmax_sessions_per_address=0\n",
+                "http.max_sessions_per_address",
+            ),
+            ("[http]\nsession_idle_secs=0\n", "http.session_idle_secs"),
+            (
+                "[confirm]\ntimeout_secs=600\n[http]\nsession_idle_secs=300\n",
+                "http.session_idle_secs",
+            ),
+        ] {
+            assert_eq!(SigilConfig::parse(text).unwrap_err().key, key, "{text}");
+        }
     }
 
     #[test]

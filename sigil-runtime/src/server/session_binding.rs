@@ -8,8 +8,9 @@
 //! and the refusal is audited. A session id the binder never saw is refused the same way: fail
 //! closed.
 //!
-//! Bindings are forgotten when the client deletes the session, when the server answers `404` for
-//! it, and after the session's idle time (the same as the session manager's keep-alive), and
+//! Bindings are forgotten when the session ends (the client's `DELETE`, the idle timeout: see
+//! `server::bounded_sessions`), when the server answers `404` for it, and after the session's
+//! idle time (the same as the session manager's keep-alive), and
 //! at most [`MAX_BINDINGS`] are kept (the least recently used goes first; its session then
 //! fails closed).
 
@@ -27,7 +28,7 @@ use crate::identity::Caller;
 use crate::server::SigilServer;
 
 /// The session id header of Streamable HTTP.
-const SESSION_HEADER: &str = "mcp-session-id";
+pub(crate) const SESSION_HEADER: &str = "mcp-session-id";
 
 /// The most bindings kept at once.
 pub(crate) const MAX_BINDINGS: usize = 50_000;

@@ -39,6 +39,7 @@ use crate::audit::{AuditEvent, EventKind};
 use crate::identity::Caller;
 use crate::identity::qualified_cert::{ClientCertAuth, QcError, TrustAnchors};
 use crate::server::SigilServer;
+use crate::server::same_origin::ServedOverTls;
 
 /// How long a client may take to complete the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -253,6 +254,7 @@ fn read_private(path: &Path) -> Result<Vec<u8>, TlsError> {
 /// certificate established.
 #[derive(Debug, Clone)]
 struct TlsPeer {
+    remote: SocketAddr,
     caller: Option<Caller>,
 }
 
@@ -354,7 +356,7 @@ async fn handshake(
             }
         }
     };
-    Some((stream, TlsPeer { caller }))
+    Some((stream, TlsPeer { remote, caller }))
 }
 
 /// The reason a handshake failed, if it failed over the client's certificate.
@@ -394,19 +396,25 @@ impl Listener for TlsListener {
     }
 
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        Ok(TlsPeer { caller: None })
+        Ok(TlsPeer {
+            remote: SocketAddr::from(([0, 0, 0, 0], 0)),
+            caller: None,
+        })
     }
 }
 
 /// Puts the connection's certificate caller into the request, where the pipeline (and the
-/// bearer gate, which replaces it) finds it.
+/// bearer gate, which replaces it) finds it, with the peer address (for the session caps) and
+/// the mark that the request came over TLS (for the same-origin check).
 async fn insert_certificate_caller(mut request: Request, next: Next) -> Response {
-    let caller = request
-        .extensions()
-        .get::<ConnectInfo<TlsPeer>>()
-        .and_then(|info| info.0.caller.clone());
-    if let Some(caller) = caller {
-        request.extensions_mut().insert(caller);
+    let peer = request.extensions().get::<ConnectInfo<TlsPeer>>().cloned();
+    let extensions = request.extensions_mut();
+    extensions.insert(ServedOverTls);
+    if let Some(ConnectInfo(peer)) = peer {
+        extensions.insert(ConnectInfo(peer.remote));
+        if let Some(caller) = peer.caller {
+            extensions.insert(caller);
+        }
     }
     next.run(request).await
 }

@@ -2,16 +2,19 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::serve::ListenerExt;
-use rmcp::transport::streamable_http_server::session::local::{LocalSessionManager, SessionConfig};
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
 use crate::audit::EventKind;
+use crate::server::bounded_sessions::BoundedSessions;
+use crate::server::session_admission::{self, AdmissionGate};
 use crate::server::session_binding::{self, SessionBinder, SessionGate};
-use crate::server::{SigilServer, bearer, http_wire_check, pid_routes};
+use crate::server::session_limits::SessionTable;
+use crate::server::{SigilServer, bearer, http_wire_check, pid_routes, same_origin};
 
 impl SigilServer {
     /// Serves one session over stdin/stdout until the client closes it, each line checked
@@ -25,7 +28,9 @@ impl SigilServer {
     /// can confirm), allowed hosts and origins, a body size limit. With a resource server
     /// configured ([`crate::server::SigilServerBuilder::oidc`]), `/mcp` needs a bearer token and
     /// the RFC 9728 metadata is served too (see `server::bearer`), and each session is bound to
-    /// the principal that opened it (see `server::session_binding`).
+    /// the principal that opened it (see `server::session_binding`). Open sessions are capped
+    /// and idle ones closed (see `server::session_admission`); the per-address cap needs the
+    /// router served with `ConnectInfo<SocketAddr>`, as [`serve_http`](Self::serve_http) does.
     pub fn http_router(&self, cancel: CancellationToken) -> Router {
         let config = StreamableHttpServerConfig::default()
             .with_allowed_hosts(self.http.allowed_hosts.clone())
@@ -34,24 +39,32 @@ impl SigilServer {
             .with_max_request_body_bytes(self.http.max_body_bytes)
             .with_cancellation_token(cancel);
         let server = self.clone();
-        let service = StreamableHttpService::new(
-            move || Ok(server.clone()),
-            Arc::new(LocalSessionManager::default()),
-            config,
-        );
+        let idle = Duration::from_secs(self.http.session_idle_secs);
+        let binder = Arc::new(SessionBinder::new(idle));
+        let table = SessionTable::new(&self.http);
+        let sessions = BoundedSessions::new(table.clone(), binder.clone(), idle);
+        let service =
+            StreamableHttpService::new(move || Ok(server.clone()), Arc::new(sessions), config);
         // Sessions are bound to the verified caller a front door (bearer token, client
         // certificate) puts into the request; without one this layer passes requests through.
         let gate = SessionGate {
             server: self.clone(),
-            binder: Arc::new(SessionBinder::new(SessionConfig::DEFAULT_KEEP_ALIVE)),
+            binder,
         };
+        let admission = AdmissionGate::new(self.clone(), table, idle);
         // Each message is checked before rmcp reads it (see `server::http_wire_check`).
         let mcp =
             http_wire_check::check_messages(Router::new().nest_service("/mcp", service), self);
-        let router = mcp.route_layer(axum::middleware::from_fn_with_state(
-            gate,
-            session_binding::bind_sessions,
-        ));
+        let router = mcp
+            .route_layer(axum::middleware::from_fn_with_state(
+                gate,
+                session_binding::bind_sessions,
+            ))
+            .route_layer(axum::middleware::from_fn_with_state(
+                admission,
+                session_admission::admit_sessions,
+            ))
+            .route_layer(axum::middleware::from_fn(same_origin::pass_same_origin));
         let router = match &self.oidc {
             Some(resource) => bearer::protect(router, self, resource.clone()),
             None => router,
@@ -77,9 +90,12 @@ impl SigilServer {
                 tracing::warn!(error = %e, "could not set TCP_NODELAY");
             }
         });
-        let result = axum::serve(listener, router)
-            .with_graceful_shutdown(async move { cancel.cancelled().await })
-            .await;
+        let result = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { cancel.cancelled().await })
+        .await;
         self.audit_lifecycle(EventKind::ServerStop);
         result
     }

@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from mcp import Client, types
+from mcp import Client, MCPError, types
 
 from conftest import bank
 
 POINTER = re.compile(r"\[SIGIL-VAULT: ([A-Z_]+):([a-z2-7]{26})\]")
 IBAN = "DE44 5001 0517 5407 3249 31"
 AWS_KEY = "AKIAZ3MHQX7RTB4LWKPN"
+BLOCKED = -32087
 EMAILS = ("alice.weber@postfach-demo.de", "ops-team@corp-demo.eu")
 
 
@@ -48,12 +49,17 @@ async def test_a_pointer_does_not_resolve_for_another_tool_kind_or_server():
         async with Client(server, mode="legacy", elicitation_callback=approve) as client:
             text = (await client.call_tool("read_email", {})).content[0].text
             cloud_pointer = next(m.group(0) for m in POINTER.finditer(text) if m.group(1) == "CLOUD_KEY")
-            # transfer_funds may see IBANs only: a CLOUD_KEY pointer stays opaque.
-            done = await client.call_tool("transfer_funds", {"to_iban": cloud_pointer, "amount_cents": 1})
-            assert done.structured_content["to_account_suffix"] == cloud_pointer[-4:]
+            # transfer_funds may see IBANs only: a CLOUD_KEY pointer does not resolve, and the
+            # call is refused (issue #14: the tool never runs with the pointer text).
+            with pytest.raises(MCPError) as e:
+                await client.call_tool("transfer_funds", {"to_iban": cloud_pointer, "amount_cents": 1})
+            assert e.value.code == BLOCKED and "`to_iban`" in e.value.error.message
+            assert (await client.call_tool("get_balance", {})).structured_content["transfers"] == 0
     # Another server (another vault, another session) cannot resolve this one's pointers.
     with bank("stdio", "high") as server:
         async with Client(server, mode="legacy", elicitation_callback=approve) as client:
             iban_pointer = next(m.group(0) for m in POINTER.finditer(text) if m.group(1) == "IBAN")
-            done = await client.call_tool("transfer_funds", {"to_iban": iban_pointer, "amount_cents": 1})
-            assert done.structured_content["to_account_suffix"] == iban_pointer[-4:]
+            with pytest.raises(MCPError) as e:
+                await client.call_tool("transfer_funds", {"to_iban": iban_pointer, "amount_cents": 1})
+            assert e.value.code == BLOCKED
+            assert (await client.call_tool("get_balance", {})).structured_content["transfers"] == 0

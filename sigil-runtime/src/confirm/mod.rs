@@ -7,6 +7,5 @@ mod visible;
 
 pub(crate) use gate::{ConfirmGate, ConfirmSubject, Mrtr};
 pub use gate::{ConfirmRefusal, INPUT_KEY};
-pub(crate) use preview::confirmation_message;
-pub use preview::{MAX_PREVIEW_CHARS, PreviewTooLong};
-pub(crate) use visible::visible;
+pub use preview::{MAX_PREVIEW_CHARS, PreviewTooLong, confirmation_message};
+pub use visible::{visible, visible_line};

@@ -25,10 +25,10 @@ pub struct PreviewTooLong {
     pub chars: usize,
 }
 
-/// The call as the human sees it. `declared` lists the tool's arguments in declaration order;
+/// The call as the human sees it (the Inspector's approval page renders calls with it too). `declared` lists the tool's arguments in declaration order;
 /// arguments outside it (only a schema that opts out of `additionalProperties: false` lets them
 /// through) follow in key order, marked as undeclared.
-pub(crate) fn confirmation_message(
+pub fn confirmation_message(
     tool: &str,
     risk: &str,
     declared: &[String],
@@ -169,5 +169,69 @@ mod tests {
         assert!(!m.contains("secret"), "{m}");
         assert!(m.contains("  s: \"[MASKED]\""), "{m}");
         assert!(m.contains("  n: {\\\"k\\\":\\\"[MASKED]\\\"}"), "{m}");
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use serde_json::{Map, Value};
+
+    use super::*;
+    use crate::confirm::visible;
+
+    fn value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            any::<String>().prop_map(Value::String),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<bool>().prop_map(Value::Bool),
+            Just(Value::Null),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(any::<String>(), inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn shown(v: &Value) -> String {
+        match v {
+            Value::String(s) => format!("\"{}\"", visible(s)),
+            other => visible(&other.to_string()),
+        }
+    }
+
+    proptest! {
+        /// For any arguments: every argument's full value is in the message, on its own line,
+        /// and nothing in a value can start a line of its own.
+        #[test]
+        fn every_argument_is_on_its_own_line_in_full(
+            args in prop::collection::btree_map(any::<String>(), value(), 0..6),
+            declare_first in 0usize..6,
+        ) {
+            let args: Map<String, Value> = args.into_iter().collect();
+            let declared: Vec<String> = args.keys().take(declare_first).cloned().collect();
+            let same = |s: &str| s.to_owned();
+            match confirmation_message("t", "high", &declared, &args, &same) {
+                Ok(m) => {
+                    let lines: Vec<&str> = m.lines().collect();
+                    // Nothing hidden anywhere: every character but the line breaks reads as itself.
+                    for c in m.chars().filter(|c| !matches!(c, '\n' | '"' | '\\')) {
+                        prop_assert_eq!(visible(&c.to_string()), c.to_string());
+                    }
+                    let expected = 2 + args.len() + usize::from(args.is_empty());
+                    prop_assert_eq!(lines.len(), expected, "{}", m);
+                    for (k, v) in &args {
+                        let note = if declared.contains(k) { "" } else { " (undeclared)" };
+                        let line = format!("  {}{note}: {}", visible(k), shown(v));
+                        prop_assert!(lines.contains(&line.as_str()), "{} missing in {}", line, m);
+                    }
+                }
+                Err(e) => prop_assert!(e.chars > MAX_PREVIEW_CHARS),
+            }
+        }
     }
 }

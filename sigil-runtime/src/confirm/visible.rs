@@ -8,11 +8,24 @@ use std::fmt::Write as _;
 
 /// Appends `text` to `out` on one line, escaped: `\\`, `\"`, `\n`, `\r`, `\t`, and `\u{..}` for
 /// every other control, bidi, zero-width, line-separator, tag or otherwise invisible character.
+/// The quote and backslash escapes let a value sit between quotes (the confirmation).
 pub(crate) fn escape_visible(text: &str, out: &mut String) {
+    escape(text, out, true);
+}
+
+/// `text` on one visible line for a log: as [`escape_visible`], but quotes and backslashes stay
+/// as they are (a log line holds no quoted values to close; the log's own format escapes them).
+pub fn visible_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape(text, &mut out, false);
+    out
+}
+
+fn escape(text: &str, out: &mut String, quoted: bool) {
     for c in text.chars() {
         match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
+            '\\' if quoted => out.push_str("\\\\"),
+            '"' if quoted => out.push_str("\\\""),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
@@ -26,7 +39,7 @@ pub(crate) fn escape_visible(text: &str, out: &mut String) {
 }
 
 /// `text` escaped by [`escape_visible`], as a new string.
-pub(crate) fn visible(text: &str) -> String {
+pub fn visible(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     escape_visible(text, &mut out);
     out
@@ -96,6 +109,14 @@ mod tests {
             let s = visible(&format!("a{c}b"));
             assert_eq!(s, format!("a\\u{{{:04X}}}b", u32::from(c)));
         }
+    }
+
+    #[test]
+    fn log_lines_keep_quotes_but_not_line_breaks() {
+        assert_eq!(
+            visible_line("identity \"x\"\nforged: 1\u{202E}"),
+            "identity \"x\"\\nforged: 1\\u{202E}"
+        );
     }
 
     #[test]

@@ -50,7 +50,7 @@ pub trait ContentGuard: Send + Sync + 'static {
     /// `text`, which came from the client, made safe for the audit log, stderr and tracing:
     /// sensitive values replaced by their kind, invisible characters made visible.
     fn log_safe(&self, text: &str) -> String {
-        crate::confirm::visible(text)
+        crate::confirm::visible_line(text)
     }
 }
 

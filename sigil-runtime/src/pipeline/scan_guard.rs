@@ -264,6 +264,6 @@ impl ContentGuard for ScanVaultGuard {
 
     fn log_safe(&self, text: &str) -> String {
         let hits = self.scanner.scan_text(text.as_bytes());
-        crate::confirm::visible(&redact(text, &hits, |h| format!("[{}]", h.kind.tag())))
+        crate::confirm::visible_line(&redact(text, &hits, |h| format!("[{}]", h.kind.tag())))
     }
 }

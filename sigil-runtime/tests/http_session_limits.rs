@@ -41,7 +41,7 @@ fn refused(opened: Opened) -> Value {
     let message: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(message["jsonrpc"], "2.0");
     assert_eq!(message["id"], Value::Null);
-    assert_eq!(message["error"]["code"], -32004, "{message}");
+    assert_eq!(message["error"]["code"], -32083, "{message}");
     assert_eq!(message["error"]["data"]["reason"], "rate_limited");
     message["error"].clone()
 }

@@ -4,7 +4,7 @@
 //! - A request without `Mcp-Session-Id` may open a session; it runs inside
 //!   [`bounded_sessions::admitting`] with its client (peer address, verified principal). If a cap
 //!   is full no session is created and the answer is `503` with `Retry-After` and a JSON-RPC
-//!   error (`id` null, code `-32004`, reason `rate_limited`); the refusal is audited as a
+//!   error (`id` null, code `-32083`, reason `rate_limited`); the refusal is audited as a
 //!   `session` event with decision `refused` (up to a burst of 20, then 2 per second; a recorded
 //!   refusal says how many were left out, as in `server::refusal_throttle`).
 //! - `DELETE` of a session that is not open (unknown, ended, expired) gets `404`, like any other

@@ -160,7 +160,7 @@ fn spec(tool: &Tool) -> TokenStream {
     }
     if !tool.reveal.is_empty() {
         let kinds = &tool.reveal;
-        spec.extend(quote!(.reveal([#(#p::VaultKind::#kinds),*])));
+        spec.extend(quote!(.reveal([#(#p::DataKind::#kinds),*])));
     }
     if tool.hints.any() {
         let hints = hints(&tool.hints);

@@ -88,7 +88,7 @@ impl Trust {
     }
 }
 
-/// Mirrors `sigil_runtime::vault::VaultKind::name` for every kind in `VaultKind::ALL`.
+/// Mirrors `sigil_runtime::vault::DataKind::name` for every kind in `DataKind::ALL`.
 pub(crate) const VAULT_KINDS: [&str; 12] = [
     "Iban",
     "Card",

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use sigil_runtime::identity::{Principal, TrustLevel};
-use sigil_runtime::vault::{MasterKey, ResolveRequest, Vault, VaultConfig, VaultKind};
+use sigil_runtime::vault::{DataKind, MasterKey, ResolveRequest, Vault, VaultConfig};
 
 /// Runs `f` for about `budget`, returns nanoseconds per call.
 fn per_call(budget: Duration, mut f: impl FnMut()) -> f64 {
@@ -48,7 +48,7 @@ fn main() {
     let store_ns = per_call(budget, || {
         black_box(
             vault
-                .store(iban, VaultKind::Iban, &alice, TrustLevel::Low)
+                .store(iban, DataKind::Iban, &alice, TrustLevel::Low)
                 .expect("store"),
         );
     });
@@ -56,14 +56,14 @@ fn main() {
     let dedup_ns = per_call(budget, || {
         black_box(
             dedup_vault
-                .store(iban, VaultKind::Iban, &alice, TrustLevel::Low)
+                .store(iban, DataKind::Iban, &alice, TrustLevel::Low)
                 .expect("store"),
         );
     });
     let pointer = vault
-        .store(iban, VaultKind::Iban, &alice, TrustLevel::Low)
+        .store(iban, DataKind::Iban, &alice, TrustLevel::Low)
         .expect("store");
-    let req = ResolveRequest::new(&alice, TrustLevel::Low, &[VaultKind::Iban]);
+    let req = ResolveRequest::new(&alice, TrustLevel::Low, &[DataKind::Iban]);
     let resolve_ns = per_call(budget, || {
         black_box(vault.resolve(&pointer, &req).expect("resolve"));
     });
@@ -71,7 +71,7 @@ fn main() {
     let pointers: Vec<String> = (0..3)
         .map(|_| {
             vault
-                .store(iban, VaultKind::Iban, &alice, TrustLevel::Low)
+                .store(iban, DataKind::Iban, &alice, TrustLevel::Low)
                 .expect("store")
                 .to_string()
         })

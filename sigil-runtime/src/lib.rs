@@ -3,6 +3,7 @@
 //! Users name the `sigil` facade crate; this crate holds the machinery.
 
 pub mod audit;
+pub mod basics;
 pub mod config;
 pub mod confirm;
 pub mod envelope;

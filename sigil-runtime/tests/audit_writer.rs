@@ -10,6 +10,7 @@ use sigil_runtime::audit::{
     AuditConfig, AuditError, AuditKeys, AuditLog, AuditSink, Durability, MAC_KEY_FILE, MacKey,
     Outcome, SIGNING_KEY_FILE, SignedCheckpoint, VERIFIER_KEY_FILE, key_state_path,
 };
+use sigil_runtime::basics::private_file::NotPrivate;
 
 fn config() -> AuditConfig {
     AuditConfig::default()
@@ -241,7 +242,10 @@ fn keys_are_created_once_private_and_reloaded() {
     assert!(
         matches!(
             refused,
-            Err(AuditError::InsecurePermissions { mode: 0o644, .. })
+            Err(AuditError::NotPrivate {
+                reason: NotPrivate::Mode(0o644),
+                ..
+            })
         ),
         "{refused:?}"
     );

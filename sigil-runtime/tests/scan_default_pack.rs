@@ -12,7 +12,7 @@ use std::ops::Range;
 use regex::bytes::Regex;
 use serde::Deserialize;
 use sigil_runtime::scan::validators::{self, Validator};
-use sigil_runtime::vault::VaultKind;
+use sigil_runtime::vault::DataKind;
 
 const DEFAULT_PACK: &str = include_str!("../src/scan/packs/default.toml");
 
@@ -164,7 +164,7 @@ fn pack_header_and_rule_metadata_are_valid() {
         if !["low", "medium", "high", "critical"].contains(&r.severity.as_str()) {
             errors.push(format!("{}: unknown severity {}", r.id, r.severity));
         }
-        if VaultKind::parse(&r.kind).is_none() {
+        if DataKind::parse(&r.kind).is_none() {
             errors.push(format!("{}: unknown kind {}", r.id, r.kind));
         }
         for k in &r.keywords {

@@ -2,14 +2,14 @@
 //! (which only asks for a hit of the rule) cannot tell a right span from a wrong one.
 
 use sigil_runtime::scan::Scanner;
-use sigil_runtime::vault::VaultKind;
+use sigil_runtime::vault::DataKind;
 
 fn phones(text: &str) -> Vec<&str> {
     let scanner = Scanner::default_pack().expect("default pack compiles");
     scanner
         .scan_text(text.as_bytes())
         .into_iter()
-        .filter(|h| h.kind == VaultKind::Phone)
+        .filter(|h| h.kind == DataKind::Phone)
         .map(|h| &text[h.span])
         .collect()
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use sigil_runtime::scan::{
     Category, Pack, ScanError, Scanner, SelfTestProblem, Severity, redact, redact_bytes,
 };
-use sigil_runtime::vault::VaultKind;
+use sigil_runtime::vault::DataKind;
 
 const TEST_PACK: &str = r#"
 [pack]
@@ -85,7 +85,7 @@ fn the_secret_group_is_reported_and_carries_the_rules_metadata() {
     assert_eq!(&*h.rule, "test-token");
     assert_eq!(h.category, Category::Credential);
     assert_eq!(h.severity, Severity::Critical);
-    assert_eq!(h.kind, VaultKind::ApiKey);
+    assert_eq!(h.kind, DataKind::ApiKey);
     assert_eq!(h.span, 10..22);
 }
 

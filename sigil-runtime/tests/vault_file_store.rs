@@ -5,9 +5,10 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
+use sigil_runtime::basics::private_file::NotPrivate;
 use sigil_runtime::identity::{Principal, TrustLevel};
 use sigil_runtime::vault::{
-    MasterKey, ResolveRequest, Vault, VaultConfig, VaultError, VaultKind, VaultRefusal,
+    DataKind, MasterKey, ResolveRequest, Vault, VaultConfig, VaultError, VaultRefusal,
 };
 
 const IBAN: &str = "DE89370400440532013000";
@@ -24,7 +25,7 @@ fn open(path: &Path) -> Vault {
 }
 
 fn full_request(owner: &Principal) -> ResolveRequest<'_> {
-    ResolveRequest::new(owner, TrustLevel::High, &VaultKind::ALL)
+    ResolveRequest::new(owner, TrustLevel::High, &DataKind::ALL)
 }
 
 /// Rewrites the record lines of a vault file through `edit`.
@@ -50,7 +51,7 @@ fn file_store_survives_reopen_and_holds_no_plaintext() {
     let p = {
         let vault = open(&path);
         vault
-            .store(IBAN, VaultKind::Iban, &owner, TrustLevel::Low)
+            .store(IBAN, DataKind::Iban, &owner, TrustLevel::Low)
             .unwrap()
     };
     let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
@@ -69,7 +70,7 @@ fn file_store_survives_reopen_and_holds_no_plaintext() {
     );
     // Dedup works across reopen too.
     let again = reopened
-        .store(IBAN, VaultKind::Iban, &owner, TrustLevel::Low)
+        .store(IBAN, DataKind::Iban, &owner, TrustLevel::Low)
         .unwrap();
     assert_eq!(again, p);
 }
@@ -97,12 +98,12 @@ fn swapped_ciphertexts_fail_to_decrypt() {
     let (a, b) = {
         let vault = open(&path);
         let a = vault
-            .store(IBAN, VaultKind::Iban, &owner, TrustLevel::Low)
+            .store(IBAN, DataKind::Iban, &owner, TrustLevel::Low)
             .unwrap();
         let b = vault
             .store(
                 "GB82WEST12345698765432",
-                VaultKind::Iban,
+                DataKind::Iban,
                 &owner,
                 TrustLevel::Low,
             )
@@ -130,25 +131,25 @@ fn edited_owner_kind_trust_or_expiry_fail_to_decrypt() {
         user: "mallory".into(),
     };
     type Edit = fn(&mut Value);
-    let edits: [(Edit, &Principal, VaultKind); 4] = [
+    let edits: [(Edit, &Principal, DataKind); 4] = [
         (
             |r| r["owner"] = "local:mallory".into(),
             &mallory,
-            VaultKind::Iban,
+            DataKind::Iban,
         ),
-        (|r| r["kind"] = "EMAIL".into(), &owner, VaultKind::Email),
-        (|r| r["trust"] = "low".into(), &owner, VaultKind::Iban),
+        (|r| r["kind"] = "EMAIL".into(), &owner, DataKind::Email),
+        (|r| r["trust"] = "low".into(), &owner, DataKind::Iban),
         (
             |r| r["expires_at_ms"] = (r["expires_at_ms"].as_u64().unwrap() + 1).into(),
             &owner,
-            VaultKind::Iban,
+            DataKind::Iban,
         ),
     ];
     for (edit, who, kind) in edits {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("vault.jsonl");
         let p = open(&path)
-            .store(IBAN, VaultKind::Iban, &owner, TrustLevel::High)
+            .store(IBAN, DataKind::Iban, &owner, TrustLevel::High)
             .unwrap();
         edit_records(&path, |records| edit(&mut records[0]));
         let vault = open(&path);
@@ -170,10 +171,10 @@ fn expired_records_are_purged_on_load_and_on_demand() {
     let (old, fresh) = {
         let vault = Vault::open_file(MasterKey::from_bytes(KEY), &path, config.clone()).unwrap();
         let old = vault
-            .store_at("old", VaultKind::Secret, &owner, TrustLevel::Low, long_ago)
+            .store_at("old", DataKind::Secret, &owner, TrustLevel::Low, long_ago)
             .unwrap();
         let fresh = vault
-            .store("fresh", VaultKind::Secret, &owner, TrustLevel::Low)
+            .store("fresh", DataKind::Secret, &owner, TrustLevel::Low)
             .unwrap();
         (old, fresh)
     };
@@ -215,7 +216,13 @@ fn readable_vault_file_is_refused() {
     let err =
         Vault::open_file(MasterKey::from_bytes(KEY), &path, VaultConfig::default()).unwrap_err();
     assert!(
-        matches!(err, VaultError::StoreFileMode { mode: 0o644, .. }),
+        matches!(
+            err,
+            VaultError::StoreFileNotPrivate {
+                reason: NotPrivate::Mode(0o644),
+                ..
+            }
+        ),
         "{err:?}"
     );
 }
@@ -226,7 +233,7 @@ fn torn_last_line_is_dropped_but_garbage_is_an_error() {
     let path = dir.path().join("vault.jsonl");
     let owner = alice();
     let p = open(&path)
-        .store(IBAN, VaultKind::Iban, &owner, TrustLevel::Low)
+        .store(IBAN, DataKind::Iban, &owner, TrustLevel::Low)
         .unwrap();
     let mut text = std::fs::read_to_string(&path).unwrap();
     text.push_str("{\"id\":\"abc");
@@ -238,7 +245,7 @@ fn torn_last_line_is_dropped_but_garbage_is_an_error() {
             IBAN
         );
         vault
-            .store("later", VaultKind::Secret, &owner, TrustLevel::Low)
+            .store("later", DataKind::Secret, &owner, TrustLevel::Low)
             .unwrap()
     };
     // The torn line was cleaned up, so the record appended after it reads back.

@@ -5,6 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
+use sigil_runtime::basics::private_file::NotPrivate;
 use sigil_runtime::vault::{FileStore, MasterKey, VaultError};
 
 const HEX_KEY: &str = "0707070707070707070707070707070707070707070707070707070707070707";
@@ -30,7 +31,7 @@ fn key_file_readable_by_others_is_refused_with_path_and_mode() {
         write_key(&path, HEX_KEY.as_bytes(), mode);
         let err = MasterKey::from_file(&path).unwrap_err();
         assert!(
-            matches!(err, VaultError::KeyFileMode { mode: m, .. } if m == mode),
+            matches!(err, VaultError::KeyFileNotPrivate { reason: NotPrivate::Mode(m), .. } if m == mode),
             "{err:?}"
         );
         let message = err.to_string();
@@ -83,7 +84,10 @@ fn default_key_is_created_private_and_reloaded() {
 
     std::fs::set_permissions(&path, Permissions::from_mode(0o644)).unwrap();
     let err = MasterKey::load_or_create_at(&dir).unwrap_err();
-    assert!(matches!(err, VaultError::KeyFileMode { .. }), "{err:?}");
+    assert!(
+        matches!(err, VaultError::KeyFileNotPrivate { .. }),
+        "{err:?}"
+    );
 }
 
 #[test]

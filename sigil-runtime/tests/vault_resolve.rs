@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::json;
 use sigil_runtime::identity::{Principal, TrustLevel};
 use sigil_runtime::vault::{
-    MasterKey, MemoryStore, Pointer, ResolveRequest, Vault, VaultConfig, VaultKind, VaultRefusal,
+    DataKind, MasterKey, MemoryStore, Pointer, ResolveRequest, Vault, VaultConfig, VaultRefusal,
     find_pointers,
 };
 
@@ -33,9 +33,9 @@ fn round_trip_for_the_owner() {
     let vault = vault();
     let owner = alice();
     let p = vault
-        .store(IBAN, VaultKind::Iban, &owner, TrustLevel::Medium)
+        .store(IBAN, DataKind::Iban, &owner, TrustLevel::Medium)
         .unwrap();
-    let req = ResolveRequest::new(&owner, TrustLevel::Medium, &[VaultKind::Iban]);
+    let req = ResolveRequest::new(&owner, TrustLevel::Medium, &[DataKind::Iban]);
     assert_eq!(vault.resolve(&p, &req).unwrap().as_str(), IBAN);
     // The pointer's text form parses back to the same pointer and resolves too.
     let reparsed: Pointer = p.to_string().parse().unwrap();
@@ -47,12 +47,12 @@ fn pointer_reveals_nothing_about_the_value() {
     let vault = vault();
     let owner = alice();
     let a = vault
-        .store(IBAN, VaultKind::Iban, &owner, TrustLevel::Low)
+        .store(IBAN, DataKind::Iban, &owner, TrustLevel::Low)
         .unwrap();
     let b = vault
         .store(
             "DE89370400440532013001",
-            VaultKind::Iban,
+            DataKind::Iban,
             &owner,
             TrustLevel::Low,
         )
@@ -82,7 +82,7 @@ fn ids_use_all_128_bits() {
     let n = 200;
     for _ in 0..n {
         let p = vault
-            .store("same value", VaultKind::Secret, &owner, TrustLevel::Low)
+            .store("same value", DataKind::Secret, &owner, TrustLevel::Low)
             .unwrap();
         for (i, byte) in p.id.as_bytes().iter().enumerate() {
             for bit in 0..8 {
@@ -100,27 +100,27 @@ fn refusals_name_the_rule_that_failed() {
     let owner = alice();
     let now = SystemTime::now();
     let p = vault
-        .store(IBAN, VaultKind::Iban, &owner, TrustLevel::Medium)
+        .store(IBAN, DataKind::Iban, &owner, TrustLevel::Medium)
         .unwrap();
     let other = bob();
     let cases = [
         (
-            ResolveRequest::new(&other, TrustLevel::High, &[VaultKind::Iban]),
+            ResolveRequest::new(&other, TrustLevel::High, &[DataKind::Iban]),
             VaultRefusal::WrongOwner,
         ),
         (
-            ResolveRequest::new(&owner, TrustLevel::Low, &[VaultKind::Iban]),
+            ResolveRequest::new(&owner, TrustLevel::Low, &[DataKind::Iban]),
             VaultRefusal::TrustTooLow {
                 stored: TrustLevel::Medium,
                 presented: TrustLevel::Low,
             },
         ),
         (
-            ResolveRequest::new(&owner, TrustLevel::High, &[VaultKind::Email]),
+            ResolveRequest::new(&owner, TrustLevel::High, &[DataKind::Email]),
             VaultRefusal::KindNotRevealed,
         ),
         (
-            ResolveRequest::new(&owner, TrustLevel::High, &[VaultKind::Iban])
+            ResolveRequest::new(&owner, TrustLevel::High, &[DataKind::Iban])
                 .at(now + Duration::from_secs(25 * 3600)),
             VaultRefusal::Expired,
         ),
@@ -128,12 +128,12 @@ fn refusals_name_the_rule_that_failed() {
     for (req, expected) in cases {
         assert_eq!(vault.resolve(&p, &req), Err(expected));
     }
-    let req = ResolveRequest::new(&owner, TrustLevel::High, &VaultKind::ALL);
+    let req = ResolveRequest::new(&owner, TrustLevel::High, &DataKind::ALL);
     // A higher trust than stored is fine.
     assert_eq!(vault.resolve(&p, &req).unwrap().as_str(), IBAN);
     // Changing the tag in the pointer does not reach the record.
     let relabelled = Pointer {
-        kind: VaultKind::Email,
+        kind: DataKind::Email,
         ..p
     };
     assert_eq!(
@@ -154,21 +154,21 @@ fn same_value_same_owner_dedups_and_others_do_not() {
     let vault = vault();
     let (a, b) = (alice(), bob());
     let p1 = vault
-        .store(IBAN, VaultKind::Iban, &a, TrustLevel::Low)
+        .store(IBAN, DataKind::Iban, &a, TrustLevel::Low)
         .unwrap();
     let p2 = vault
-        .store(IBAN, VaultKind::Iban, &a, TrustLevel::Low)
+        .store(IBAN, DataKind::Iban, &a, TrustLevel::Low)
         .unwrap();
     assert_eq!(p1, p2);
     assert_eq!(vault.len(), 1);
     let other_owner = vault
-        .store(IBAN, VaultKind::Iban, &b, TrustLevel::Low)
+        .store(IBAN, DataKind::Iban, &b, TrustLevel::Low)
         .unwrap();
     let other_trust = vault
-        .store(IBAN, VaultKind::Iban, &a, TrustLevel::High)
+        .store(IBAN, DataKind::Iban, &a, TrustLevel::High)
         .unwrap();
     let other_kind = vault
-        .store(IBAN, VaultKind::Secret, &a, TrustLevel::Low)
+        .store(IBAN, DataKind::Secret, &a, TrustLevel::Low)
         .unwrap();
     assert_ne!(p1.id, other_owner.id);
     assert_ne!(p1.id, other_trust.id);
@@ -185,14 +185,14 @@ fn storing_again_renews_the_expiry() {
     let owner = alice();
     let t0 = SystemTime::now();
     let p = vault
-        .store_at(IBAN, VaultKind::Iban, &owner, TrustLevel::Low, t0)
+        .store_at(IBAN, DataKind::Iban, &owner, TrustLevel::Low, t0)
         .unwrap();
     let t1 = t0 + Duration::from_secs(50);
     let again = vault
-        .store_at(IBAN, VaultKind::Iban, &owner, TrustLevel::Low, t1)
+        .store_at(IBAN, DataKind::Iban, &owner, TrustLevel::Low, t1)
         .unwrap();
     assert_eq!(p, again);
-    let req = ResolveRequest::new(&owner, TrustLevel::Low, &[VaultKind::Iban])
+    let req = ResolveRequest::new(&owner, TrustLevel::Low, &[DataKind::Iban])
         .at(t0 + Duration::from_secs(100));
     assert_eq!(vault.resolve(&p, &req).unwrap().as_str(), IBAN);
 }
@@ -202,12 +202,12 @@ fn resolve_in_value_replaces_allowed_pointers_inside_json_strings() {
     let vault = vault();
     let owner = alice();
     let iban = vault
-        .store(IBAN, VaultKind::Iban, &owner, TrustLevel::Low)
+        .store(IBAN, DataKind::Iban, &owner, TrustLevel::Low)
         .unwrap();
     let email = vault
         .store(
             "alice@example.com",
-            VaultKind::Email,
+            DataKind::Email,
             &owner,
             TrustLevel::Low,
         )
@@ -217,7 +217,7 @@ fn resolve_in_value_replaces_allowed_pointers_inside_json_strings() {
         "memo": format!("rent for {email}, account {iban}"),
         "nested": [{ "deep": [iban.to_string()] }, 42, null],
     });
-    let req = ResolveRequest::new(&owner, TrustLevel::Low, &[VaultKind::Iban]);
+    let req = ResolveRequest::new(&owner, TrustLevel::Low, &[DataKind::Iban]);
     let outcomes = vault.resolve_in_value(&mut args, &req);
     assert_eq!(args["to"], IBAN);
     assert_eq!(args["nested"][0]["deep"][0], IBAN);
@@ -250,10 +250,10 @@ fn resolve_in_json_escapes_values_and_keeps_the_document_valid() {
     let owner = alice();
     let value = "pa\"ss\\word\nline2\u{1}";
     let p = vault
-        .store(value, VaultKind::Password, &owner, TrustLevel::Low)
+        .store(value, DataKind::Password, &owner, TrustLevel::Low)
         .unwrap();
     let raw = json!({ "password": p.to_string(), "note": format!("x {p} y") }).to_string();
-    let req = ResolveRequest::new(&owner, TrustLevel::Low, &[VaultKind::Password]);
+    let req = ResolveRequest::new(&owner, TrustLevel::Low, &[DataKind::Password]);
     let (out, outcomes) = vault.resolve_in_json(&raw, &req);
     assert_eq!(outcomes.len(), 2);
     let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -266,15 +266,15 @@ fn resolve_in_text_leaves_refused_pointers_opaque() {
     let vault = vault();
     let owner = alice();
     let p = vault
-        .store(IBAN, VaultKind::Iban, &owner, TrustLevel::Low)
+        .store(IBAN, DataKind::Iban, &owner, TrustLevel::Low)
         .unwrap();
     let text = format!("send to {p} now");
     let stranger = bob();
-    let req = ResolveRequest::new(&stranger, TrustLevel::High, &[VaultKind::Iban]);
+    let req = ResolveRequest::new(&stranger, TrustLevel::High, &[DataKind::Iban]);
     let (out, outcomes) = vault.resolve_in_text(&text, &req);
     assert_eq!(out.as_str(), text);
     assert_eq!(outcomes[0].refusal, Some(VaultRefusal::WrongOwner));
-    let req = ResolveRequest::new(&owner, TrustLevel::High, &[VaultKind::Iban]);
+    let req = ResolveRequest::new(&owner, TrustLevel::High, &[DataKind::Iban]);
     let (out, _) = vault.resolve_in_text(&text, &req);
     assert_eq!(out.as_str(), format!("send to {IBAN} now"));
     assert_eq!(find_pointers(&out).count(), 0);
@@ -285,7 +285,7 @@ fn debug_of_vault_shows_no_key_or_value() {
     let key = MasterKey::from_bytes([0x5a; 32]);
     let vault = Vault::in_memory(key);
     vault
-        .store(IBAN, VaultKind::Iban, &alice(), TrustLevel::Low)
+        .store(IBAN, DataKind::Iban, &alice(), TrustLevel::Low)
         .unwrap();
     let shown = format!("{vault:?} {vault:#?}");
     assert!(shown.contains("MasterKey(..)"), "{shown}");
@@ -306,9 +306,9 @@ fn vault_is_shareable_between_threads() {
                 let owner = alice();
                 let value = format!("secret-{i}");
                 let p = vault
-                    .store(&value, VaultKind::Secret, &owner, TrustLevel::Low)
+                    .store(&value, DataKind::Secret, &owner, TrustLevel::Low)
                     .unwrap();
-                let req = ResolveRequest::new(&owner, TrustLevel::Low, &[VaultKind::Secret]);
+                let req = ResolveRequest::new(&owner, TrustLevel::Low, &[DataKind::Secret]);
                 assert_eq!(vault.resolve(&p, &req).unwrap().as_str(), value);
             })
         })

@@ -15,7 +15,7 @@ pub use sigil_runtime::tool::{
     FromGatedCall, GatedCall, Hints, IntoToolOutput, Json, Parameters, Risk, SigilService,
     ToolError, ToolOutput, ToolSpec,
 };
-pub use sigil_runtime::vault::VaultKind;
+pub use sigil_runtime::vault::DataKind;
 
 /// What a tool author needs in scope.
 pub mod prelude {
@@ -43,7 +43,7 @@ pub mod __private {
         FromGatedCall, GatedCall, Hints, IntoToolOutput, Risk, ServerIdentity, SigilService,
         ToolEntry, ToolError, ToolOutput, ToolSpec, assert_extractor,
     };
-    pub use sigil_runtime::vault::VaultKind;
+    pub use sigil_runtime::vault::DataKind;
 
     /// A rate string the macro already checked.
     pub fn rate(s: &'static str) -> Rate {

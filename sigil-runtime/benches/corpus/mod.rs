@@ -13,7 +13,7 @@ mod values;
 use std::io::Write;
 use std::path::Path;
 
-use sigil_runtime::vault::VaultKind;
+use sigil_runtime::vault::DataKind;
 
 pub(crate) use decoys::DECOYS;
 pub(crate) use rng::Rng;
@@ -26,7 +26,7 @@ pub(crate) struct Planted {
     pub(crate) end: usize,
     pub(crate) label: &'static str,
     /// The kind a correct scanner reports; `None` for a decoy.
-    pub(crate) kind: Option<VaultKind>,
+    pub(crate) kind: Option<DataKind>,
 }
 
 pub(crate) struct Message {
@@ -132,7 +132,7 @@ impl Builder {
         }
     }
 
-    fn plant(&mut self, parts: values::Parts, label: &'static str, kind: Option<VaultKind>) {
+    fn plant(&mut self, parts: values::Parts, label: &'static str, kind: Option<DataKind>) {
         let (before, value, after) = parts;
         self.escaped(&before);
         let start = self.raw.len();

@@ -4,7 +4,7 @@
 //! To cover a new kind, add a row to `SECRETS`: a label, the vault kind, and a
 //! function returning `(text before, value, text after)`; only `value` is the ground-truth span.
 
-use sigil_runtime::vault::VaultKind;
+use sigil_runtime::vault::DataKind;
 
 use super::checksums::{base62, base64url, crc32, iban_check, luhn_check_digit, mod11_10};
 use super::rng::{ALNUM, B64, B64URL, DIGITS, LOWER, Rng, UPPER};
@@ -13,7 +13,7 @@ pub(crate) type Parts = (String, String, String);
 
 pub(crate) struct Secret {
     pub(crate) label: &'static str,
-    pub(crate) kind: VaultKind,
+    pub(crate) kind: DataKind,
     pub(crate) make: fn(&mut Rng) -> Parts,
 }
 
@@ -24,7 +24,7 @@ pub(super) fn before(r: &mut Rng, options: &[&str], value: String) -> Parts {
 pub(crate) const SECRETS: &[Secret] = &[
     Secret {
         label: "aws-access-key",
-        kind: VaultKind::CloudKey,
+        kind: DataKind::CloudKey,
         make: |r| {
             let v = format!("AKIA{}", r.string(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16));
             before(
@@ -36,7 +36,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "gcp-api-key",
-        kind: VaultKind::CloudKey,
+        kind: DataKind::CloudKey,
         make: |r| {
             let v = format!("AIza{}", r.string(B64URL, 35));
             before(r, &["GOOGLE_API_KEY=", "\"key\": \"", "maps key "], v)
@@ -44,7 +44,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "github-classic",
-        kind: VaultKind::ApiKey,
+        kind: DataKind::ApiKey,
         make: |r| {
             let body = r.string(ALNUM, 30);
             let v = format!("ghp_{body}{}", base62(crc32(body.as_bytes()), 6));
@@ -57,7 +57,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "github-fine-grained",
-        kind: VaultKind::ApiKey,
+        kind: DataKind::ApiKey,
         make: |r| {
             let v = format!("github_pat_{}_{}", r.string(ALNUM, 22), r.string(ALNUM, 59));
             before(r, &["GH_TOKEN=", "pat: "], v)
@@ -65,7 +65,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "gitlab-pat",
-        kind: VaultKind::ApiKey,
+        kind: DataKind::ApiKey,
         make: |r| {
             let v = format!("glpat-{}", r.string(ALNUM, 20));
             before(r, &["GITLAB_TOKEN=", "private-token: "], v)
@@ -73,7 +73,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "slack-bot-token",
-        kind: VaultKind::ApiKey,
+        kind: DataKind::ApiKey,
         make: |r| {
             let v = format!(
                 "xoxb-{}-{}-{}",
@@ -86,7 +86,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "stripe-secret",
-        kind: VaultKind::ApiKey,
+        kind: DataKind::ApiKey,
         make: |r| {
             let v = format!(
                 "sk_live_{}",
@@ -101,7 +101,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "openai-key",
-        kind: VaultKind::ApiKey,
+        kind: DataKind::ApiKey,
         make: |r| {
             let v = format!("sk-{}T3BlbkFJ{}", r.string(ALNUM, 20), r.string(ALNUM, 20));
             before(r, &["OPENAI_API_KEY=", "Authorization: Bearer "], v)
@@ -109,7 +109,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "anthropic-key",
-        kind: VaultKind::ApiKey,
+        kind: DataKind::ApiKey,
         make: |r| {
             let v = format!("sk-ant-api03-{}AA", r.string(B64URL, 93));
             before(r, &["ANTHROPIC_API_KEY=", "x-api-key: "], v)
@@ -117,7 +117,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "npm-token",
-        kind: VaultKind::ApiKey,
+        kind: DataKind::ApiKey,
         make: |r| {
             // 30 random characters and their CRC32 in base62, as npm issues them.
             let body = r.string(ALNUM, 30);
@@ -127,7 +127,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "pypi-token",
-        kind: VaultKind::ApiKey,
+        kind: DataKind::ApiKey,
         make: |r| {
             let v = format!("pypi-AgEIcHlwaS5vcmc{}", r.string(B64URL, 70));
             before(r, &["password = ", "TWINE_PASSWORD="], v)
@@ -135,7 +135,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "sendgrid-key",
-        kind: VaultKind::ApiKey,
+        kind: DataKind::ApiKey,
         make: |r| {
             let v = format!("SG.{}.{}", r.string(B64URL, 22), r.string(B64URL, 43));
             before(r, &["SENDGRID_API_KEY=", "sendgrid: "], v)
@@ -143,7 +143,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "rsa-private-key",
-        kind: VaultKind::PrivateKey,
+        kind: DataKind::PrivateKey,
         make: |r| {
             let lines: Vec<String> = (0..r.range(8, 25)).map(|_| r.string(B64, 64)).collect();
             let v = format!(
@@ -156,7 +156,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "openssh-private-key",
-        kind: VaultKind::PrivateKey,
+        kind: DataKind::PrivateKey,
         make: |r| {
             let lines: Vec<String> = (0..r.range(5, 9)).map(|_| r.string(B64, 70)).collect();
             let v = format!(
@@ -169,7 +169,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "jwt",
-        kind: VaultKind::Jwt,
+        kind: DataKind::Jwt,
         make: |r| {
             let header = base64url(br#"{"alg":"HS256","typ":"JWT"}"#);
             let payload = format!(
@@ -197,7 +197,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "url-password",
-        kind: VaultKind::Password,
+        kind: DataKind::Password,
         make: |r| {
             let scheme = *r.pick(&[
                 "postgres",
@@ -228,7 +228,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "password-assignment",
-        kind: VaultKind::Password,
+        kind: DataKind::Password,
         make: |r| {
             let pw = format!(
                 "{}{}{}",
@@ -247,7 +247,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "generic-secret",
-        kind: VaultKind::Secret,
+        kind: DataKind::Secret,
         make: |r| {
             let v = r.string(ALNUM, r.range(32, 40));
             let (b, a) = *r.pick(&[
@@ -260,7 +260,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "iban",
-        kind: VaultKind::Iban,
+        kind: DataKind::Iban,
         make: |r| {
             let v = iban(r, true);
             before(
@@ -272,7 +272,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "card",
-        kind: VaultKind::Card,
+        kind: DataKind::Card,
         make: |r| {
             let v = card(r);
             before(r, &["card: ", "Card number ", "paid with ", "\n"], v)
@@ -280,7 +280,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "bic",
-        kind: VaultKind::Bic,
+        kind: DataKind::Bic,
         make: |r| {
             let v = format!(
                 "{}{}{}{}",
@@ -298,7 +298,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "email",
-        kind: VaultKind::Email,
+        kind: DataKind::Email,
         make: |r| {
             let v = format!(
                 "{}.{}@{}",
@@ -317,7 +317,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "phone",
-        kind: VaultKind::Phone,
+        kind: DataKind::Phone,
         make: |r| {
             let v = match r.below(3) {
                 0 => format!("+49 151 {}", r.digits(8)),
@@ -335,7 +335,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "us-ssn",
-        kind: VaultKind::NationalId,
+        kind: DataKind::NationalId,
         make: |r| {
             let area = loop {
                 let a = r.range(1, 899);
@@ -349,7 +349,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "uk-nino",
-        kind: VaultKind::NationalId,
+        kind: DataKind::NationalId,
         make: |r| {
             let first = r.string(b"ABCEGHJKLMNPRSTWXYZ", 1);
             let second = r.string(b"ABCEGHJKLMNPRSTWXYZ", 1);
@@ -363,7 +363,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "nl-bsn",
-        kind: VaultKind::NationalId,
+        kind: DataKind::NationalId,
         make: |r| {
             let v = loop {
                 let d = format!("{}{}", r.range(1, 9), r.digits(7));
@@ -382,7 +382,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "pl-pesel",
-        kind: VaultKind::NationalId,
+        kind: DataKind::NationalId,
         make: |r| {
             let year = r.range(50, 99);
             let d = format!(
@@ -399,7 +399,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "es-dni",
-        kind: VaultKind::NationalId,
+        kind: DataKind::NationalId,
         make: |r| {
             let n = r.range(10_000_000, 99_999_999);
             let v = format!("{n}{}", b"TRWAGMYFPDXBNJZSQVHLCKE"[n % 23] as char);
@@ -408,7 +408,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "fr-nir",
-        kind: VaultKind::NationalId,
+        kind: DataKind::NationalId,
         make: |r| {
             let body = format!(
                 "{}{:02}{:02}{:02}{:03}{:03}",
@@ -426,7 +426,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "se-personnummer",
-        kind: VaultKind::NationalId,
+        kind: DataKind::NationalId,
         make: |r| {
             let d = format!(
                 "{:02}{:02}{:02}{}",
@@ -441,7 +441,7 @@ pub(crate) const SECRETS: &[Secret] = &[
     },
     Secret {
         label: "de-steuer-id",
-        kind: VaultKind::NationalId,
+        kind: DataKind::NationalId,
         make: |r| {
             let v = loop {
                 let mut digits: Vec<u8> = (0..10).collect();

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::basics::private_file::NotPrivate;
+
 /// What went wrong opening, writing or reading an audit log or its keys.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -16,12 +18,12 @@ pub enum AuditError {
         /// The underlying error.
         source: std::io::Error,
     },
-    /// A key or state file is readable or writable by others (mode shown in octal).
-    InsecurePermissions {
+    /// A key or state file is not private: others may read it, or it is not ours.
+    NotPrivate {
         /// The file.
         path: PathBuf,
-        /// Its permission bits.
-        mode: u32,
+        /// What is wrong with it.
+        reason: NotPrivate,
     },
     /// A key file is not in the expected format.
     BadKeyFile {
@@ -66,11 +68,9 @@ impl fmt::Display for AuditError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Io { op, path, source } => write!(f, "{op} {}: {source}", path.display()),
-            Self::InsecurePermissions { path, mode } => write!(
-                f,
-                "{} has mode {mode:o}; it must be readable and writable by its owner only (0600)",
-                path.display()
-            ),
+            Self::NotPrivate { path, reason } => {
+                write!(f, "refusing secret file {}: {reason}", path.display())
+            }
             Self::BadKeyFile { path, problem } => {
                 write!(f, "key file {}: {problem}", path.display())
             }

@@ -40,7 +40,7 @@ pub(crate) fn read(path: &Path) -> Result<Option<KeyState>, AuditError> {
     if !path.exists() {
         return Ok(None);
     }
-    let contents = Zeroizing::new(read_private(path)?);
+    let contents = read_private(path)?;
     let corrupt = || AuditError::CorruptLog {
         path: path.to_owned(),
         problem: "unreadable key state",

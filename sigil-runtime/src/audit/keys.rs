@@ -1,7 +1,6 @@
 //! Audit keys: the initial MAC key (epoch 0) and the Ed25519 checkpoint signing key, their files,
 //! and where they live by default.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -13,6 +12,7 @@ use super::checkpoint::{CheckpointVerifier, key_id};
 use super::error::AuditError;
 use super::record::{from_hex, to_hex};
 use super::secret_file::{read_private, write_new};
+use crate::basics::private_file;
 
 /// File name of the initial MAC key in a key directory.
 pub const MAC_KEY_FILE: &str = "audit-mac.key";
@@ -47,7 +47,7 @@ impl MacKey {
     /// Reads a key file: 64 hex digits (optionally followed by a newline) or 32 raw bytes.
     /// The file must be mode 0600 or stricter.
     pub fn from_file(path: &Path) -> Result<Self, AuditError> {
-        let contents = Zeroizing::new(read_private(path)?);
+        let contents = read_private(path)?;
         let bad = |problem| AuditError::BadKeyFile {
             path: path.to_owned(),
             problem,
@@ -174,7 +174,7 @@ impl AuditKeys {
 }
 
 fn read_signing_key(path: &Path) -> Result<(String, SigningKey), AuditError> {
-    let contents = Zeroizing::new(read_private(path)?);
+    let contents = read_private(path)?;
     let bad = |problem| AuditError::BadKeyFile {
         path: path.to_owned(),
         problem,
@@ -208,21 +208,15 @@ fn read_signing_key(path: &Path) -> Result<(String, SigningKey), AuditError> {
 }
 
 pub(crate) fn create_private_dir(dir: &Path) -> Result<(), AuditError> {
-    use std::os::unix::fs::DirBuilderExt;
     if dir.is_dir() {
         return Ok(());
     }
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .map_err(AuditError::io("create directory", dir))
+    private_file::create_dir(dir).map_err(AuditError::io("create directory", dir))
 }
 
-/// The default key directory: `$XDG_DATA_HOME/sigil` when that is an absolute path, else
-/// `$HOME/.local/share/sigil`.
+/// The default key directory: SIGIL's [`data_dir`](crate::basics::data_dir).
 pub fn default_key_dir() -> Result<PathBuf, AuditError> {
-    key_dir_from(std::env::var_os("XDG_DATA_HOME"), std::env::var_os("HOME"))
+    crate::basics::data_dir().map_err(|_| AuditError::NoKeyDir)
 }
 
 /// The default audit log: `audit.jsonl` in [`default_key_dir`], so that `sigil audit verify` finds
@@ -231,35 +225,9 @@ pub fn default_log_path() -> Result<PathBuf, AuditError> {
     Ok(default_key_dir()?.join("audit.jsonl"))
 }
 
-/// [`default_key_dir`] from given values of `XDG_DATA_HOME` and `HOME`.
-pub fn key_dir_from(
-    xdg_data_home: Option<OsString>,
-    home: Option<OsString>,
-) -> Result<PathBuf, AuditError> {
-    if let Some(xdg) = xdg_data_home.map(PathBuf::from).filter(|p| p.is_absolute()) {
-        return Ok(xdg.join("sigil"));
-    }
-    match home.filter(|h| !h.is_empty()) {
-        Some(home) => Ok(PathBuf::from(home).join(".local/share/sigil")),
-        None => Err(AuditError::NoKeyDir),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn default_dir_honours_xdg_only_when_absolute() {
-        let dir = key_dir_from(Some("/x/data".into()), Some("/home/u".into())).unwrap();
-        assert_eq!(dir, PathBuf::from("/x/data/sigil"));
-        let dir = key_dir_from(Some("relative".into()), Some("/home/u".into())).unwrap();
-        assert_eq!(dir, PathBuf::from("/home/u/.local/share/sigil"));
-        assert!(matches!(
-            key_dir_from(None, None),
-            Err(AuditError::NoKeyDir)
-        ));
-    }
 
     #[test]
     fn debug_never_shows_the_mac_key() {

@@ -55,7 +55,7 @@ pub use error::AuditError;
 pub use event::{AuditEvent, AuditId, AuditSink, AuditSinkError, EventKind};
 pub use keys::{
     AuditKeys, DEFAULT_SIGNER_NAME, MAC_KEY_FILE, MacKey, SIGNING_KEY_FILE, VERIFIER_KEY_FILE,
-    default_key_dir, default_log_path, key_dir_from,
+    default_key_dir, default_log_path,
 };
 pub use log::AuditLog;
 pub use memory::MemoryAudit;

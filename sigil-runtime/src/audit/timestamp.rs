@@ -1,16 +1,6 @@
 //! RFC 3339 UTC timestamps with millisecond precision, the only form a record's `time` takes:
 //! `YYYY-MM-DDTHH:MM:SS.mmmZ` (24 bytes).
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-/// Milliseconds since the Unix epoch, now (0 if the clock is before 1970).
-pub(crate) fn now_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
-}
-
 /// Formats milliseconds since the epoch as `YYYY-MM-DDTHH:MM:SS.mmmZ`.
 pub(crate) fn format_millis(millis: u64, out: &mut Vec<u8>) {
     let secs = millis / 1000;

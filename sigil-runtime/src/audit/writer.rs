@@ -21,8 +21,8 @@ use super::record::{RecordFields, push_hex, to_hex};
 use super::resume::resume;
 use super::secret_file::sync_parent;
 use super::segments::{checkpoints_path, discover_segments, key_state_path, segment_path};
-use super::timestamp::now_millis;
 use super::{genesis_prev, key_state};
+use crate::basics::now_ms;
 
 /// The principal of records the log writes itself (`key_epoch`, `checkpoint`).
 pub(crate) const SELF_PRINCIPAL: &str = "sigil";
@@ -379,7 +379,7 @@ impl Writer {
         RecordFields {
             seq: self.seq,
             log: (self.seq == 0).then_some(self.log_id.as_str()),
-            time_millis: now_millis(),
+            time_millis: now_ms(),
             epoch: self.key.epoch(),
             event,
             principal,

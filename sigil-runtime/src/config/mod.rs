@@ -40,7 +40,7 @@ mod oidc;
 
 pub use oidc::{IssuerSection, OidcSection};
 
-use crate::identity::TrustLevel;
+use crate::basics::TrustLevel;
 use crate::policy::Rate;
 use crate::tool::ToolSpec;
 

@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::basics::TrustLevel;
 use crate::config::ConfigError;
-use crate::identity::TrustLevel;
 use crate::identity::oidc::{IssuerConfig, MAX_LEEWAY, OidcConfig, SigningAlg};
 
 /// `[oidc]`.
@@ -162,8 +162,8 @@ fn error(key: &str, message: &str) -> ConfigError {
 
 #[cfg(test)]
 mod tests {
+    use crate::basics::TrustLevel;
     use crate::config::SigilConfig;
-    use crate::identity::TrustLevel;
     use crate::identity::oidc::SigningAlg;
 
     const RESOURCE: &str = "https://mcp.example.eu/mcp";

@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use rmcp::model::{
     ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction, ElicitationSchema,
@@ -17,6 +17,7 @@ use rmcp::model::{
 use rmcp::model::{RequestStateCodec, SealOptions};
 use rmcp::service::{Peer, RoleServer};
 
+use crate::basics::now_secs;
 use crate::confirm::state::ConfirmBinding;
 
 /// The key under which our elicitation travels in `inputRequests` / `inputResponses`.
@@ -88,12 +89,6 @@ pub(crate) enum Mrtr {
     Approved,
     /// Refused.
     Refused(ConfirmRefusal),
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 fn random_hex16() -> String {

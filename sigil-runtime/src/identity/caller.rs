@@ -1,6 +1,6 @@
 //! `Caller`: the verified identity of whoever made the current call.
 
-use crate::identity::{Principal, TrustLevel};
+use crate::basics::{Principal, TrustLevel};
 
 /// How a caller's identity was established.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -10,14 +10,15 @@
 //! - [`qualified_cert`]: eIDAS qualified certificates over mutual TLS (QCStatements).
 
 mod caller;
+mod jwt_times;
 pub mod oidc;
 pub mod pid;
-mod principal;
+
 pub mod qualified_cert;
 pub mod resource_metadata;
 pub mod resource_server;
 mod source;
 
+pub use crate::basics::{Principal, TrustLevel};
 pub use caller::{AuthMethod, Caller};
-pub use principal::{Principal, TrustLevel};
 pub use source::{ExtensionsOrDefault, IdentityRefused, IdentitySource};

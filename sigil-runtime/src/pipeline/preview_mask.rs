@@ -12,8 +12,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
+use crate::basics::DataKind;
 use crate::scan::{Category, Hit, redact};
-use crate::vault::VaultKind;
 
 /// Characters of a masked value's end that are shown.
 const SHOWN_TAIL: usize = 4;
@@ -32,7 +32,7 @@ impl PreviewMask {
     }
 
     /// `text` with every hit whose kind is not in `reveals` masked.
-    pub(crate) fn apply(&self, text: &str, hits: &[Hit], reveals: &[VaultKind]) -> String {
+    pub(crate) fn apply(&self, text: &str, hits: &[Hit], reveals: &[DataKind]) -> String {
         let hidden: Vec<Hit> = hits
             .iter()
             .filter(|h| !reveals.contains(&h.kind))
@@ -60,7 +60,7 @@ impl PreviewMask {
     }
 
     /// 32 bits of HMAC-SHA-256 over the kind and the value, in hex.
-    fn fingerprint(&self, kind: VaultKind, value: &str) -> String {
+    fn fingerprint(&self, kind: DataKind, value: &str) -> String {
         let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(&*self.key) else {
             unreachable!("HMAC-SHA-256 takes a 32-byte key")
         };
@@ -77,7 +77,7 @@ mod tests {
     use super::*;
     use crate::scan::Scanner;
 
-    fn show(mask: &PreviewMask, scanner: &Scanner, text: &str, reveals: &[VaultKind]) -> String {
+    fn show(mask: &PreviewMask, scanner: &Scanner, text: &str, reveals: &[DataKind]) -> String {
         mask.apply(text, &scanner.scan_text(text.as_bytes()), reveals)
     }
 
@@ -94,10 +94,7 @@ mod tests {
         assert_ne!(a, b);
         // The same value masks the same way within a process, so a human can compare.
         assert_eq!(a, show(&mask, &scanner, landlord, &[]));
-        assert_eq!(
-            show(&mask, &scanner, landlord, &[VaultKind::Iban]),
-            landlord
-        );
+        assert_eq!(show(&mask, &scanner, landlord, &[DataKind::Iban]), landlord);
     }
 
     #[test]

@@ -11,8 +11,8 @@ use rmcp::ErrorData;
 use rmcp::model::ErrorCode;
 use serde_json::json;
 
+use crate::basics::TrustLevel;
 use crate::confirm::ConfirmRefusal;
-use crate::identity::TrustLevel;
 
 /// A refusal, before any tool ran.
 #[derive(Debug, Clone, PartialEq)]

@@ -19,7 +19,7 @@ use super::keyword_lead::keyword_offsets;
 use super::pack::Rule;
 use super::sequence::Sequence;
 use super::validators::Validator;
-use crate::vault::VaultKind;
+use crate::basics::DataKind;
 
 /// How far before a keyword a match of an unbounded pattern may start.
 const UNBOUNDED_BACK: usize = 512;
@@ -35,7 +35,7 @@ pub(crate) struct CompiledRule {
     pub(crate) id: Arc<str>,
     pub(crate) category: Category,
     pub(crate) severity: Severity,
-    pub(crate) kind: VaultKind,
+    pub(crate) kind: DataKind,
     pub(crate) priority: i32,
     pub(crate) regex: meta::Regex,
     /// Capture group index whose span is reported (0: the whole match, found without a

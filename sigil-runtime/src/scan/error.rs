@@ -4,6 +4,8 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+use crate::basics::private_file::NotPrivate;
+
 /// Everything that can go wrong while loading, signing, verifying or compiling rule packs.
 ///
 /// Scanning itself never fails: any input, however malformed, gives a (possibly empty) list
@@ -70,12 +72,12 @@ pub enum ScanError {
         /// The pack.
         pack: PathBuf,
     },
-    /// A signing key file is readable by group or others (it must be mode 0600).
-    KeyPermissions {
+    /// A signing key file is not private: others may read it, or it is not ours.
+    KeyNotPrivate {
         /// The key file.
         path: PathBuf,
-        /// Its mode bits.
-        mode: u32,
+        /// What is wrong with it.
+        reason: NotPrivate,
     },
     /// The operating system's random number generator failed.
     Random,
@@ -125,11 +127,9 @@ impl fmt::Display for ScanError {
                 "rule pack {}: signature does not match the pack (modified after signing?); refusing it",
                 pack.display()
             ),
-            Self::KeyPermissions { path, mode } => write!(
-                f,
-                "{}: signing key is accessible by group or others (mode {mode:o}); run chmod 600",
-                path.display()
-            ),
+            Self::KeyNotPrivate { path, reason } => {
+                write!(f, "refusing signing key {}: {reason}", path.display())
+            }
             Self::Random => f.write_str("the operating system's random number generator failed"),
             Self::Compile { reason } => write!(f, "compiling the rule set: {reason}"),
         }

@@ -3,7 +3,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::vault::VaultKind;
+use crate::basics::DataKind;
 
 /// The family a rule belongs to; actions are configured per category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -65,7 +65,7 @@ pub struct Hit {
     /// The rule's severity.
     pub severity: Severity,
     /// What the vault stores the value as.
-    pub kind: VaultKind,
+    pub kind: DataKind,
     /// Byte span in the original input (for JSON: in the raw JSON text, escapes included).
     pub span: Range<usize>,
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::error::ScanError;
 use super::hit::{Category, Severity};
 use super::validators::Validator;
-use crate::vault::VaultKind;
+use crate::basics::DataKind;
 
 /// A parsed rule pack: a name, a version, rules and allow-list patterns.
 ///
@@ -36,7 +36,7 @@ pub struct Rule {
     /// Severity.
     pub severity: Severity,
     /// What the vault stores a hit as.
-    pub kind: VaultKind,
+    pub kind: DataKind,
     /// Lowercase ASCII prefilter keywords; empty for a keyword-less rule.
     pub keywords: Vec<String>,
     /// The regex (Rust syntax, matched on bytes, ASCII classes unless `(?u)` is set).
@@ -294,7 +294,7 @@ fn rule_from_file(r: RuleFile, origin: &str) -> Result<Rule, ScanError> {
             )));
         }
     };
-    let kind = VaultKind::parse(&r.kind)
+    let kind = DataKind::parse(&r.kind)
         .ok_or_else(|| bad(format!("kind `{}` is not a vault kind", r.kind)))?;
     for k in &r.keywords {
         if k.is_empty() || !k.is_ascii() || k.bytes().any(|b| b.is_ascii_uppercase()) {

@@ -21,6 +21,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 
 use super::error::ScanError;
+use crate::basics::private_file::{self, OpenError};
 
 /// Appended to a pack's file name to name its signature sidecar.
 pub const SIGNATURE_SUFFIX: &str = ".sig";
@@ -61,10 +62,15 @@ impl PackSigningKey {
         Self(SigningKey::from_bytes(seed))
     }
 
-    /// Reads a 32-byte seed file. On Unix the file must not be accessible by group or others.
+    /// Reads a 32-byte seed file, which must be private (mode `0600` or stricter, ours).
     pub fn read_seed_file(path: &Path) -> Result<Self, ScanError> {
-        check_private(path)?;
-        let bytes = zeroizing_read(path)?;
+        let bytes = private_file::read(path, 64).map_err(|e| match e {
+            OpenError::Io(e) => io_err(path)(e),
+            OpenError::NotPrivate(reason) => ScanError::KeyNotPrivate {
+                path: path.to_owned(),
+                reason,
+            },
+        })?;
         let seed: &[u8; 32] =
             bytes
                 .as_slice()
@@ -78,11 +84,7 @@ impl PackSigningKey {
 
     /// Writes the seed to a new file with mode 0600. Refuses to overwrite an existing file.
     pub fn write_seed_file(&self, path: &Path) -> Result<(), ScanError> {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(path).map_err(io_err(path))?;
+        let mut file = private_file::create_new(path).map_err(io_err(path))?;
         file.write_all(self.0.as_bytes()).map_err(io_err(path))?;
         file.sync_all().map_err(io_err(path))
     }
@@ -210,33 +212,6 @@ pub(crate) fn read_verified(pack: &Path, trusted: &PackPublicKey) -> Result<Vec<
     })?;
     verify_pack(&bytes, &sidecar, trusted, pack)?;
     Ok(bytes)
-}
-
-fn zeroizing_read(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>, ScanError> {
-    fs::read(path)
-        .map(zeroize::Zeroizing::new)
-        .map_err(io_err(path))
-}
-
-#[cfg(unix)]
-fn check_private(path: &Path) -> Result<(), ScanError> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = fs::metadata(path)
-        .map_err(io_err(path))?
-        .permissions()
-        .mode();
-    if mode & 0o077 != 0 {
-        return Err(ScanError::KeyPermissions {
-            path: path.to_owned(),
-            mode: mode & 0o777,
-        });
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_private(_path: &Path) -> Result<(), ScanError> {
-    Ok(())
 }
 
 #[cfg(test)]

@@ -12,9 +12,10 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 
 use crate::audit::{AuditEvent, EventKind};
+use crate::basics::TrustLevel;
 use crate::config::HttpConfig;
+use crate::identity::Caller;
 use crate::identity::resource_server::ResourceServer;
-use crate::identity::{Caller, TrustLevel};
 use crate::pipeline::{Pipeline, Refusal};
 use crate::server::SigilServerBuilder;
 use crate::tool::{ServerIdentity, SigilService};

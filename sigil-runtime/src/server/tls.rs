@@ -36,6 +36,7 @@ use tokio_rustls::server::TlsStream;
 use tokio_util::sync::CancellationToken;
 
 use crate::audit::{AuditEvent, EventKind};
+use crate::basics::private_file::{self, NotPrivate, OpenError};
 use crate::identity::Caller;
 use crate::identity::qualified_cert::{ClientCertAuth, QcError, TrustAnchors};
 use crate::server::SigilServer;
@@ -59,17 +60,12 @@ pub enum TlsError {
         /// The operating system's error.
         source: std::io::Error,
     },
-    /// The private key file's permission bits allow more than `0600`.
-    KeyFileMode {
+    /// The private key file is not private: others may read it, or it is not ours.
+    KeyFileNotPrivate {
         /// The key file.
         path: PathBuf,
-        /// Its permission bits.
-        mode: u32,
-    },
-    /// The private key file is owned by another user.
-    KeyFileOwner {
-        /// The key file.
-        path: PathBuf,
+        /// What is wrong with it.
+        reason: NotPrivate,
     },
     /// The certificate PEM holds no `CERTIFICATE` block, or a malformed one.
     Certificate,
@@ -85,18 +81,9 @@ impl fmt::Display for TlsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Io { path, source } => write!(f, "tls: cannot read {}: {source}", path.display()),
-            Self::KeyFileMode { path, mode } => write!(
-                f,
-                "tls: refusing key file {}: mode is {mode:04o}, it must be 0600 or stricter \
-                 (chmod 600 {})",
-                path.display(),
-                path.display()
-            ),
-            Self::KeyFileOwner { path } => write!(
-                f,
-                "tls: refusing key file {}: it is owned by another user",
-                path.display()
-            ),
+            Self::KeyFileNotPrivate { path, reason } => {
+                write!(f, "tls: refusing key file {}: {reason}", path.display())
+            }
             Self::Certificate => {
                 f.write_str("tls: no valid CERTIFICATE block in the certificate file")
             }
@@ -171,7 +158,7 @@ impl HttpsConfig {
     /// `0600` or stricter, owned by the current user (as the vault key file).
     pub fn from_pem_files(cert: &Path, key: &Path) -> Result<Self, TlsError> {
         let cert_pem = read_limited(cert)?;
-        let key_pem = zeroize::Zeroizing::new(read_private(key)?);
+        let key_pem = read_private(key)?;
         Self::from_pem(&cert_pem, &key_pem)
     }
 
@@ -217,37 +204,18 @@ fn read_limited(path: &Path) -> Result<Vec<u8>, TlsError> {
     Ok(out)
 }
 
-/// Reads `path` after checking, on the opened file, that only its owner (us) may read it.
-#[cfg(unix)]
-fn read_private(path: &Path) -> Result<Vec<u8>, TlsError> {
-    use std::io::Read;
-    use std::os::unix::fs::MetadataExt;
-    let io = |source| TlsError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let meta = file.metadata().map_err(io)?;
-    let mode = meta.mode() & 0o7777;
-    if mode & !0o600 != 0 {
-        return Err(TlsError::KeyFileMode {
+/// Reads the private key file under the one private-file rule.
+fn read_private(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>, TlsError> {
+    private_file::read(path, MAX_PEM_FILE).map_err(|e| match e {
+        OpenError::Io(source) => TlsError::Io {
             path: path.to_path_buf(),
-            mode,
-        });
-    }
-    if meta.uid() != rustix::process::geteuid().as_raw() {
-        return Err(TlsError::KeyFileOwner {
+            source,
+        },
+        OpenError::NotPrivate(reason) => TlsError::KeyFileNotPrivate {
             path: path.to_path_buf(),
-        });
-    }
-    let mut out = Vec::new();
-    file.take(MAX_PEM_FILE).read_to_end(&mut out).map_err(io)?;
-    Ok(out)
-}
-
-#[cfg(not(unix))]
-fn read_private(path: &Path) -> Result<Vec<u8>, TlsError> {
-    read_limited(path)
+            reason,
+        },
+    })
 }
 
 /// What a request learns from its TLS connection: with client certificates, the caller the

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::identity::TrustLevel;
+use crate::basics::TrustLevel;
 
 /// How much harm a tool can do. Mandatory on every tool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

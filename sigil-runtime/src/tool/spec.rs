@@ -1,9 +1,9 @@
 //! The static description of one tool, as the macros or the builder declare it.
 
-use crate::identity::TrustLevel;
+use crate::basics::DataKind;
+use crate::basics::TrustLevel;
 use crate::policy::Rate;
 use crate::tool::Risk;
-use crate::vault::VaultKind;
 
 /// Explicit MCP annotation hints. `None` means "derive from the risk".
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub struct ToolSpec {
     pub(crate) trust: Option<TrustLevel>,
     pub(crate) scopes: Vec<String>,
     pub(crate) rate: Option<Rate>,
-    pub(crate) reveal: Vec<VaultKind>,
+    pub(crate) reveal: Vec<DataKind>,
     pub(crate) hints: Hints,
     /// Set by a `dangerous_trust` config key: `trust` replaces the risk's floor.
     pub(crate) risk_floor_overridden: bool,
@@ -97,7 +97,7 @@ impl ToolSpec {
 
     /// Vault kinds this tool may receive in clear when the caller passes their pointers.
     #[must_use]
-    pub fn reveal<I: IntoIterator<Item = VaultKind>>(mut self, kinds: I) -> Self {
+    pub fn reveal<I: IntoIterator<Item = DataKind>>(mut self, kinds: I) -> Self {
         self.reveal.extend(kinds);
         self
     }
@@ -140,7 +140,7 @@ impl ToolSpec {
     }
 
     /// The kinds this tool may receive in clear.
-    pub fn reveals(&self) -> &[VaultKind] {
+    pub fn reveals(&self) -> &[DataKind] {
         &self.reveal
     }
 }

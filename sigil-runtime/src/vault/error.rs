@@ -7,6 +7,8 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+use crate::basics::private_file::NotPrivate;
+
 /// An error from the vault: key loading, storage, or a malformed pointer.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -20,21 +22,12 @@ pub enum VaultError {
         /// The operating system's error.
         source: io::Error,
     },
-    /// The key file's permission bits allow more than `0600`.
-    KeyFileMode {
+    /// The key file is not private: others may read it, or it is not ours.
+    KeyFileNotPrivate {
         /// The key file.
         path: PathBuf,
-        /// Its permission bits.
-        mode: u32,
-    },
-    /// The key file (or vault file) is owned by another user.
-    FileOwner {
-        /// The file.
-        path: PathBuf,
-        /// Its owner's uid.
-        owner: u32,
-        /// Our effective uid.
-        current: u32,
+        /// What is wrong with it.
+        reason: NotPrivate,
     },
     /// The key file holds neither 32 raw bytes, nor 64 hex characters, nor base64 of 32 bytes.
     KeyFormat {
@@ -53,12 +46,12 @@ pub enum VaultError {
     },
     /// Neither `XDG_DATA_HOME` (absolute) nor `HOME` is set, so there is no default key path.
     NoDataDir,
-    /// The vault file's permission bits allow more than `0600`.
-    StoreFileMode {
+    /// The vault file is not private: others may read it, or it is not ours.
+    StoreFileNotPrivate {
         /// The vault file.
         path: PathBuf,
-        /// Its permission bits.
-        mode: u32,
+        /// What is wrong with it.
+        reason: NotPrivate,
     },
     /// The vault file was written under another master key.
     WrongKey {
@@ -78,8 +71,6 @@ pub enum VaultError {
     Encrypt,
     /// The text is not exactly one well-formed pointer.
     MalformedPointer,
-    /// File permissions cannot be checked on this platform.
-    Unsupported,
 }
 
 impl fmt::Display for VaultError {
@@ -88,22 +79,9 @@ impl fmt::Display for VaultError {
             Self::Io { op, path, source } => {
                 write!(f, "vault: cannot {op} {}: {source}", path.display())
             }
-            Self::KeyFileMode { path, mode } => write!(
-                f,
-                "vault: refusing key file {}: mode is {mode:04o}, it must be 0600 or stricter \
-                 (run `chmod 600 {}`)",
-                path.display(),
-                path.display()
-            ),
-            Self::FileOwner {
-                path,
-                owner,
-                current,
-            } => write!(
-                f,
-                "vault: refusing {}: owned by uid {owner}, not by the current user (uid {current})",
-                path.display()
-            ),
+            Self::KeyFileNotPrivate { path, reason } => {
+                write!(f, "vault: refusing key file {}: {reason}", path.display())
+            }
             Self::KeyFormat { source } => write!(
                 f,
                 "vault: the key from {source} is not 32 raw bytes, 64 hex characters, \
@@ -118,11 +96,9 @@ impl fmt::Display for VaultError {
             Self::NoDataDir => f.write_str(
                 "vault: no data directory for the default key (set XDG_DATA_HOME or HOME)",
             ),
-            Self::StoreFileMode { path, mode } => write!(
-                f,
-                "vault: refusing vault file {}: mode is {mode:04o}, it must be 0600 or stricter",
-                path.display()
-            ),
+            Self::StoreFileNotPrivate { path, reason } => {
+                write!(f, "vault: refusing vault file {}: {reason}", path.display())
+            }
             Self::WrongKey { path } => write!(
                 f,
                 "vault: the vault file {} was written under a different master key",
@@ -138,9 +114,6 @@ impl fmt::Display for VaultError {
             Self::Random => f.write_str("vault: the system random source failed"),
             Self::Encrypt => f.write_str("vault: encryption failed"),
             Self::MalformedPointer => f.write_str("vault: not a vault pointer"),
-            Self::Unsupported => {
-                f.write_str("vault: file permission checks are not supported on this platform")
-            }
         }
     }
 }

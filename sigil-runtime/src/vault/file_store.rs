@@ -24,15 +24,15 @@ use serde::{Deserialize, Serialize};
 
 use super::error::VaultError;
 use super::hex;
-use super::kind::VaultKind;
 use super::master_key::MasterKey;
 use super::pointer::PointerId;
-use super::private_file::{PrivateFile, create_new_private, open_private};
 use super::record::SealedRecord;
 use super::seal::key_check;
-use super::service::unix_ms;
 use super::store::{RecordIndex, VaultStore};
-use crate::identity::TrustLevel;
+use crate::basics::DataKind;
+use crate::basics::TrustLevel;
+use crate::basics::private_file::{self, OpenError};
+use crate::basics::unix_ms;
 
 const FORMAT: &str = "sigil-vault";
 const VERSION: u32 = 1;
@@ -74,7 +74,7 @@ impl RecordLine {
     fn into_record(self) -> Option<SealedRecord> {
         Some(SealedRecord {
             id: PointerId::parse(&self.id)?,
-            kind: VaultKind::ALL.into_iter().find(|k| k.tag() == self.kind)?,
+            kind: DataKind::ALL.into_iter().find(|k| k.tag() == self.kind)?,
             owner: self.owner,
             trust: self.trust,
             expires_at_ms: self.expires_at_ms,
@@ -123,7 +123,7 @@ impl FileStore {
         let mut index = RecordIndex::default();
         let mut lines = 0;
         let mut torn = false;
-        match create_new_private(&path) {
+        match private_file::create_new(&path) {
             Ok(mut file) => {
                 writeln!(file, "{header}")
                     .and_then(|()| file.sync_all())
@@ -155,26 +155,14 @@ impl FileStore {
 
     /// Rewrites the file with the live records only.
     fn compact(&self, state: &mut FileState) -> Result<(), VaultError> {
-        let mut suffix = [0u8; 8];
-        getrandom::fill(&mut suffix).map_err(|_| VaultError::Random)?;
-        let mut temp_name = self.path.as_os_str().to_owned();
-        temp_name.push(format!(".{}.tmp", hex::encode(&suffix)));
-        let temp = PathBuf::from(temp_name);
         let mut text = String::with_capacity(self.header.len() + 1);
         text.push_str(&self.header);
         text.push('\n');
         for record in state.index.records() {
             push_line(&mut text, record);
         }
-        let written = create_new_private(&temp).and_then(|mut f| {
-            f.write_all(text.as_bytes())?;
-            f.sync_all()
-        });
-        let renamed = written.and_then(|()| std::fs::rename(&temp, &self.path));
-        if let Err(e) = renamed {
-            let _ = std::fs::remove_file(&temp);
-            return Err(VaultError::io("rewrite vault file", &self.path, e));
-        }
+        private_file::replace_atomically(&self.path, text.as_bytes())
+            .map_err(|e| VaultError::io("rewrite vault file", &self.path, e))?;
         state.file = open_append(&self.path)?;
         state.lines = state.index.len();
         Ok(())
@@ -207,7 +195,13 @@ fn open_append(path: &Path) -> Result<File, VaultError> {
 /// Reads an existing vault file into `index`; returns the number of record lines and whether
 /// the last line was torn.
 fn load(path: &Path, header: &str, index: &mut RecordIndex) -> Result<(usize, bool), VaultError> {
-    let file = open_private(path, PrivateFile::Store)?;
+    let file = private_file::open(path).map_err(|e| match e {
+        OpenError::Io(e) => VaultError::io("open vault file", path, e),
+        OpenError::NotPrivate(reason) => VaultError::StoreFileNotPrivate {
+            path: path.to_owned(),
+            reason,
+        },
+    })?;
     let mut reader = BufReader::new(file);
     let mut line = String::new();
     let mut number = 0;

@@ -11,7 +11,7 @@
 //! surrounding whitespace is ignored in the text forms. Generated key files hold lowercase hex.
 
 use std::fmt;
-use std::io::{Read, Write};
+
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 
 use super::error::VaultError;
 use super::key_text::{decode_key, encode_hex_line};
-use super::private_file::{PrivateFile, create_new_private, create_private_dir, open_private};
+use crate::basics::private_file::{self, OpenError};
 
 /// Names of the environment variables this process has read a key from.
 static READ_ENV_VARS: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -69,12 +69,13 @@ impl MasterKey {
     /// that is owned by another user, with an error naming the path and mode.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, VaultError> {
         let path = path.as_ref();
-        let file = open_private(path, PrivateFile::Key)?;
-        // Sized so reading never reallocates (which would leave a copy of the key behind).
-        let mut content = Zeroizing::new(Vec::with_capacity(MAX_KEY_FILE as usize + 1));
-        file.take(MAX_KEY_FILE)
-            .read_to_end(&mut content)
-            .map_err(|e| VaultError::io("read key file", path, e))?;
+        let content = private_file::read(path, MAX_KEY_FILE).map_err(|e| match e {
+            OpenError::Io(e) => VaultError::io("read key file", path, e),
+            OpenError::NotPrivate(reason) => VaultError::KeyFileNotPrivate {
+                path: path.to_owned(),
+                reason,
+            },
+        })?;
         Self::decode(&content, &path.display().to_string())
     }
 
@@ -144,26 +145,10 @@ impl MasterKey {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(VaultError::io("read key file", &path, e)),
         }
-        create_private_dir(dir).map_err(|e| VaultError::io("create directory", dir, e))?;
+        private_file::create_dir(dir).map_err(|e| VaultError::io("create directory", dir, e))?;
         let key = Self::generate()?;
-        let mut suffix = [0u8; 8];
-        getrandom::fill(&mut suffix).map_err(|_| VaultError::Random)?;
-        let temp = dir.join(format!(
-            ".{}.{:016x}.tmp",
-            Self::FILE_NAME,
-            u64::from_le_bytes(suffix)
-        ));
-        let written = create_new_private(&temp).and_then(|mut f| {
-            f.write_all(&encode_hex_line(&key.bytes))?;
-            f.sync_all()
-        });
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&temp);
-            return Err(VaultError::io("create key file", &temp, e));
-        }
-        let linked = std::fs::hard_link(&temp, &path);
-        let _ = std::fs::remove_file(&temp);
-        match linked {
+        let line = Zeroizing::new(encode_hex_line(&key.bytes));
+        match private_file::create_atomically(&path, &line) {
             Ok(()) => Ok(key),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Self::from_file(&path),
             Err(e) => Err(VaultError::io("create key file", &path, e)),
@@ -183,16 +168,7 @@ impl fmt::Debug for MasterKey {
 }
 
 fn default_dir() -> Result<PathBuf, VaultError> {
-    if let Some(xdg) = std::env::var_os("XDG_DATA_HOME") {
-        let xdg = PathBuf::from(xdg);
-        if xdg.is_absolute() {
-            return Ok(xdg.join("sigil"));
-        }
-    }
-    match std::env::var_os("HOME") {
-        Some(home) if !home.is_empty() => Ok(PathBuf::from(home).join(".local/share/sigil")),
-        _ => Err(VaultError::NoDataDir),
-    }
+    crate::basics::data_dir().map_err(|_| VaultError::NoDataDir)
 }
 
 #[cfg(test)]

@@ -8,16 +8,16 @@
 //!
 //! ```
 //! use sigil_runtime::identity::{Principal, TrustLevel};
-//! use sigil_runtime::vault::{MasterKey, ResolveRequest, Vault, VaultKind, VaultRefusal};
+//! use sigil_runtime::vault::{MasterKey, ResolveRequest, Vault, DataKind, VaultRefusal};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let vault = Vault::in_memory(MasterKey::generate()?);
 //! let alice = Principal::Local { user: "alice".into() };
-//! let pointer = vault.store("DE89370400440532013000", VaultKind::Iban, &alice, TrustLevel::Low)?;
+//! let pointer = vault.store("DE89370400440532013000", DataKind::Iban, &alice, TrustLevel::Low)?;
 //! assert!(pointer.to_string().starts_with("[SIGIL-VAULT: IBAN:"));
 //!
 //! // A tool declaring `reveal = [Iban]`, called by alice, gets the value.
-//! let req = ResolveRequest::new(&alice, TrustLevel::Low, &[VaultKind::Iban]);
+//! let req = ResolveRequest::new(&alice, TrustLevel::Low, &[DataKind::Iban]);
 //! assert_eq!(vault.resolve(&pointer, &req)?.as_str(), "DE89370400440532013000");
 //!
 //! // A tool without `reveal` does not.
@@ -36,10 +36,9 @@ mod error;
 mod file_store;
 mod hex;
 mod key_text;
-mod kind;
+
 mod master_key;
 mod pointer;
-mod private_file;
 mod record;
 mod resolve_request;
 mod resolve_text;
@@ -47,10 +46,10 @@ mod seal;
 mod service;
 mod store;
 
+pub use crate::basics::DataKind;
 pub use config::VaultConfig;
 pub use error::VaultError;
 pub use file_store::FileStore;
-pub use kind::VaultKind;
 pub use master_key::MasterKey;
 pub use pointer::{Pointer, PointerId, find_pointers, looks_like_pointer};
 pub use record::SealedRecord;

@@ -11,7 +11,7 @@ use std::ops::Range;
 use std::str::FromStr;
 
 use super::error::VaultError;
-use super::kind::VaultKind;
+use crate::basics::DataKind;
 
 /// The fixed start of every pointer, up to and including the colon.
 const PREFIX: &[u8] = b"[SIGIL-VAULT:";
@@ -130,7 +130,7 @@ impl fmt::Debug for PointerId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Pointer {
     /// What kind of value the record holds.
-    pub kind: VaultKind,
+    pub kind: DataKind,
     /// The record's random id.
     pub id: PointerId,
 }
@@ -160,7 +160,7 @@ impl Pointer {
             return None;
         }
         let tag = std::str::from_utf8(&bytes[i..i + tag_len]).ok()?;
-        let kind = VaultKind::ALL.into_iter().find(|k| k.tag() == tag)?;
+        let kind = DataKind::ALL.into_iter().find(|k| k.tag() == tag)?;
         i += tag_len;
         if bytes.get(i) != Some(&b':') {
             return None;
@@ -258,7 +258,7 @@ mod tests {
     #[test]
     fn pointer_display_and_parse() {
         let p = Pointer {
-            kind: VaultKind::Iban,
+            kind: DataKind::Iban,
             id: id(7),
         };
         let text = p.to_string();
@@ -275,11 +275,11 @@ mod tests {
     #[test]
     fn finds_pointers_in_text_and_json() {
         let a = Pointer {
-            kind: VaultKind::Iban,
+            kind: DataKind::Iban,
             id: id(1),
         };
         let b = Pointer {
-            kind: VaultKind::NationalId,
+            kind: DataKind::NationalId,
             id: id(2),
         };
         let json = serde_json::json!({ "text": format!("pay {a}\nthen\t\"{b}\"") }).to_string();
@@ -293,7 +293,7 @@ mod tests {
     #[test]
     fn skips_lookalikes_and_tolerates_spacing() {
         let p = Pointer {
-            kind: VaultKind::Email,
+            kind: DataKind::Email,
             id: id(3),
         };
         let squeezed = p.to_string().replace(": ", ":");

@@ -2,10 +2,10 @@
 
 use std::fmt;
 
-use super::kind::VaultKind;
 use super::pointer::PointerId;
 use super::seal::RecordBinding;
-use crate::identity::TrustLevel;
+use crate::basics::DataKind;
+use crate::basics::TrustLevel;
 
 /// One stored value, encrypted. This is all a [`VaultStore`](super::VaultStore) ever holds.
 ///
@@ -16,7 +16,7 @@ pub struct SealedRecord {
     /// The pointer id.
     pub id: PointerId,
     /// The kind of value.
-    pub kind: VaultKind,
+    pub kind: DataKind,
     /// The owning principal, canonical form (`local:alice`, `oidc:<iss>#<sub>`).
     pub owner: String,
     /// The trust level the value was stored at; resolving needs at least this.

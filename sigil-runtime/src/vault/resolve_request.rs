@@ -3,9 +3,9 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use super::kind::VaultKind;
 use super::pointer::Pointer;
-use crate::identity::{Principal, TrustLevel};
+use crate::basics::DataKind;
+use crate::basics::{Principal, TrustLevel};
 
 /// The context a pointer is resolved in: the caller, its trust, the kinds the receiving tool
 /// declares in `reveal`, and the time.
@@ -16,14 +16,14 @@ pub struct ResolveRequest<'a> {
     /// The caller's trust; it must be at least the trust the record was stored at.
     pub trust: TrustLevel,
     /// The kinds the receiving tool may see in clear (`reveal = [Iban]`).
-    pub reveal: &'a [VaultKind],
+    pub reveal: &'a [DataKind],
     /// The time to judge expiry by.
     pub now: SystemTime,
 }
 
 impl<'a> ResolveRequest<'a> {
     /// A request judged at the current time.
-    pub fn new(principal: &'a Principal, trust: TrustLevel, reveal: &'a [VaultKind]) -> Self {
+    pub fn new(principal: &'a Principal, trust: TrustLevel, reveal: &'a [DataKind]) -> Self {
         Self {
             principal,
             trust,

@@ -18,10 +18,10 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::error::VaultError;
-use super::kind::VaultKind;
 use super::master_key::MasterKey;
 use super::pointer::PointerId;
-use crate::identity::TrustLevel;
+use crate::basics::DataKind;
+use crate::basics::TrustLevel;
 
 const VERSION_LABEL: &[u8] = b"sigil-vault-v1";
 const RECORD_INFO: &[u8] = b"sigil-vault-v1/record";
@@ -32,7 +32,7 @@ const KEY_CHECK_INFO: &[u8] = b"sigil-vault-v1/key-check";
 pub(crate) struct RecordBinding<'a> {
     pub(crate) id: &'a PointerId,
     pub(crate) owner: &'a str,
-    pub(crate) kind: VaultKind,
+    pub(crate) kind: DataKind,
     pub(crate) trust: TrustLevel,
     pub(crate) expires_at_ms: u64,
 }
@@ -124,7 +124,7 @@ pub(crate) fn open(
 pub(crate) fn dedup_tag(
     master: &MasterKey,
     owner: &str,
-    kind: VaultKind,
+    kind: DataKind,
     trust: TrustLevel,
     value: &[u8],
 ) -> [u8; 32] {
@@ -160,7 +160,7 @@ mod tests {
         RecordBinding {
             id,
             owner,
-            kind: VaultKind::Iban,
+            kind: DataKind::Iban,
             trust: TrustLevel::Medium,
             expires_at_ms: 1_000,
         }
@@ -190,7 +190,7 @@ mod tests {
             binding(&other_id, "local:alice"),
             binding(&id, "local:bob"),
             RecordBinding {
-                kind: VaultKind::Email,
+                kind: DataKind::Email,
                 ..binding(&id, "local:alice")
             },
             RecordBinding {
@@ -230,7 +230,7 @@ mod tests {
         let a = MasterKey::from_bytes([1; 32]);
         let b = MasterKey::from_bytes([2; 32]);
         let t =
-            |k: &MasterKey, v: &[u8]| dedup_tag(k, "local:x", VaultKind::Iban, TrustLevel::Low, v);
+            |k: &MasterKey, v: &[u8]| dedup_tag(k, "local:x", DataKind::Iban, TrustLevel::Low, v);
         assert_eq!(t(&a, b"v"), t(&a, b"v"));
         assert_ne!(t(&a, b"v"), t(&b, b"v"));
         assert_ne!(t(&a, b"v"), t(&a, b"w"));

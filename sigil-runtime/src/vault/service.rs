@@ -3,21 +3,22 @@
 use std::fmt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use zeroize::Zeroizing;
 
 use super::config::VaultConfig;
 use super::error::VaultError;
 use super::file_store::FileStore;
-use super::kind::VaultKind;
 use super::master_key::MasterKey;
 use super::pointer::{Pointer, PointerId};
 use super::record::SealedRecord;
 use super::resolve_request::{ResolveRequest, VaultRefusal};
 use super::seal::{self, RecordBinding};
 use super::store::{MemoryStore, VaultStore};
-use crate::identity::{Principal, TrustLevel};
+use crate::basics::DataKind;
+use crate::basics::unix_ms;
+use crate::basics::{Principal, TrustLevel};
 
 /// Encrypted values behind opaque pointers. `Send + Sync`; share it in an `Arc`.
 pub struct Vault {
@@ -25,12 +26,6 @@ pub struct Vault {
     records: Box<dyn VaultStore>,
     config: VaultConfig,
     last_purge_ms: AtomicU64,
-}
-
-/// Milliseconds since the Unix epoch (0 before it).
-pub(crate) fn unix_ms(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 impl Vault {
@@ -78,7 +73,7 @@ impl Vault {
     pub fn store(
         &self,
         value: &str,
-        kind: VaultKind,
+        kind: DataKind,
         owner: &Principal,
         trust: TrustLevel,
     ) -> Result<Pointer, VaultError> {
@@ -89,7 +84,7 @@ impl Vault {
     pub fn store_at(
         &self,
         value: &str,
-        kind: VaultKind,
+        kind: DataKind,
         owner: &Principal,
         trust: TrustLevel,
         now: SystemTime,
@@ -140,7 +135,7 @@ impl Vault {
         &self,
         tag: &[u8; 32],
         owner: &str,
-        kind: VaultKind,
+        kind: DataKind,
         trust: TrustLevel,
         value: &str,
     ) -> Option<SealedRecord> {
@@ -300,10 +295,10 @@ mod tests {
             VaultConfig::default(),
         );
         let p = vault
-            .store("secret", VaultKind::Secret, &alice(), TrustLevel::Low)
+            .store("secret", DataKind::Secret, &alice(), TrustLevel::Low)
             .unwrap();
         let owner = alice();
-        let req = ResolveRequest::new(&owner, TrustLevel::High, &[VaultKind::Secret]);
+        let req = ResolveRequest::new(&owner, TrustLevel::High, &[DataKind::Secret]);
         assert_eq!(vault.resolve(&p, &req).unwrap().as_str(), "secret");
         store.tamper(&p.id, |r| r.ciphertext[0] ^= 1);
         assert_eq!(vault.resolve(&p, &req), Err(VaultRefusal::Corrupt));
@@ -320,13 +315,13 @@ mod tests {
         );
         let t0 = SystemTime::now();
         vault
-            .store_at("a", VaultKind::Secret, &alice(), TrustLevel::Low, t0)
+            .store_at("a", DataKind::Secret, &alice(), TrustLevel::Low, t0)
             .unwrap();
         assert_eq!(vault.len(), 1);
         vault
             .store_at(
                 "b",
-                VaultKind::Secret,
+                DataKind::Secret,
                 &alice(),
                 TrustLevel::Low,
                 t0 + Duration::from_secs(120),

@@ -1,5 +1,5 @@
 // The macro knows every vault kind the runtime has, by the same names and in the same order.
-use sigil::VaultKind;
+use sigil::DataKind;
 
 struct Vault;
 
@@ -15,6 +15,6 @@ impl Vault {
 
 fn main() {
     let entry = format!("{:?}", <Vault as sigil::SigilService>::tools()[0]);
-    let all = format!("reveal: {:?}", VaultKind::ALL.to_vec());
+    let all = format!("reveal: {:?}", DataKind::ALL.to_vec());
     assert!(entry.contains(&all), "{all} not in {entry}");
 }

@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::error::TokenError;
+use crate::identity::jwt_times::check_validity;
 
 /// The claims of a token whose signature has verified, after the time and audience checks.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,20 +27,7 @@ pub(crate) fn check(
     now: u64,
     leeway: u64,
 ) -> Result<CheckedClaims, TokenError> {
-    let exp = numeric_date(claims, "exp")?.ok_or(TokenError::MissingClaim("exp"))?;
-    if exp.saturating_add(leeway) <= now {
-        return Err(TokenError::Expired);
-    }
-    if let Some(nbf) = numeric_date(claims, "nbf")?
-        && nbf > now.saturating_add(leeway)
-    {
-        return Err(TokenError::NotYetValid);
-    }
-    if let Some(iat) = numeric_date(claims, "iat")?
-        && iat > now.saturating_add(leeway)
-    {
-        return Err(TokenError::IssuedInFuture);
-    }
+    let exp = check_validity(claims, now, leeway)?;
     let audience_ok = match claims.get("aud") {
         None => return Err(TokenError::MissingClaim("aud")),
         Some(Value::String(aud)) => aud == resource,
@@ -58,29 +46,6 @@ pub(crate) fn check(
         amr: string_list(claims, "amr")?,
         grant_type: string(claims, "gty")?,
     })
-}
-
-/// A NumericDate (RFC 7519 §2): a non-negative JSON number, fractions allowed and truncated.
-fn numeric_date(
-    claims: &Map<String, Value>,
-    name: &'static str,
-) -> Result<Option<u64>, TokenError> {
-    match claims.get(name) {
-        None => Ok(None),
-        Some(Value::Number(n)) => {
-            if let Some(v) = n.as_u64() {
-                Ok(Some(v))
-            } else {
-                match n.as_f64() {
-                    // Truncation is the intent; the range check keeps the cast exact enough.
-                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-                    Some(v) if v.is_finite() && (0.0..1.0e15).contains(&v) => Ok(Some(v as u64)),
-                    _ => Err(TokenError::InvalidClaim(name)),
-                }
-            }
-        }
-        Some(_) => Err(TokenError::InvalidClaim(name)),
-    }
 }
 
 fn string(claims: &Map<String, Value>, name: &'static str) -> Result<Option<String>, TokenError> {

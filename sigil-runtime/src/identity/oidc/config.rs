@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use crate::identity::TrustLevel;
+use crate::basics::TrustLevel;
 
 use super::error::TokenError;
-use super::introspection::IntrospectionConfig;
+use super::form_post::{ClientAuth, ClientSecret};
 
 /// The largest clock skew accepted for `exp`, `nbf` and `iat`.
 pub const MAX_LEEWAY: Duration = Duration::from_secs(60);
@@ -295,6 +295,66 @@ pub(crate) fn is_acceptable_url(url: &str) -> bool {
         || host
             .parse::<std::net::Ipv4Addr>()
             .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// How the resource server introspects opaque tokens of one issuer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IntrospectionConfig {
+    /// This resource server's client id at the issuer.
+    pub client_id: String,
+    /// Its client secret.
+    pub client_secret: ClientSecret,
+    /// How to send them. Default [`ClientAuth::Basic`].
+    pub client_auth: ClientAuth,
+    /// The introspection endpoint; `None` (the default) takes `introspection_endpoint` from the
+    /// issuer's discovery document.
+    pub endpoint: Option<String>,
+    /// The longest an accepted answer is reused (never beyond the token's `exp`). Default 60 s:
+    /// the longest a revoked token can still be accepted.
+    pub max_cache_ttl: Duration,
+    /// The most introspection requests per second sent to the issuer (the burst is twice this).
+    /// Default 20. Tokens beyond it are refused unless cached.
+    pub max_requests_per_second: u32,
+}
+
+impl IntrospectionConfig {
+    /// Introspection as `client_id` with `client_secret`, endpoint from discovery, HTTP Basic,
+    /// answers cached for at most 60 s.
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            client_secret: ClientSecret::new(client_secret),
+            client_auth: ClientAuth::Basic,
+            endpoint: None,
+            max_cache_ttl: Duration::from_secs(60),
+            max_requests_per_second: 20,
+        }
+    }
+
+    /// Sets [`IntrospectionConfig::endpoint`].
+    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// Sets [`IntrospectionConfig::client_auth`].
+    pub fn with_client_auth(mut self, auth: ClientAuth) -> Self {
+        self.client_auth = auth;
+        self
+    }
+
+    /// Sets [`IntrospectionConfig::max_requests_per_second`] (at least 1).
+    pub fn with_max_requests_per_second(mut self, rate: u32) -> Self {
+        self.max_requests_per_second = rate.max(1);
+        self
+    }
+
+    /// Sets [`IntrospectionConfig::max_cache_ttl`] (zero: no caching).
+    pub fn with_max_cache_ttl(mut self, ttl: Duration) -> Self {
+        self.max_cache_ttl = ttl;
+        self
+    }
 }
 
 #[cfg(test)]

@@ -6,10 +6,6 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
-
-use super::config::is_acceptable_url;
-
 /// Largest discovery or JWKS document accepted.
 const MAX_DOCUMENT: usize = 512 * 1024;
 /// Shortest JWKS cache lifetime, whatever the response says.
@@ -81,34 +77,6 @@ pub(crate) fn jwks_ttl(cache_control: Option<&str>) -> Duration {
         })
     });
     Duration::from_secs(max_age.unwrap_or(0)).clamp(MIN_JWKS_TTL, MAX_JWKS_TTL)
-}
-
-#[derive(Deserialize)]
-struct ProviderMetadata {
-    issuer: String,
-    jwks_uri: String,
-}
-
-/// Reads the issuer's discovery document and returns its `jwks_uri`. The document's `issuer` must
-/// equal the configured one exactly (OpenID Connect Discovery §4.3).
-pub(crate) async fn discover_jwks_uri(
-    http: &reqwest::Client,
-    issuer: &str,
-) -> Result<String, &'static str> {
-    let url = format!(
-        "{}/.well-known/openid-configuration",
-        issuer.trim_end_matches('/')
-    );
-    let fetched = get_json(http, &url).await?;
-    let metadata: ProviderMetadata =
-        serde_json::from_slice(&fetched.body).map_err(|_| "discovery document is not valid")?;
-    if metadata.issuer != issuer {
-        return Err("discovery document names another issuer");
-    }
-    if !is_acceptable_url(&metadata.jwks_uri) {
-        return Err("jwks_uri is not https:// (or loopback http://)");
-    }
-    Ok(metadata.jwks_uri)
 }
 
 #[cfg(test)]

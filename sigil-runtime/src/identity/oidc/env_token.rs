@@ -25,6 +25,7 @@ use std::time::SystemTime;
 
 use zeroize::Zeroizing;
 
+use crate::basics::private_file::{self, OpenError};
 use crate::identity::AuthMethod;
 
 use super::bearer::MAX_TOKEN_LEN;
@@ -147,31 +148,16 @@ impl EnvToken {
 }
 
 fn read_token_file(path: PathBuf) -> Result<Zeroizing<String>, EnvTokenError> {
-    use std::io::Read as _;
     let fail = |reason: String| EnvTokenError::File {
         path: path.clone(),
         reason,
     };
-    let file = std::fs::File::open(&path).map_err(|e| fail(e.kind().to_string()))?;
-    let meta = file.metadata().map_err(|e| fail(e.kind().to_string()))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt as _;
-        if meta.mode() & 0o077 != 0 {
-            return Err(fail(format!(
-                "readable by others (mode {:04o}); chmod 600 it",
-                meta.mode() & 0o7777
-            )));
-        }
-    }
-    if !meta.is_file() {
-        return Err(fail("not a regular file".into()));
-    }
-    let mut text = Zeroizing::new(String::new());
-    file.take(MAX_TOKEN_LEN as u64 + 64)
-        .read_to_string(&mut text)
-        .map_err(|_| fail("not a UTF-8 text file".into()))?;
-    Ok(text)
+    let bytes = private_file::read(&path, MAX_TOKEN_LEN as u64 + 64).map_err(|e| match e {
+        OpenError::Io(e) => fail(e.kind().to_string()),
+        OpenError::NotPrivate(reason) => fail(reason.to_string()),
+    })?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| fail("not a UTF-8 text file".into()))?;
+    Ok(Zeroizing::new(text.to_owned()))
 }
 
 #[cfg(test)]

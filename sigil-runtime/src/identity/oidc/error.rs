@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::identity::jwt_times::TimeClaimError;
+
 /// Why a bearer token was refused, or why the verifier could not be set up.
 ///
 /// `Display` and `Debug` never contain the token, its claims or any key material: the texts are
@@ -66,6 +68,18 @@ impl TokenError {
             self,
             Self::Discovery { .. } | Self::Config(_) | Self::Introspection(_)
         )
+    }
+}
+
+impl From<TimeClaimError> for TokenError {
+    fn from(e: TimeClaimError) -> Self {
+        match e {
+            TimeClaimError::Missing(name) => Self::MissingClaim(name),
+            TimeClaimError::Invalid(name) => Self::InvalidClaim(name),
+            TimeClaimError::Expired => Self::Expired,
+            TimeClaimError::NotYetValid => Self::NotYetValid,
+            TimeClaimError::IssuedInFuture => Self::IssuedInFuture,
+        }
     }
 }
 

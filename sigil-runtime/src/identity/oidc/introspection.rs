@@ -21,80 +21,21 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 
 use super::bearer::MAX_TOKEN_LEN;
 use super::claims;
-use super::config::IssuerConfig;
+use super::config::{IntrospectionConfig, IssuerConfig};
 use super::error::TokenError;
-use super::form_post::{ClientAuth, ClientSecret, FormClient, post_form};
-use super::verifier::{VerifiedToken, build};
+use super::form_post::{FormClient, post_form};
+use super::verified_token::{VerifiedToken, build};
+use crate::basics::unix_secs;
 
 /// The most tokens kept in the cache; when full, expired entries go, then everything.
 const MAX_CACHED: usize = 10_000;
-
-/// How the resource server introspects opaque tokens of one issuer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct IntrospectionConfig {
-    /// This resource server's client id at the issuer.
-    pub client_id: String,
-    /// Its client secret.
-    pub client_secret: ClientSecret,
-    /// How to send them. Default [`ClientAuth::Basic`].
-    pub client_auth: ClientAuth,
-    /// The introspection endpoint; `None` (the default) takes `introspection_endpoint` from the
-    /// issuer's discovery document.
-    pub endpoint: Option<String>,
-    /// The longest an accepted answer is reused (never beyond the token's `exp`). Default 60 s:
-    /// the longest a revoked token can still be accepted.
-    pub max_cache_ttl: Duration,
-    /// The most introspection requests per second sent to the issuer (the burst is twice this).
-    /// Default 20. Tokens beyond it are refused unless cached.
-    pub max_requests_per_second: u32,
-}
-
-impl IntrospectionConfig {
-    /// Introspection as `client_id` with `client_secret`, endpoint from discovery, HTTP Basic,
-    /// answers cached for at most 60 s.
-    pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> Self {
-        Self {
-            client_id: client_id.into(),
-            client_secret: ClientSecret::new(client_secret),
-            client_auth: ClientAuth::Basic,
-            endpoint: None,
-            max_cache_ttl: Duration::from_secs(60),
-            max_requests_per_second: 20,
-        }
-    }
-
-    /// Sets [`IntrospectionConfig::endpoint`].
-    pub fn with_endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = Some(endpoint.into());
-        self
-    }
-
-    /// Sets [`IntrospectionConfig::client_auth`].
-    pub fn with_client_auth(mut self, auth: ClientAuth) -> Self {
-        self.client_auth = auth;
-        self
-    }
-
-    /// Sets [`IntrospectionConfig::max_requests_per_second`] (at least 1).
-    pub fn with_max_requests_per_second(mut self, rate: u32) -> Self {
-        self.max_requests_per_second = rate.max(1);
-        self
-    }
-
-    /// Sets [`IntrospectionConfig::max_cache_ttl`] (zero: no caching).
-    pub fn with_max_cache_ttl(mut self, ttl: Duration) -> Self {
-        self.max_cache_ttl = ttl;
-        self
-    }
-}
 
 struct Cached {
     token: VerifiedToken,
@@ -199,10 +140,7 @@ impl Introspector {
         }
         let verified = check_answer(&answer.json, issuer, now, leeway)?;
         let ttl = self.config.max_cache_ttl.as_secs();
-        let expires_at = verified
-            .expires_at
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let expires_at = unix_secs(verified.expires_at);
         let until = expires_at.min(now.saturating_add(ttl));
         if until > now {
             self.store(key, verified.clone(), until, now);
@@ -277,10 +215,12 @@ fn check_answer(
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use serde_json::json;
 
     use super::*;
-    use crate::identity::TrustLevel;
+    use crate::basics::TrustLevel;
 
     const NOW: u64 = 1_800_000_000;
 

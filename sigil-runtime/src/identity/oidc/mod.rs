@@ -43,18 +43,19 @@ mod login;
 mod provider_metadata;
 mod session;
 mod trust;
+mod verified_token;
 mod verifier;
 
 pub use bearer::bearer_token;
-pub use config::{IssuerConfig, MAX_LEEWAY, OidcConfig, SigningAlg};
+pub use config::{IntrospectionConfig, IssuerConfig, MAX_LEEWAY, OidcConfig, SigningAlg};
 pub use env_token::{ACCESS_TOKEN_ENV, ACCESS_TOKEN_FILE_ENV, EnvToken, EnvTokenError};
 pub use error::TokenError;
 pub use form_post::{ClientAuth, ClientSecret};
-pub use introspection::IntrospectionConfig;
 pub use login::{
     DeviceCodePrompt, LoggedIn, LoginConfig, LoginError, LoginStore, login_in_browser,
     login_with_device_code, session_from_login,
 };
 pub use session::SessionIdentity;
 pub use trust::{EIDAS_LOA_HIGH, EIDAS_LOA_LOW, EIDAS_LOA_SUBSTANTIAL, eidas_acr_for};
-pub use verifier::{OidcVerifier, SubjectKind, VerifiedToken};
+pub use verified_token::{SubjectKind, VerifiedToken};
+pub use verifier::OidcVerifier;

@@ -8,7 +8,7 @@ use rmcp::service::RequestContext;
 
 use crate::identity::{AuthMethod, Caller, IdentityRefused, IdentitySource};
 
-use super::verifier::VerifiedToken;
+use super::verified_token::VerifiedToken;
 
 /// The identity of a stdio session established from a verified access token (from the
 /// environment) or a verified OIDC login. An [`IdentitySource`]: give it to
@@ -73,7 +73,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::identity::{Principal, TrustLevel};
+    use crate::basics::{Principal, TrustLevel};
 
     #[test]
     fn the_session_ends_exactly_at_expiry() {

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::identity::TrustLevel;
+use crate::basics::TrustLevel;
 
 /// eIDAS level of assurance "low".
 pub const EIDAS_LOA_LOW: &str = "http://eidas.europa.eu/LoA/low";

@@ -4,6 +4,8 @@ use std::fmt;
 
 use crate::identity::oidc::TokenError;
 
+use crate::identity::jwt_times::TimeClaimError;
+
 /// Why a PID presentation was refused, or why the verifier could not be set up.
 ///
 /// `Display` and `Debug` never contain the presentation, a disclosure, a claim value or key
@@ -108,6 +110,18 @@ impl PidError {
         match e {
             TokenError::TooLarge => Self::TooLarge,
             _ => Self::Malformed(which),
+        }
+    }
+}
+
+impl From<TimeClaimError> for PidError {
+    fn from(e: TimeClaimError) -> Self {
+        match e {
+            TimeClaimError::Missing(name) => Self::MissingClaim(name),
+            TimeClaimError::Invalid(name) => Self::InvalidClaim(name),
+            TimeClaimError::Expired => Self::Expired,
+            TimeClaimError::NotYetValid => Self::NotYetValid,
+            TimeClaimError::IssuedInFuture => Self::IssuedInFuture,
         }
     }
 }

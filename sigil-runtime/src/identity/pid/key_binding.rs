@@ -10,7 +10,7 @@ use crate::identity::oidc::jwk::{Lookup, parse_key_set};
 use super::config::PidConfig;
 use super::disclosure::sha256_b64url;
 use super::error::PidError;
-use super::times::numeric_date;
+use crate::identity::jwt_times::numeric_date;
 
 /// What the key-binding JWT must match.
 pub(crate) struct Expected<'a> {

@@ -48,7 +48,6 @@ mod person;
 mod requests;
 mod session_identity;
 mod step_up;
-mod times;
 mod trust_list;
 mod verifier;
 

@@ -1,9 +1,10 @@
 //! The verifier: from `<issuer-jwt>~<disclosure>~...~<kb-jwt>` to a [`VerifiedPid`].
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::Value;
 
+use crate::basics::now_secs;
 use crate::identity::oidc::SigningAlg;
 use crate::identity::oidc::compact;
 
@@ -12,7 +13,7 @@ use super::disclosure::Disclosures;
 use super::error::PidError;
 use super::key_binding::{self, Expected};
 use super::person::{self, VerifiedPid};
-use super::times::check_validity;
+use crate::identity::jwt_times::check_validity;
 
 /// Verifies EUDI Wallet PID presentations (SD-JWT VC with key binding). Cheap to share behind
 /// an `Arc`; holds no per-presentation state (nonces are the caller's, see
@@ -51,10 +52,7 @@ impl PidVerifier {
 
     /// Verifies `presentation`, whose key-binding JWT must carry `nonce`, at the current time.
     pub fn verify(&self, presentation: &str, nonce: &str) -> Result<VerifiedPid, PidError> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        self.verify_at(presentation, nonce, now)
+        self.verify_at(presentation, nonce, now_secs())
     }
 
     /// [`verify`](Self::verify) at `now` (seconds since the Unix epoch), for tests and replays

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::identity::TrustLevel;
+use crate::basics::TrustLevel;
 use crate::identity::oidc::{TokenError, eidas_acr_for};
 
 /// A Bearer challenge and the HTTP status it goes with. `Display` gives the header value.

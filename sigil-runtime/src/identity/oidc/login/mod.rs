@@ -45,6 +45,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::basics::now_secs;
 use crate::identity::{AuthMethod, Caller, Principal, TrustLevel};
 
 use super::config::{MAX_LEEWAY, SigningAlg, is_acceptable_url};
@@ -197,12 +198,6 @@ pub struct LoggedIn {
     pub expires_at: SystemTime,
     /// The 0600 file the tokens are in.
     pub path: PathBuf,
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 struct Provider {

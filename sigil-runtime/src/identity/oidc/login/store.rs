@@ -1,12 +1,14 @@
 //! The stored login: one 0600 JSON file per (issuer, client) in the user's data directory
 //! (`$XDG_DATA_HOME/sigil/logins/`, else `~/.local/share/sigil/logins/`), directory 0700.
 
-use std::io::{Read as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::io::Read as _;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use zeroize::Zeroize as _;
+
+use crate::basics::private_file::{self, OpenError};
 
 use super::error::LoginError;
 
@@ -70,7 +72,7 @@ impl LoginStore {
     /// `logins/` in the default data directory (`$XDG_DATA_HOME/sigil` when absolute, else
     /// `$HOME/.local/share/sigil`).
     pub fn default_location() -> Result<Self, LoginError> {
-        let data = crate::audit::default_key_dir()
+        let data = crate::basics::data_dir()
             .map_err(|_| LoginError::Config("no data directory: set XDG_DATA_HOME or HOME"))?;
         Ok(Self::at(data.join("logins")))
     }
@@ -89,23 +91,11 @@ impl LoginStore {
             path: path.clone(),
             reason,
         };
-        create_private_dir(&self.dir).map_err(|e| fail(format!("create directory: {e}")))?;
+        private_file::create_dir(&self.dir).map_err(|e| fail(format!("create directory: {e}")))?;
         let mut json = serde_json::to_vec(login).map_err(|e| fail(e.to_string()))?;
-        let mut suffix = [0u8; 8];
-        getrandom::fill(&mut suffix).map_err(|_| LoginError::Random)?;
-        let temp = self
-            .dir
-            .join(format!(".login.{:016x}.tmp", u64::from_le_bytes(suffix)));
-        let written = create_new_private(&temp).and_then(|mut f| {
-            f.write_all(&json)?;
-            f.sync_all()
-        });
+        let written = private_file::replace_atomically(&path, &json);
         json.zeroize();
-        let renamed = written.and_then(|()| std::fs::rename(&temp, &path));
-        if let Err(e) = renamed {
-            let _ = std::fs::remove_file(&temp);
-            return Err(fail(format!("write: {e}")));
-        }
+        written.map_err(|e| fail(format!("write: {e}")))?;
         Ok(path)
     }
 
@@ -116,15 +106,13 @@ impl LoginStore {
             path: path.clone(),
             reason,
         };
-        let file = match std::fs::File::open(&path) {
+        let file = match private_file::open(&path) {
             Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Err(OpenError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(LoginError::NotLoggedIn { path });
             }
             Err(e) => return Err(fail(e.to_string())),
         };
-        let meta = file.metadata().map_err(|e| fail(e.to_string()))?;
-        check_private(&meta).map_err(fail)?;
         let mut bytes = Vec::new();
         file.take(MAX_FILE)
             .read_to_end(&mut bytes)
@@ -137,48 +125,6 @@ impl LoginStore {
         }
         Ok(login)
     }
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        builder.mode(0o700);
-    }
-    builder.create(dir)
-}
-
-fn create_new_private(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    options.open(path)
-}
-
-#[cfg(unix)]
-fn check_private(meta: &std::fs::Metadata) -> Result<(), String> {
-    use std::os::unix::fs::MetadataExt as _;
-    if meta.mode() & 0o077 != 0 {
-        return Err(format!(
-            "readable or writable by others (mode {:04o}); chmod 600 it",
-            meta.mode() & 0o7777
-        ));
-    }
-    if meta.uid() != rustix::process::geteuid().as_raw() {
-        return Err("owned by another user".into());
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn check_private(_meta: &std::fs::Metadata) -> Result<(), String> {
-    Err("private login files are supported on Unix only".into())
 }
 
 #[cfg(test)]
@@ -230,9 +176,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = LoginStore::at(dir.path());
         let path = store.path_for("https://i", "cli");
-        create_new_private(&path)
-            .unwrap()
-            .write_all(b"{not json")
+        std::io::Write::write_all(&mut private_file::create_new(&path).unwrap(), b"{not json")
             .unwrap();
         assert!(matches!(
             store.load("https://i", "cli"),

@@ -8,7 +8,7 @@ use std::fmt;
 /// The set is closed so that `reveal = [...]` can be checked at compile time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum VaultKind {
+pub enum DataKind {
     /// International Bank Account Number.
     Iban,
     /// Payment card number.
@@ -35,9 +35,9 @@ pub enum VaultKind {
     Secret,
 }
 
-impl VaultKind {
+impl DataKind {
     /// Every kind, in declaration order.
-    pub const ALL: [VaultKind; 12] = [
+    pub const ALL: [DataKind; 12] = [
         Self::Iban,
         Self::Card,
         Self::Bic,
@@ -96,7 +96,7 @@ impl VaultKind {
     }
 }
 
-impl fmt::Display for VaultKind {
+impl fmt::Display for DataKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.tag())
     }

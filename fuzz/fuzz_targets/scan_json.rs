@@ -6,8 +6,8 @@
 use libfuzzer_sys::fuzz_target;
 
 mod hit_spans;
-#[path = "../../sigil-runtime/tests/json_escape/mod.rs"]
-mod json_escape;
+#[path = "../../sigil-runtime/tests/json_escape_support/mod.rs"]
+mod json_escape_support;
 
 use hit_spans::check;
 use sigil_runtime::scan::Scanner;
@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
     // and each raw span decodes back to the plain-text hit's bytes.
     if let Ok(text) = std::str::from_utf8(data) {
         let plain = scanner.scan_text(data);
-        let wrapped = json_escape::json_string(text);
+        let wrapped = json_escape_support::json_string(text);
         let json_hits = scanner.scan_json(wrapped.as_bytes());
         check(wrapped.as_bytes(), &json_hits);
         let plain_rules: Vec<&str> = plain.iter().map(|h| &*h.rule).collect();

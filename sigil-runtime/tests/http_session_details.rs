@@ -3,9 +3,9 @@
 //! `data:`) reach only clients that negotiated 2025-11-25 or later; a browser request from the
 //! server's own origin passes the Origin check while other origins are still refused.
 
-mod legacy_session;
+mod http_session_support;
 
-use legacy_session::{Session, delete, initialize, serve};
+use http_session_support::{Session, delete, initialize, serve};
 use sigil_runtime::config::HttpConfig;
 
 /// Whether an SSE body holds an event whose data is empty (a priming event).

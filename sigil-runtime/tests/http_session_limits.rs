@@ -3,11 +3,11 @@
 //! JSON-RPC error, opens no session for it and audits it; an ended or idle session gives its slot
 //! back; sessions already open keep working. Clients at 127.0.0.1 and 127.0.0.2 are two addresses.
 
-mod legacy_session;
+mod http_session_support;
 
 use std::time::Duration;
 
-use legacy_session::{Opened, Session, client_from, serve};
+use http_session_support::{Opened, Session, client_from, serve};
 use serde_json::Value;
 use sigil_runtime::audit::EventKind;
 use sigil_runtime::config::HttpConfig;
@@ -46,7 +46,7 @@ fn refused(opened: Opened) -> Value {
     message["error"].clone()
 }
 
-fn session_refusals(served: &legacy_session::Served) -> Vec<String> {
+fn session_refusals(served: &http_session_support::Served) -> Vec<String> {
     served
         .audit
         .events()

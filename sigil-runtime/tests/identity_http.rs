@@ -2,12 +2,12 @@
 //! served on loopback, called over plain HTTP with tokens from a real OpenID provider. Needs
 //! `node` and `npm ci --prefix tests/oidc`, like `identity_oidc.rs`.
 
-mod identity_rig;
-mod mcp_reply;
+mod mcp_reply_support;
+mod oidc_support;
 
 use std::sync::Arc;
 
-use identity_rig::{OTHER_RESOURCE, RESOURCE, config, shared};
+use oidc_support::{OTHER_RESOURCE, RESOURCE, config, shared};
 use serde_json::{Value, json};
 use sigil_runtime::audit::{EventKind, MemoryAudit};
 use sigil_runtime::config::{HttpConfig, SigilConfig};
@@ -98,7 +98,7 @@ async fn post(url: &str, token: Option<&str>, body: &Value) -> Reply {
         .get("www-authenticate")
         .map(|v| v.to_str().unwrap().to_owned());
     let text = response.text().await.unwrap();
-    let message = mcp_reply::jsonrpc_message(&text);
+    let message = mcp_reply_support::jsonrpc_message(&text);
     Reply {
         status,
         challenge,

@@ -3,11 +3,11 @@
 //!
 //! Needs `node` (>= 20) on PATH and `npm ci --prefix tests/oidc` done first.
 
-mod identity_rig;
+mod oidc_support;
 
 use std::time::Duration;
 
-use identity_rig::{OTHER_RESOURCE, RESOURCE, shared};
+use oidc_support::{OTHER_RESOURCE, RESOURCE, shared};
 use sigil_runtime::identity::TrustLevel;
 use sigil_runtime::identity::oidc::{
     IntrospectionConfig, IssuerConfig, OidcConfig, OidcVerifier, SubjectKind, TokenError,

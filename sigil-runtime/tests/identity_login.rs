@@ -4,11 +4,11 @@
 //!
 //! Needs `node` (>= 20) on PATH and `npm ci --prefix tests/oidc` done first.
 
-mod identity_rig;
+mod oidc_support;
 
 use std::time::{Duration, SystemTime};
 
-use identity_rig::{RESOURCE, browse_to_redirect, confirm_device_code, flip_signature_bit, shared};
+use oidc_support::{RESOURCE, browse_to_redirect, confirm_device_code, flip_signature_bit, shared};
 use sigil_runtime::identity::oidc::{
     DeviceCodePrompt, EIDAS_LOA_HIGH, EIDAS_LOA_SUBSTANTIAL, LoggedIn, LoginConfig, LoginError,
     LoginStore, TokenError, login_in_browser, login_with_device_code, session_from_login,
@@ -189,7 +189,7 @@ async fn a_refused_or_mixed_up_redirect_fails_the_login() {
 async fn an_unreachable_or_wrong_issuer_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let store = LoginStore::at(dir.path());
-    let port = identity_rig::free_port();
+    let port = oidc_support::free_port();
     let nobody = LoginConfig::new(format!("http://127.0.0.1:{port}"), "sigil-cli");
     let err = login_in_browser(&nobody, &store, |_| panic!("no URL without a provider"))
         .await

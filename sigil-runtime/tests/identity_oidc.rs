@@ -4,16 +4,16 @@
 //! message otherwise. The provider signs with a key this test generated, so the test can also
 //! forge exact variants of a token.
 
-mod identity_rig;
+mod oidc_support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use identity_rig::{
+use jsonwebtoken::{Algorithm, EncodingKey};
+use oidc_support::{
     KID, OTHER_RESOURCE, Provider, RESOURCE, TestKey, config, flip_signature_bit, free_port,
     node_private_jwk, now, payload, shared, sign_with, with_payload,
 };
-use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
 use sigil_runtime::identity::oidc::{
     EIDAS_LOA_SUBSTANTIAL, IssuerConfig, OidcConfig, OidcVerifier, SubjectKind, TokenError,

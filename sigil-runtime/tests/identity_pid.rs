@@ -1,12 +1,12 @@
 //! The PID verifier against presentations made by a test issuer and wallet: one valid
 //! presentation accepted, then one row per attack, each refused with its own error.
 
-mod pid_rig;
+mod pid_support;
 
 use std::time::Duration;
 
 use p256::ecdsa::SigningKey;
-use pid_rig::{
+use pid_support::{
     Credential, ISSUER, KeyBinding, PERSON_ID, VERIFIER, b64, disclose, jws, key, now, public_jwk,
     public_pem, sha256_b64,
 };

@@ -3,13 +3,13 @@
 //! request object and posts its PID to `direct_post`, and the retried call runs as the PID
 //! caller at trust High. Then the verifier endpoints against bad input.
 
-mod mcp_reply;
-mod pid_rig;
+mod mcp_reply_support;
+mod pid_support;
 
 use std::sync::Arc;
 
 use p256::ecdsa::SigningKey;
-use pid_rig::{Credential, ISSUER, KeyBinding, PERSON_ID, key, public_jwk};
+use pid_support::{Credential, ISSUER, KeyBinding, PERSON_ID, key, public_jwk};
 use serde_json::{Value, json};
 use sigil_runtime::audit::{EventKind, MemoryAudit};
 use sigil_runtime::identity::pid::{IssuerTrustList, PidConfig, PidStepUp, PidVerifier};
@@ -159,7 +159,8 @@ async fn post_mcp(
 /// The JSON-RPC response in a plain JSON or SSE body.
 async fn first_message(response: reqwest::Response) -> Value {
     let text = response.text().await.unwrap();
-    mcp_reply::jsonrpc_message(&text).unwrap_or_else(|| panic!("no JSON-RPC message in {text:?}"))
+    mcp_reply_support::jsonrpc_message(&text)
+        .unwrap_or_else(|| panic!("no JSON-RPC message in {text:?}"))
 }
 
 /// Reads `stream` until a line contains every one of `needles` (within 5 s).

@@ -4,14 +4,14 @@
 //! the PID is posted the same principal calls the High tool as the PID caller, keeping its
 //! scopes. Needs `node` and `npm ci --prefix tests/oidc`, like `identity_oidc.rs`.
 
-mod identity_rig;
-mod mcp_reply;
-mod pid_rig;
+mod mcp_reply_support;
+mod oidc_support;
+mod pid_support;
 
 use std::sync::Arc;
 
-use identity_rig::{RESOURCE, config, shared};
-use pid_rig::{Credential, ISSUER, KeyBinding, PERSON_ID, key, public_jwk};
+use oidc_support::{RESOURCE, config, shared};
+use pid_support::{Credential, ISSUER, KeyBinding, PERSON_ID, key, public_jwk};
 use serde_json::{Value, json};
 use sigil_runtime::identity::oidc::OidcVerifier;
 use sigil_runtime::identity::pid::{IssuerTrustList, PidConfig, PidStepUp, PidVerifier};
@@ -52,7 +52,7 @@ async fn call(url: &str, token: &str, tool: &str) -> (u16, Value) {
         .unwrap();
     let status = response.status().as_u16();
     let text = response.text().await.unwrap();
-    let message = mcp_reply::jsonrpc_message(&text).unwrap_or(Value::Null);
+    let message = mcp_reply_support::jsonrpc_message(&text).unwrap_or(Value::Null);
     (status, message)
 }
 

@@ -1,9 +1,9 @@
 //! Qualified certificates read from real (rcgen-made) X.509 certificates: principal, QC
 //! statements, the trust table, malformed input, and chain verification against tagged anchors.
 
-mod identity_qualified_cert_pki;
+mod qualified_cert_support;
 
-use identity_qualified_cert_pki::{
+use qualified_cert_support::{
     Ca, LeafSpec, QC_COMPLIANCE, QC_SSCD, QCT_ESEAL, QCT_WEB, Qc, SEMANTICS_LEGAL, oid, seq, tlv,
 };
 use sigil_runtime::identity::qualified_cert::{

@@ -3,13 +3,13 @@
 //! certificates made by the test's own CAs. One test per row of the table in
 //! `docs/src/identity-qualified-certs.md`.
 
-mod identity_qualified_cert_pki;
-mod mcp_reply;
+mod mcp_reply_support;
+mod qualified_cert_support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use identity_qualified_cert_pki::{Ca, Issued, LeafSpec, Qc, seq, tlv};
+use qualified_cert_support::{Ca, Issued, LeafSpec, Qc, seq, tlv};
 use serde_json::{Value, json};
 use sigil_runtime::audit::{EventKind, MemoryAudit};
 use sigil_runtime::identity::qualified_cert::{AnchorKind, TrustAnchors};
@@ -138,7 +138,7 @@ async fn call(client: &reqwest::Client, url: &str, tool: &str) -> Result<Value, 
         .map_err(|e| format!("{e:?}"))?;
     assert_eq!(response.status().as_u16(), 200);
     let text = response.text().await.map_err(|e| format!("{e:?}"))?;
-    mcp_reply::jsonrpc_message(&text).ok_or(text)
+    mcp_reply_support::jsonrpc_message(&text).ok_or(text)
 }
 
 /// The text of a successful tool result.

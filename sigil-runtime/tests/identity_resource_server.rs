@@ -1,11 +1,11 @@
 //! The resource server's answers (401, 403, step-up, metadata) with tokens from a real OpenID
 //! provider. Needs `node` and `npm ci --prefix tests/oidc`, like `identity_oidc.rs`.
 
-mod identity_rig;
+mod oidc_support;
 
 use std::sync::Arc;
 
-use identity_rig::{KID, RESOURCE, config, now, shared};
+use oidc_support::{KID, RESOURCE, config, now, shared};
 use serde_json::json;
 use sigil_runtime::identity::TrustLevel;
 use sigil_runtime::identity::oidc::{OidcVerifier, SubjectKind};

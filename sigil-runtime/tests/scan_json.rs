@@ -1,8 +1,8 @@
 //! JSON-aware scanning: escapes are undone before scanning and hits map back to raw spans.
 
-mod json_escape;
+mod json_escape_support;
 
-use json_escape::json_string;
+use json_escape_support::json_string;
 use sigil_runtime::scan::{Hit, Scanner};
 
 fn scanner() -> Scanner {

@@ -3,7 +3,7 @@
 //! Streamable HTTP on 127.0.0.1; the session keeps serving, and each refusal is audited without
 //! its payload.
 
-mod mcp_reply;
+mod mcp_reply_support;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -239,7 +239,7 @@ impl Http {
             .await
             .expect("body in time")
             .unwrap();
-        let message = mcp_reply::jsonrpc_message(&text).unwrap_or(Value::Null);
+        let message = mcp_reply_support::jsonrpc_message(&text).unwrap_or(Value::Null);
         let header = if status >= 400 { content_type } else { session };
         (status, header, message)
     }

@@ -2,7 +2,7 @@
 //! whether it parses as a canonical record, and whether its MAC holds under the key of the epoch
 //! it claims. The chain, sequence and epoch checks then run sequentially over these facts.
 
-use super::canonical_scan::scan;
+use super::canonical_line_reader::scan;
 use super::epoch_key::EpochKey;
 use super::keys::MacKey;
 use super::merkle::leaf_hash;

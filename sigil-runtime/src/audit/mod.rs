@@ -26,7 +26,7 @@
 //! # Ok::<(), sigil_runtime::audit::AuditError>(())
 //! ```
 
-mod canonical_scan;
+mod canonical_line_reader;
 mod checkpoint;
 mod config;
 mod epoch_key;

@@ -5,29 +5,29 @@
 //! envelope. `tools/list` goes through identify + authorize too.
 
 mod call;
+mod content_guard;
 mod digest;
-mod guard;
 mod list;
 mod preview_mask;
 mod refusal;
 mod registry;
-mod scan_guard;
+mod scan_vault_guard;
 mod self_asserted;
-mod step_up;
+mod step_up_offer;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub use guard::{ContentGuard, GuardReport, NoGuard};
+pub use content_guard::{ContentGuard, GuardReport, NoGuard};
 pub use refusal::{Refusal, codes};
 pub(crate) use registry::{Registered, register};
-pub use scan_guard::ScanVaultGuard;
-pub use step_up::URL_ELICITATION_REQUIRED;
+pub use scan_vault_guard::ScanVaultGuard;
+pub use step_up_offer::URL_ELICITATION_REQUIRED;
 
 use crate::audit::{AuditEvent, AuditId, AuditSink, EventKind};
 use crate::confirm::ConfirmGate;
 use crate::identity::{Caller, IdentitySource};
-use crate::policy::RateLimiter;
+use crate::policy::{self, RateLimiter};
 use crate::tool::ServerIdentity;
 
 /// Everything a running server shares between sessions.
@@ -41,7 +41,7 @@ pub(crate) struct Pipeline {
     pub(crate) audit: Arc<dyn AuditSink>,
     pub(crate) limiter: RateLimiter,
     pub(crate) confirm: ConfirmGate,
-    /// The PID step-up offered when a caller's trust is too low (see `pipeline::step_up`).
+    /// The PID step-up offered when a caller's trust is too low (see `pipeline::step_up_offer`).
     pub(crate) pid: Option<Arc<crate::identity::pid::PidStepUp>>,
 }
 
@@ -51,29 +51,14 @@ impl Pipeline {
     }
 
     /// Whether `caller` may call `tool` as far as trust and scopes go (rate limits aside).
-    pub(crate) fn authorize(
-        &self,
-        caller: &Caller,
-        tool: &Registered,
-    ) -> Result<(), crate::pipeline::Refusal> {
-        let required = tool.spec.required_trust();
-        if caller.trust() < required {
-            return Err(Refusal::TrustTooLow {
-                required,
-                presented: caller.trust(),
-            });
-        }
-        if !tool
-            .spec
-            .required_scopes()
-            .iter()
-            .all(|s| caller.has_scope(s))
-        {
-            return Err(Refusal::InsufficientScope(
-                tool.spec.required_scopes().to_vec(),
-            ));
-        }
-        Ok(())
+    pub(crate) fn authorize(&self, caller: &Caller, tool: &Registered) -> Result<(), Refusal> {
+        policy::authorize(
+            tool.spec.required_trust(),
+            tool.spec.required_scopes(),
+            caller.trust(),
+            |scope| caller.has_scope(scope),
+        )
+        .map_err(Refusal::from)
     }
 
     /// Client-controlled text (a tool name, an argument name, a claimed identity) as it may be

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::basics::TrustLevel;
 use crate::confirm::ConfirmRefusal;
+use crate::policy::Denied;
 
 /// A refusal, before any tool ran.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,7 +109,7 @@ pub mod codes {
                 );
             }
             assert_eq!(
-                crate::pipeline::step_up::URL_ELICITATION_REQUIRED,
+                crate::pipeline::step_up_offer::URL_ELICITATION_REQUIRED,
                 -32042,
                 "MCP's own code stays as MCP defines it"
             );
@@ -119,6 +120,21 @@ pub mod codes {
             for (i, pair) in OURS.windows(2).enumerate() {
                 assert_eq!(pair[1], pair[0] - 1, "code {} breaks the block", i + 1);
             }
+        }
+    }
+}
+
+impl From<Denied> for Refusal {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::TrustTooLow {
+                required,
+                presented,
+            } => Self::TrustTooLow {
+                required,
+                presented,
+            },
+            Denied::InsufficientScope(scopes) => Self::InsufficientScope(scopes),
         }
     }
 }

@@ -27,7 +27,7 @@ use rmcp::transport::streamable_http_server::session::{
     EventStore, ServerSseMessage, SessionId, SessionManager,
 };
 
-use crate::server::session_binding::SessionBinder;
+use crate::server::http_identity::session_binding::SessionBinder;
 use crate::server::session_limits::{Client, Refused, SessionTable};
 
 /// The client of the request being served, and whether its new session was refused.

@@ -1,16 +1,14 @@
 //! The server: builder, rmcp handler and transports.
 
-mod bearer;
 mod bounded_sessions;
 mod builder;
 mod handler;
+mod http_identity;
 mod http_wire_check;
 mod line_transport;
-mod pid_routes;
 mod refusal_throttle;
 mod same_origin;
 mod session_admission;
-mod session_binding;
 mod session_limits;
 mod sse_priming;
 mod tls;

@@ -33,8 +33,8 @@ use crate::identity::Caller;
 use crate::pipeline::Refusal;
 use crate::server::SigilServer;
 use crate::server::bounded_sessions;
+use crate::server::http_identity::session_binding::SESSION_HEADER;
 use crate::server::refusal_throttle::RefusalThrottle;
-use crate::server::session_binding::SESSION_HEADER;
 use crate::server::session_limits::{Client, Refused, SessionTable};
 use crate::server::sse_priming;
 

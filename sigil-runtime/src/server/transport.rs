@@ -11,10 +11,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::audit::EventKind;
 use crate::server::bounded_sessions::BoundedSessions;
+use crate::server::http_identity::session_binding::{self, SessionBinder, SessionGate};
+use crate::server::http_identity::{bearer, pid_routes};
 use crate::server::session_admission::{self, AdmissionGate};
-use crate::server::session_binding::{self, SessionBinder, SessionGate};
 use crate::server::session_limits::SessionTable;
-use crate::server::{SigilServer, bearer, http_wire_check, pid_routes, same_origin};
+use crate::server::{SigilServer, http_wire_check, same_origin};
 
 impl SigilServer {
     /// Serves one session over stdin/stdout until the client closes it, each line checked
@@ -27,8 +28,8 @@ impl SigilServer {
     /// An axum router serving Streamable HTTP at `/mcp`: stateful sessions (so legacy clients
     /// can confirm), allowed hosts and origins, a body size limit. With a resource server
     /// configured ([`crate::server::SigilServerBuilder::oidc`]), `/mcp` needs a bearer token and
-    /// the RFC 9728 metadata is served too (see `server::bearer`), and each session is bound to
-    /// the principal that opened it (see `server::session_binding`). Open sessions are capped
+    /// the RFC 9728 metadata is served too (see `server::http_identity::bearer`), and each session is bound to
+    /// the principal that opened it (see `server::http_identity::session_binding`). Open sessions are capped
     /// and idle ones closed (see `server::session_admission`); the per-address cap needs the
     /// router served with `ConnectInfo<SocketAddr>`, as [`serve_http`](Self::serve_http) does.
     pub fn http_router(&self, cancel: CancellationToken) -> Router {

@@ -5,14 +5,24 @@
 //! signatures, validity and key usage were already checked by rustls' WebPKI verifier before
 //! this runs.
 
-use super::AnchorKind;
 use super::der::{
     BOOLEAN, Der, DerError, INTEGER, OCTET_STRING, PRINTABLE_STRING, SEQUENCE, SET, UTF8_STRING,
 };
 use super::error::QcError;
 use super::oids;
 use super::statements::QcStatements;
-use crate::identity::{AuthMethod, Caller, Principal, TrustLevel};
+use crate::basics::{Principal, TrustLevel};
+use crate::identity::{AuthMethod, Caller};
+
+/// Whether a trust anchor issues qualified certificates (is on an EU trusted list as a
+/// qualified trust service) or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AnchorKind {
+    /// A CA of a qualified trust service provider: certificates under it may reach High.
+    Qualified,
+    /// Any other CA: certificates under it are at most Low.
+    NotQualified,
+}
 
 /// `[0] EXPLICIT Version`, `[1] IMPLICIT issuerUniqueID`, `[2] IMPLICIT subjectUniqueID`,
 /// `[3] EXPLICIT Extensions` in a `TBSCertificate`.

@@ -13,19 +13,9 @@ use rustls::{
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, UnixTime};
 
-use super::certificate::QualifiedCertificate;
+use super::certificate::{AnchorKind, QualifiedCertificate};
 use super::error::QcError;
 use crate::identity::Caller;
-
-/// Whether a trust anchor issues qualified certificates (is on an EU trusted list as a
-/// qualified trust service) or not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AnchorKind {
-    /// A CA of a qualified trust service provider: certificates under it may reach High.
-    Qualified,
-    /// Any other CA: certificates under it are at most Low.
-    NotQualified,
-}
 
 /// The CA certificates a client certificate must chain to, each tagged with its kind.
 #[derive(Debug, Clone, Default)]

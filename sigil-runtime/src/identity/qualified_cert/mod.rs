@@ -31,8 +31,8 @@ mod error;
 mod oids;
 mod statements;
 
-pub use certificate::QualifiedCertificate;
-pub use client_auth::{AnchorKind, ClientCertAuth, TrustAnchors};
+pub use certificate::{AnchorKind, QualifiedCertificate};
+pub use client_auth::{ClientCertAuth, TrustAnchors};
 pub use der::DerError;
 pub use error::QcError;
 pub use statements::{QcStatements, QcType, Semantics};

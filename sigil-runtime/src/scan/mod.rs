@@ -27,6 +27,7 @@ mod keyword_lead;
 mod lanes;
 mod overlap;
 mod pack;
+mod pack_self_test;
 mod pack_signature;
 mod redact;
 mod scanner;
@@ -36,7 +37,8 @@ pub mod validators;
 
 pub use error::ScanError;
 pub use hit::{Category, Hit, Severity};
-pub use pack::{Pack, Rule, SelfTestFailure, SelfTestProblem};
+pub use pack::{Pack, Rule};
+pub use pack_self_test::{SelfTestFailure, SelfTestProblem};
 pub use pack_signature::{PackPublicKey, PackSigningKey, SIGNATURE_SUFFIX, sign_pack, verify_pack};
 pub use redact::{redact, redact_bytes};
 pub use scanner::{DEFAULT_PACK_TOML, Scanner, ScannerBuilder};

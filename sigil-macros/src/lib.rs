@@ -42,13 +42,13 @@ mod validate;
 ///     }
 /// }
 ///
-/// let tools = <Bank as sigil::SigilService>::tools();
+/// let tools = <Bank as sigil::tool::SigilService>::tools();
 /// assert_eq!(tools.len(), 1);
 /// ```
 ///
 /// Keys: `name` (default: the type's name in lowercase) and `version` (default: the crate's
 /// `CARGO_PKG_VERSION`). The impl block is emitted unchanged, minus the `#[sigil::tool]`
-/// attributes, followed by an `impl sigil::SigilService` for the type.
+/// attributes, followed by an `impl sigil::tool::SigilService` for the type.
 #[proc_macro_attribute]
 pub fn server(args: TokenStream, item: TokenStream) -> TokenStream {
     server::expand(args.into(), item.into()).into()

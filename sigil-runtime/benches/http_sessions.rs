@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use sigil_runtime::config::{HttpConfig, SigilConfig};
 use sigil_runtime::identity::{Caller, TrustLevel};
-use sigil_runtime::server::{SigilServer, ToolDef};
+use sigil_runtime::server::{Dangerous, SigilServer, ToolDef};
 use sigil_runtime::tool::{Risk, ToolOutput, ToolSpec};
 use tokio_util::sync::CancellationToken;
 
@@ -51,6 +51,8 @@ async fn serve(http: HttpConfig) -> (String, CancellationToken) {
             http,
             ..SigilConfig::default()
         })
+        .dangerous(Dangerous::NoScanning)
+        .dangerous(Dangerous::MemoryAudit)
         .build()
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

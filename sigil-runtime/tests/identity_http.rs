@@ -13,7 +13,7 @@ use sigil_runtime::audit::{EventKind, MemoryAudit};
 use sigil_runtime::config::{HttpConfig, SigilConfig};
 use sigil_runtime::identity::oidc::OidcVerifier;
 use sigil_runtime::identity::resource_server::ResourceServer;
-use sigil_runtime::server::{SigilServer, ToolDef};
+use sigil_runtime::server::{Dangerous, SigilServer, ToolDef};
 use sigil_runtime::tool::{Risk, ToolOutput, ToolSpec};
 use tokio_util::sync::CancellationToken;
 
@@ -51,6 +51,8 @@ async fn serve_audited(http: HttpConfig) -> (String, CancellationToken, Arc<Memo
         .oidc(resource)
         .audit(audit.clone())
         .config(sigil_config)
+        .dangerous(Dangerous::NoScanning)
+        .dangerous(Dangerous::MemoryAudit)
         .build()
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -15,7 +15,7 @@ use sigil_runtime::audit::{EventKind, MemoryAudit};
 use sigil_runtime::identity::pid::{IssuerTrustList, PidConfig, PidStepUp, PidVerifier};
 use sigil_runtime::identity::{Caller, TrustLevel};
 use sigil_runtime::pipeline::URL_ELICITATION_REQUIRED;
-use sigil_runtime::server::{SigilServer, ToolDef};
+use sigil_runtime::server::{Dangerous, SigilServer, ToolDef};
 use sigil_runtime::tool::{Risk, ToolOutput, ToolSpec};
 use tokio_util::sync::CancellationToken;
 
@@ -60,6 +60,8 @@ async fn serve() -> Served {
         .default_caller(Caller::local("alice", TrustLevel::Low))
         .pid_step_up(PidStepUp::new(verifier, &base))
         .audit(audit.clone())
+        .dangerous(Dangerous::NoScanning)
+        .dangerous(Dangerous::MemoryAudit)
         .build()
         .unwrap();
     let cancel = CancellationToken::new();

@@ -17,7 +17,7 @@ use sigil_runtime::identity::oidc::OidcVerifier;
 use sigil_runtime::identity::pid::{IssuerTrustList, PidConfig, PidStepUp, PidVerifier};
 use sigil_runtime::identity::resource_server::ResourceServer;
 use sigil_runtime::pipeline::URL_ELICITATION_REQUIRED;
-use sigil_runtime::server::{SigilServer, ToolDef};
+use sigil_runtime::server::{Dangerous, SigilServer, ToolDef};
 use sigil_runtime::tool::{Risk, ToolOutput, ToolSpec};
 use tokio_util::sync::CancellationToken;
 
@@ -82,6 +82,8 @@ async fn a_bearer_principal_steps_up_to_its_pid_without_a_session() {
         )
         .oidc(resource)
         .pid_step_up(PidStepUp::new(verifier, &base))
+        .dangerous(Dangerous::NoScanning)
+        .dangerous(Dangerous::MemoryAudit)
         .build()
         .unwrap();
     let cancel = CancellationToken::new();

@@ -13,7 +13,7 @@ use qualified_cert_support::{Ca, Issued, LeafSpec, Qc, seq, tlv};
 use serde_json::{Value, json};
 use sigil_runtime::audit::{EventKind, MemoryAudit};
 use sigil_runtime::identity::qualified_cert::{AnchorKind, TrustAnchors};
-use sigil_runtime::server::{HttpsConfig, SigilServer, ToolDef};
+use sigil_runtime::server::{Dangerous, HttpsConfig, SigilServer, ToolDef};
 use sigil_runtime::tool::{Risk, ToolOutput, ToolSpec};
 use tokio_util::sync::CancellationToken;
 
@@ -68,6 +68,8 @@ async fn serve(pki: &Pki) -> Running {
             |_call| async move { Ok(ToolOutput::text("paid")) },
         )
         .audit(audit.clone())
+        .dangerous(Dangerous::NoScanning)
+        .dangerous(Dangerous::MemoryAudit)
         .build()
         .unwrap();
     let mut anchors = TrustAnchors::new();

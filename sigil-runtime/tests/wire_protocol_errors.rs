@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use sigil_runtime::audit::{AuditEvent, EventKind, MemoryAudit};
 use sigil_runtime::identity::{Caller, TrustLevel};
-use sigil_runtime::server::{SigilServer, ToolDef};
+use sigil_runtime::server::{Dangerous, SigilServer, ToolDef};
 use sigil_runtime::tool::{Risk, ToolOutput, ToolSpec};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, DuplexStream};
 use tokio_util::sync::CancellationToken;
@@ -29,6 +29,8 @@ fn server(audit: &Arc<MemoryAudit>) -> SigilServer {
         )
         .default_caller(Caller::local("ann", TrustLevel::Low))
         .audit(audit.clone())
+        .dangerous(Dangerous::NoScanning)
+        .dangerous(Dangerous::MemoryAudit)
         .build()
         .unwrap()
 }

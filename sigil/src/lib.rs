@@ -5,24 +5,131 @@
 //! arguments against the advertised schema, confirm with a human where required, run, scan,
 //! vault, audit, and reply with an envelope saying what happened.
 //!
-//! Users name this crate alone; the macros reach everything through [`__private`].
+//! ```
+//! use sigil::prelude::*;
+//! use sigil::server::Dangerous;
+//!
+//! #[derive(Deserialize, JsonSchema)]
+//! struct Transfer {
+//!     /// Destination IBAN.
+//!     to_iban: String,
+//!     #[schemars(range(min = 1))]
+//!     amount_cents: u64,
+//! }
+//!
+//! struct Bank;
+//!
+//! #[sigil::server(name = "bank", version = "1.0")]
+//! impl Bank {
+//!     /// The balance, in cents.
+//!     #[sigil::tool(risk = Low)]
+//!     async fn balance(&self) -> Result<String, ToolError> {
+//!         Ok("100000".into())
+//!     }
+//!
+//!     /// Move money: the caller needs trust High, and a human approves this exact call.
+//!     #[sigil::tool(risk = High, confirm, reveal = [Iban])]
+//!     async fn transfer(&self, Parameters(t): Parameters<Transfer>) -> Result<String, ToolError> {
+//!         Ok(format!("sent {} cents to {}", t.amount_cents, t.to_iban))
+//!     }
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = SigilServer::for_service(Bank)
+//!     .default_caller(Caller::local("me", TrustLevel::High))
+//! #   .dangerous(Dangerous::MemoryAudit)
+//! #   .dangerous(Dangerous::NoScanning)
+//!     .build()?;
+//! assert_eq!(server.tools().len(), 2);
+//! // In `#[tokio::main] async fn main`: server.serve_stdio().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Built with no choices, a server scans every argument and result with the default rule pack,
+//! vaults what leaks, and keeps a signed, hash-chained audit log in the data directory. Giving
+//! either up takes [`server::Dangerous`]. (The example above gives both up, hidden, so that it
+//! writes nothing to disk when it runs as a test.)
+//!
+//! # Where things are
+//!
+//! | Module | What is in it |
+//! |---|---|
+//! | the root | the macros, [`SigilServer`], and what a tool author writes: [`Caller`], [`Parameters`], [`Json`], [`Risk`], [`ToolError`], [`TrustLevel`] |
+//! | [`server`] | the builder, its errors, the safe defaults given up by name, HTTPS |
+//! | [`identity`] | callers and principals; OIDC resource server, PID step-up, qualified certificates |
+//! | [`scan`] | the scanner and rule packs, and the guard that puts it in the pipeline |
+//! | [`vault`] | encrypted values behind opaque pointers |
+//! | [`audit`] | the tamper-evident audit log, its keys and its verifier |
+//! | [`config`] | `sigil.toml`, which can only tighten what the code declares |
+//! | [`envelope`] | what every reply says about the call, and the error codes |
+//! | [`tool`] | extension points: tool specs, gated calls, outputs, content guards |
+//!
+//! The guide is the mdBook in the repository's `docs/` (`mdbook build docs`): getting started, the
+//! call pipeline, the threat model, the macro reference, configuration, identity, scanning, the
+//! vault, the audit format and the architecture.
 
 pub use sigil_macros::{server, tool};
-pub use sigil_runtime as runtime;
-pub use sigil_runtime::identity::{AuthMethod, Caller, Principal, TrustLevel};
-pub use sigil_runtime::policy::Rate;
-pub use sigil_runtime::tool::{
-    FromGatedCall, GatedCall, Hints, IntoToolOutput, Json, Parameters, Risk, SigilService,
-    ToolError, ToolOutput, ToolSpec,
-};
-pub use sigil_runtime::vault::DataKind;
+pub use sigil_runtime::basics::{DataKind, Principal, TrustLevel};
+pub use sigil_runtime::identity::{AuthMethod, Caller};
+pub use sigil_runtime::server::SigilServer;
+pub use sigil_runtime::tool::{Json, Parameters, Risk, ToolError, ToolOutput};
 
 /// What a tool author needs in scope.
 pub mod prelude {
     pub use schemars::JsonSchema;
     pub use serde::{Deserialize, Serialize};
 
-    pub use crate::{Caller, Json, Parameters, Risk, ToolError, TrustLevel};
+    pub use crate::{Caller, Json, Parameters, Risk, SigilServer, ToolError, TrustLevel};
+}
+
+/// Building and serving a server: the builder, its errors, the safe defaults given up by name,
+/// and HTTPS.
+pub mod server {
+    pub use sigil_runtime::server::{
+        BuildError, Dangerous, HttpsConfig, SigilServer, SigilServerBuilder, TlsError, ToolDef,
+    };
+}
+
+/// Who is calling: callers, principals and trust levels, and the ways to verify them (OIDC
+/// resource server, EUDI Wallet PID step-up, eIDAS qualified certificates over mTLS).
+pub mod identity {
+    pub use sigil_runtime::identity::*;
+}
+
+/// The scanner: rule packs, hits, and [`ScanVaultGuard`], the content guard that scans every
+/// argument and result and vaults what leaks.
+pub mod scan {
+    pub use sigil_runtime::pipeline::ScanVaultGuard;
+    pub use sigil_runtime::scan::*;
+}
+
+/// The vault: values encrypted under a master key, replaced by opaque pointers.
+pub mod vault {
+    pub use sigil_runtime::vault::*;
+}
+
+/// The audit trail: a signed, hash-chained log, its keys, sinks and verifier.
+pub mod audit {
+    pub use sigil_runtime::audit::*;
+}
+
+/// `sigil.toml`: configuration that can only tighten what the code declares.
+pub mod config {
+    pub use sigil_runtime::config::*;
+}
+
+/// The envelope every reply carries, the refusals and their JSON-RPC error codes.
+pub mod envelope {
+    pub use sigil_runtime::envelope::*;
+    pub use sigil_runtime::pipeline::{Refusal, URL_ELICITATION_REQUIRED, codes};
+}
+
+/// Extension points: what the macros generate against, for tools known only at run time and
+/// for custom content guards.
+pub mod tool {
+    pub use sigil_runtime::pipeline::{Blocked, ContentGuard, GuardReport, NoGuard, Side};
+    pub use sigil_runtime::policy::Rate;
+    pub use sigil_runtime::tool::*;
 }
 
 /// Used by generated code. Not public API.
@@ -37,13 +144,12 @@ pub mod __private {
     pub use std::vec::Vec;
     pub use std::{env, stringify, vec};
 
-    pub use sigil_runtime::identity::TrustLevel;
+    pub use sigil_runtime::basics::{DataKind, TrustLevel};
     pub use sigil_runtime::policy::Rate;
     pub use sigil_runtime::tool::{
         FromGatedCall, GatedCall, Hints, IntoToolOutput, Risk, ServerIdentity, SigilService,
         ToolEntry, ToolError, ToolOutput, ToolSpec, assert_extractor,
     };
-    pub use sigil_runtime::vault::DataKind;
 
     /// A rate string the macro already checked.
     pub fn rate(s: &'static str) -> Rate {

@@ -13,8 +13,9 @@ use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock, MetaObject};
 use rmcp::service::RunningService;
 use rmcp::{RoleClient, ServerHandler, ServiceExt, tool, tool_handler, tool_router};
-use sigil::runtime::server::{SigilServer, ToolDef};
-use sigil::{Caller, Risk, ToolOutput, ToolSpec, TrustLevel};
+use sigil::server::{Dangerous, SigilServer, ToolDef};
+use sigil::tool::ToolSpec;
+use sigil::{Caller, Risk, ToolOutput, TrustLevel};
 
 #[derive(Debug, Clone)]
 struct Plain {
@@ -106,6 +107,8 @@ fn main() {
                 ToolDef::new(ToolSpec::new("ping", "Answers pong.", Risk::Low)),
                 |_| async { Ok(ToolOutput::text("pong")) },
             )
+            .dangerous(Dangerous::NoScanning)
+            .dangerous(Dangerous::MemoryAudit)
             .build()
             .expect("server builds");
         let sigil = client_for(server).await;

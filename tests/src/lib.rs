@@ -7,7 +7,7 @@ use rmcp::model::{
 };
 use rmcp::service::{RequestContext, RunningService};
 use rmcp::{ClientHandler, ErrorData, RoleClient, ServiceExt};
-use sigil::runtime::server::SigilServer;
+use sigil::server::SigilServer;
 
 /// How the test client answers a confirmation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

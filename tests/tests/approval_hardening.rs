@@ -6,12 +6,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use serde_json::{Map, Value, json};
+use sigil::audit::{AuditEvent, EventKind, MemoryAudit};
+use sigil::envelope::codes;
 use sigil::prelude::*;
-use sigil::runtime::audit::{AuditEvent, EventKind, MemoryAudit};
-use sigil::runtime::pipeline::codes;
-use sigil::runtime::scan::Scanner;
-use sigil::runtime::server::SigilServer;
-use sigil::runtime::vault::{MasterKey, Vault};
+use sigil::scan::Scanner;
+use sigil::server::{Dangerous, SigilServer};
+use sigil::vault::{MasterKey, Vault};
 use sigil_tests::{Answer, TestClient, connect};
 
 const LANDLORD: &str = "DE89370400440532013000";
@@ -84,6 +84,7 @@ async fn rig() -> Rig {
     .default_caller(Caller::local("ann", TrustLevel::High))
     .audit(audit.clone())
     .scanning(Scanner::default_pack().unwrap(), vault)
+    .dangerous(Dangerous::MemoryAudit)
     .build()
     .unwrap();
     let (client, asked) = connect(server, Answer::Approve).await;

@@ -5,11 +5,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use rmcp::model::{CallToolRequestParams, CallToolResult};
 use serde_json::{Value, json};
-use sigil::runtime::audit::{EventKind, MemoryAudit};
-use sigil::runtime::envelope::ENVELOPE_KEY;
-use sigil::runtime::pipeline::codes;
-use sigil::runtime::server::{SigilServer, ToolDef};
-use sigil::{Caller, Risk, ToolOutput, ToolSpec, TrustLevel};
+use sigil::audit::{EventKind, MemoryAudit};
+use sigil::envelope::ENVELOPE_KEY;
+use sigil::envelope::codes;
+use sigil::server::{Dangerous, SigilServer, ToolDef};
+use sigil::tool::ToolSpec;
+use sigil::{Caller, Risk, ToolOutput, TrustLevel};
 use sigil_tests::{Answer, connect};
 
 struct Fixture {
@@ -50,6 +51,8 @@ fn fixture(trust: TrustLevel) -> Fixture {
                 Ok(ToolOutput::text("never"))
             }
         })
+        .dangerous(Dangerous::NoScanning)
+        .dangerous(Dangerous::MemoryAudit)
         .build()
         .expect("server builds");
     Fixture {
@@ -248,7 +251,7 @@ async fn schema_is_enforced_and_bad_input_is_a_clear_error() {
 
 #[test]
 fn builder_refuses_contradictions_and_bad_schemas() {
-    use sigil::Hints;
+    use sigil::tool::Hints;
     let bad_hint = SigilServer::builder("t", "1")
         .tool(
             ToolDef::new(ToolSpec::new("x", "d", Risk::High).hints(Hints {

@@ -6,10 +6,12 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+#[allow(unused_imports)]
+use sigil::ToolOutput;
 use sigil::prelude::*;
 use sigil::tool;
 #[allow(unused_imports)]
-use sigil::{FromGatedCall, GatedCall, Hints, IntoToolOutput, SigilService, ToolOutput, ToolSpec};
+use sigil::tool::{FromGatedCall, GatedCall, Hints, IntoToolOutput, SigilService, ToolSpec};
 
 /// A transfer order.
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -70,21 +70,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use sigil::prelude::*;
-use sigil::runtime::audit::{AuditConfig, AuditKeys, AuditLog, default_key_dir, default_log_path};
-use sigil::runtime::config::SigilConfig;
-use sigil::runtime::identity::oidc::{
+use sigil::audit::{AuditConfig, AuditKeys, AuditLog, default_key_dir, default_log_path};
+use sigil::config::SigilConfig;
+use sigil::identity::oidc::{
     EnvToken, IntrospectionConfig, IssuerConfig, LoginConfig, LoginStore, OidcConfig, OidcVerifier,
     SessionIdentity, session_from_login,
 };
-use sigil::runtime::identity::pid::{
-    IssuerTrustList, PidConfig, PidStepUp, PidVerifier, RESPONSE_PATH,
-};
-use sigil::runtime::identity::qualified_cert::{AnchorKind, TrustAnchors};
-use sigil::runtime::identity::resource_server::ResourceServer;
-use sigil::runtime::scan::Scanner;
-use sigil::runtime::server::{HttpsConfig, SigilServer};
-use sigil::runtime::vault::{MasterKey, Vault};
+use sigil::identity::pid::{IssuerTrustList, PidConfig, PidStepUp, PidVerifier, RESPONSE_PATH};
+use sigil::identity::qualified_cert::{AnchorKind, TrustAnchors};
+use sigil::identity::resource_server::ResourceServer;
+use sigil::prelude::*;
+use sigil::scan::Scanner;
+use sigil::server::{HttpsConfig, SigilServer};
+use sigil::vault::{MasterKey, Vault};
 
 /// The bank's in-memory state.
 #[derive(Debug)]

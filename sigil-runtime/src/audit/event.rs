@@ -178,6 +178,12 @@ impl fmt::Display for AuditId {
 pub trait AuditSink: Send + Sync + 'static {
     /// Seals and appends one event, returning the id of the record written.
     fn append(&self, event: AuditEvent) -> Result<AuditId, AuditSinkError>;
+
+    /// Whether what is appended outlives the process. A server refuses a sink that says `false`
+    /// unless it was built with `Dangerous::MemoryAudit`.
+    fn durable(&self) -> bool {
+        true
+    }
 }
 
 /// The audit sink could not record an event. The pipeline refuses the call.

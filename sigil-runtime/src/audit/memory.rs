@@ -34,4 +34,8 @@ impl AuditSink for MemoryAudit {
         events.push(event);
         Ok(AuditId(events.len() as u64))
     }
+
+    fn durable(&self) -> bool {
+        false
+    }
 }

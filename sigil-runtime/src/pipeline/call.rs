@@ -18,7 +18,7 @@ use crate::confirm::{
 use crate::envelope::{ENVELOPE_KEY, Envelope};
 use crate::identity::Caller;
 use crate::pipeline::digest::args_digest;
-use crate::pipeline::{GuardReport, Pipeline, Refusal, Registered};
+use crate::pipeline::{Decision, GuardReport, Pipeline, Refusal, Registered, Who};
 use crate::tool::{Approved, GatedCall, ToolOutput};
 use crate::vault::looks_like_pointer;
 
@@ -39,10 +39,11 @@ impl Pipeline {
         let caller = match self.identity_source.identify(&ctx) {
             Ok(c) => c,
             Err(refused) => {
-                let mut e = crate::audit::AuditEvent::new(EventKind::IdentityRefused, "anonymous");
-                e.tool = Some(self.tool_for_log(&params.name));
-                e.reason = Some(self.client_text(&refused.reason));
-                self.audit(e);
+                self.record(EventKind::IdentityRefused, Who::Anonymous)
+                    .tool(&params.name)
+                    .decision(Decision::Refused)
+                    .reason(&refused.reason)
+                    .append();
                 return Err(Refusal::Unauthenticated(refused.reason).to_error());
             }
         };
@@ -121,11 +122,18 @@ impl Pipeline {
         };
 
         // 6. the gate: record the decision first (fail closed), then issue the proof
-        let decision = if confirmed { "confirmed" } else { "allowed" };
-        let mut e = self.event(EventKind::CallAllowed, &caller, Some(&name));
-        e.decision = Some(decision.into());
-        e.args_digest = Some(digest.clone());
-        if self.audit.append(e).is_err() {
+        let decision = if confirmed {
+            Decision::Confirmed
+        } else {
+            Decision::Allowed
+        };
+        let allowed = self
+            .record(EventKind::CallAllowed, Who::Caller(&caller))
+            .tool(&name)
+            .decision(decision)
+            .digest(&digest)
+            .try_append();
+        if allowed.is_err() {
             return Err(Refusal::AuditUnavailable.to_error());
         }
         let call = GatedCall::new(
@@ -148,26 +156,26 @@ impl Pipeline {
         self.audit_guard(&caller, &name, &outbound, "result");
 
         // 8. audit the outcome; its id goes into the envelope
-        let mut e = self.event(
-            if is_error {
-                EventKind::ToolError
-            } else {
-                EventKind::ToolResult
-            },
-            &caller,
-            Some(&name),
-        );
-        e.decision = Some(decision.into());
-        e.args_digest = Some(digest);
-        e.rules = merge_rules(&inbound, &outbound);
-        let Some(audit_id) = self.audit(e) else {
+        let kind = if is_error {
+            EventKind::ToolError
+        } else {
+            EventKind::ToolResult
+        };
+        let Some(audit_id) = self
+            .record(kind, Who::Caller(&caller))
+            .tool(&name)
+            .decision(decision)
+            .digest(&digest)
+            .rules(merge_rules(&inbound, &outbound))
+            .append()
+        else {
             return Err(Refusal::AuditUnavailable.to_error());
         };
         let envelope = Envelope {
             scanned: inbound.scanned && outbound.scanned,
             interceptions: inbound.interceptions + outbound.interceptions,
             audit_id: audit_id.to_string(),
-            decision,
+            decision: decision.as_str(),
             principal: caller.principal().to_string(),
             trust_level: caller.trust().as_str(),
         };
@@ -229,9 +237,10 @@ impl Pipeline {
                 params.input_responses.as_ref(),
             ) {
                 Mrtr::Ask { requests, state } => {
-                    let mut e = self.event(EventKind::ConfirmRequested, caller, Some(name));
-                    e.args_digest = Some(digest.to_owned());
-                    self.audit(e);
+                    self.record(EventKind::ConfirmRequested, Who::Caller(caller))
+                        .tool(name)
+                        .digest(digest)
+                        .append();
                     return Ok(Confirmation::Ask(InputRequiredResult::new(
                         Some(requests),
                         Some(state),
@@ -241,9 +250,10 @@ impl Pipeline {
                 Mrtr::Refused(r) => Err(r),
             }
         } else {
-            let mut e = self.event(EventKind::ConfirmRequested, caller, Some(name));
-            e.args_digest = Some(digest.to_owned());
-            self.audit(e);
+            self.record(EventKind::ConfirmRequested, Who::Caller(caller))
+                .tool(name)
+                .digest(digest)
+                .append();
             self.confirm.ask_in_session(&ctx.peer, subject).await
         };
         let kind = match &verdict {
@@ -256,12 +266,14 @@ impl Pipeline {
                 EventKind::ConfirmCancelled
             }
         };
-        let mut e = self.event(kind, caller, Some(name));
-        e.args_digest = Some(digest.to_owned());
+        let mut record = self
+            .record(kind, Who::Caller(caller))
+            .tool(name)
+            .digest(digest);
         if let Err(r) = &verdict {
-            e.reason = Some(r.reason().to_owned());
+            record = record.reason(r.reason());
         }
-        self.audit(e);
+        record.append();
         verdict
             .map(|()| Confirmation::Approved)
             .map_err(Refusal::Confirmation)
@@ -283,8 +295,8 @@ impl Pipeline {
         refusal.to_error()
     }
 
-    /// Audits a refusal. The tool name and the reason may hold client text (an unknown tool's
-    /// name, argument names): both pass [`Pipeline::client_text`] first.
+    /// Audits a refusal, and logs it once. The tool name and the reason may hold client text (an
+    /// unknown tool's name, argument names): the recorder sanitises both.
     fn record_refusal(
         &self,
         kind: EventKind,
@@ -294,14 +306,20 @@ impl Pipeline {
         refusal: &Refusal,
     ) -> Option<crate::audit::AuditId> {
         let logged_tool = self.tool_for_log(tool);
-        let reason = self.client_text(&format!("{}: {}", refusal.code_name(), refusal.message()));
+        let reason = format!("{}: {}", refusal.code_name(), refusal.message());
         // The one log line of a refusal (rmcp's own repeats the raw message: keep it at error).
-        tracing::warn!(tool = %logged_tool, principal = %caller.principal(), %reason, "call refused");
-        let mut e = self.event(kind, caller, Some(&logged_tool));
-        e.decision = Some("refused".into());
-        e.reason = Some(reason);
-        e.args_digest = Some(digest.to_owned());
-        self.audit(e)
+        tracing::warn!(
+            tool = %logged_tool,
+            principal = %caller.principal(),
+            reason = %self.client_text(&reason),
+            "call refused"
+        );
+        self.record(kind, Who::Caller(caller))
+            .tool(tool)
+            .decision(Decision::Refused)
+            .reason(reason)
+            .digest(digest)
+            .append()
     }
 
     /// Arguments that break the schema: audited as refused, answered as a tool result with
@@ -343,23 +361,26 @@ impl Pipeline {
 
     fn audit_guard(&self, caller: &Caller, tool: &str, report: &GuardReport, side: &str) {
         if report.interceptions > 0 {
-            let mut e = self.event(EventKind::ScanInterception, caller, Some(tool));
-            e.rules = report.rules.clone();
-            e.reason = Some(format!(
-                "{} value(s) intercepted in the {side}",
-                report.interceptions
-            ));
-            self.audit(e);
+            self.record(EventKind::ScanInterception, Who::Caller(caller))
+                .tool(tool)
+                .rules(report.rules.clone())
+                .reason(format_args!(
+                    "{} value(s) intercepted in the {side}",
+                    report.interceptions
+                ))
+                .append();
         }
         for kind in &report.resolved {
-            let mut e = self.event(EventKind::VaultResolve, caller, Some(tool));
-            e.reason = Some(format!("{kind} pointer resolved into the {side}"));
-            self.audit(e);
+            self.record(EventKind::VaultResolve, Who::Caller(caller))
+                .tool(tool)
+                .reason(format_args!("{kind} pointer resolved into the {side}"))
+                .append();
         }
         for why in &report.refused {
-            let mut e = self.event(EventKind::VaultRefusal, caller, Some(tool));
-            e.reason = Some(why.clone());
-            self.audit(e);
+            self.record(EventKind::VaultRefusal, Who::Caller(caller))
+                .tool(tool)
+                .reason(why)
+                .append();
         }
     }
 }

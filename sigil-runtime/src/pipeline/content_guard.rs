@@ -3,7 +3,65 @@
 use serde_json::{Map, Value};
 
 use crate::identity::Caller;
+use crate::scan::Category;
 use crate::tool::{ToolOutput, ToolSpec};
+
+/// Which side of a call a guard was looking at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// What the client sent, before the tool runs.
+    Arguments,
+    /// What the tool returned.
+    Result,
+}
+
+impl Side {
+    /// `arguments` or `result`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Arguments => "arguments",
+            Self::Result => "result",
+        }
+    }
+}
+
+/// Why a guard stopped a call. The tool does not run (arguments) or its result is not sent
+/// (result). Never holds the value itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Blocked {
+    /// A value in a category whose configured action is `block`.
+    Content {
+        /// Where it was found.
+        side: Side,
+        /// Its category.
+        category: Category,
+        /// The rule that found it.
+        rule: String,
+    },
+    /// An intercepted value could not be kept in the vault, so it cannot be replaced by a
+    /// pointer; the result is withheld rather than sent in clear.
+    VaultUnavailable,
+}
+
+impl std::fmt::Display for Blocked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Content {
+                side,
+                category,
+                rule,
+            } => {
+                let verb = match side {
+                    Side::Arguments => "the arguments contain",
+                    Side::Result => "the result contains",
+                };
+                write!(f, "{verb} {} data (rule `{rule}`)", category.as_str())
+            }
+            Self::VaultUnavailable => f.write_str("the vault could not store an intercepted value"),
+        }
+    }
+}
 
 /// What a guard did to one side of a call (never the values themselves).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -23,13 +81,13 @@ pub struct GuardReport {
 /// Scans and rewrites what goes into and out of a tool.
 pub trait ContentGuard: Send + Sync + 'static {
     /// Before the tool runs (after schema validation): resolve vault pointers the tool may see,
-    /// scan arguments. `Err` blocks the call with that reason.
+    /// scan arguments. `Err` blocks the call.
     fn inbound(
         &self,
         caller: &Caller,
         spec: &ToolSpec,
         args: &mut Map<String, Value>,
-    ) -> Result<GuardReport, String>;
+    ) -> Result<GuardReport, Blocked>;
 
     /// After the tool ran: scan the output, vault what is intercepted, replace it by pointers.
     fn outbound(
@@ -37,7 +95,7 @@ pub trait ContentGuard: Send + Sync + 'static {
         caller: &Caller,
         spec: &ToolSpec,
         output: &mut ToolOutput,
-    ) -> Result<GuardReport, String>;
+    ) -> Result<GuardReport, Blocked>;
 
     /// What a confirmation shows of `text`, an argument value `spec`'s tool will receive:
     /// values of the kinds it receives in clear in full, other sensitive values masked so that
@@ -52,9 +110,16 @@ pub trait ContentGuard: Send + Sync + 'static {
     fn log_safe(&self, text: &str) -> String {
         crate::confirm::visible_line(text)
     }
+
+    /// Whether this guard scans at all. A server refuses a guard that says `false` unless it was
+    /// built with `Dangerous::NoScanning`.
+    fn scans(&self) -> bool {
+        true
+    }
 }
 
-/// The guard used until a scanner is configured: passes everything, reports `scanned: false`.
+/// A guard that passes everything and reports `scanned: false`. A server takes it only with
+/// `Dangerous::NoScanning`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoGuard;
 
@@ -64,7 +129,7 @@ impl ContentGuard for NoGuard {
         _: &Caller,
         _: &ToolSpec,
         _: &mut Map<String, Value>,
-    ) -> Result<GuardReport, String> {
+    ) -> Result<GuardReport, Blocked> {
         Ok(GuardReport::default())
     }
 
@@ -73,7 +138,11 @@ impl ContentGuard for NoGuard {
         _: &Caller,
         _: &ToolSpec,
         _: &mut ToolOutput,
-    ) -> Result<GuardReport, String> {
+    ) -> Result<GuardReport, Blocked> {
         Ok(GuardReport::default())
+    }
+
+    fn scans(&self) -> bool {
+        false
     }
 }

@@ -4,7 +4,7 @@ use rmcp::model::{CacheScope, ListToolsResult, Tool};
 
 use crate::audit::EventKind;
 use crate::identity::Caller;
-use crate::pipeline::Pipeline;
+use crate::pipeline::{Decision, Pipeline, Who};
 
 impl Pipeline {
     pub(crate) fn visible_tools(&self, caller: &Caller) -> Vec<Tool> {
@@ -17,14 +17,14 @@ impl Pipeline {
 
     pub(crate) fn list(&self, caller: &Caller) -> ListToolsResult {
         let tools = self.visible_tools(caller);
-        let mut e = self.event(EventKind::ToolsList, caller, None);
-        e.decision = Some("allowed".into());
-        e.reason = Some(format!(
-            "{} of {} tools visible",
-            tools.len(),
-            self.tools.len()
-        ));
-        self.audit(e);
+        self.record(EventKind::ToolsList, Who::Caller(caller))
+            .decision(Decision::Allowed)
+            .reason(format_args!(
+                "{} of {} tools visible",
+                tools.len(),
+                self.tools.len()
+            ))
+            .append();
         let mut result = ListToolsResult::with_all_items(tools);
         // What is listed depends on who asks: never cache it for others.
         result.cache_scope = Some(CacheScope::Private);

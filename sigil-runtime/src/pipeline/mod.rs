@@ -9,6 +9,7 @@ mod content_guard;
 mod digest;
 mod list;
 mod preview_mask;
+mod recorder;
 mod refusal;
 mod registry;
 mod scan_vault_guard;
@@ -18,13 +19,14 @@ mod step_up_offer;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub use content_guard::{ContentGuard, GuardReport, NoGuard};
+pub use content_guard::{Blocked, ContentGuard, GuardReport, NoGuard, Side};
+pub(crate) use recorder::{Decision, Who};
 pub use refusal::{Refusal, codes};
 pub(crate) use registry::{Registered, register};
 pub use scan_vault_guard::ScanVaultGuard;
 pub use step_up_offer::URL_ELICITATION_REQUIRED;
 
-use crate::audit::{AuditEvent, AuditId, AuditSink, EventKind};
+use crate::audit::AuditSink;
 use crate::confirm::ConfirmGate;
 use crate::identity::{Caller, IdentitySource};
 use crate::policy::{self, RateLimiter};
@@ -59,39 +61,5 @@ impl Pipeline {
             |scope| caller.has_scope(scope),
         )
         .map_err(Refusal::from)
-    }
-
-    /// Client-controlled text (a tool name, an argument name, a claimed identity) as it may be
-    /// written to the audit log, stderr or tracing: scanned, sensitive values replaced by their
-    /// kind, and escaped to one visible line.
-    pub(crate) fn client_text(&self, text: &str) -> String {
-        self.guard.log_safe(text)
-    }
-
-    /// A tool name as the audit log records it: a registered tool's own name; for any other
-    /// name (the client's text, and not needed in clear) `unknown:sha256:<first 16 hex digits>`.
-    pub(crate) fn tool_for_log(&self, name: &str) -> String {
-        if self.tool(name).is_some() {
-            return name.to_owned();
-        }
-        let full = digest::args_digest(&serde_json::Value::String(name.to_owned()));
-        format!("unknown:sha256:{}", &full[..16])
-    }
-
-    /// Appends an audit event.
-    pub(crate) fn audit(&self, event: AuditEvent) -> Option<AuditId> {
-        match self.audit.append(event) {
-            Ok(id) => Some(id),
-            Err(e) => {
-                tracing::error!(error = %e, "audit append failed");
-                None
-            }
-        }
-    }
-
-    pub(crate) fn event(&self, kind: EventKind, caller: &Caller, tool: Option<&str>) -> AuditEvent {
-        let mut e = AuditEvent::new(kind, caller.principal().to_string());
-        e.tool = tool.map(str::to_owned);
-        e
     }
 }

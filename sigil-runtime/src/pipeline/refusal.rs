@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::basics::TrustLevel;
 use crate::confirm::ConfirmRefusal;
+use crate::pipeline::Blocked;
 use crate::policy::Denied;
 
 /// A refusal, before any tool ran.
@@ -51,7 +52,7 @@ pub enum Refusal {
     /// The confirmation did not approve.
     Confirmation(ConfirmRefusal),
     /// The content guard refused (a `block` action, or a vault error).
-    Blocked(String),
+    Blocked(Blocked),
     /// The audit trail could not record the decision: fail closed.
     AuditUnavailable,
 }

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use crate::config::{ScanAction, ScanConfig};
 use crate::identity::Caller;
 use crate::pipeline::preview_mask::PreviewMask;
-use crate::pipeline::{ContentGuard, GuardReport};
+use crate::pipeline::{Blocked, ContentGuard, GuardReport, Side};
 use crate::scan::{Category, Hit, Scanner, redact};
 use crate::tool::{ToolOutput, ToolSpec};
 use crate::vault::{ResolveRequest, Vault};
@@ -60,7 +60,7 @@ impl ScanVaultGuard {
         text: &str,
         caller: &Caller,
         report: &mut Tally,
-    ) -> Result<Option<String>, String> {
+    ) -> Result<Option<String>, Blocked> {
         let mut hits = self.scanner.scan_text(text.as_bytes());
         if hits.is_empty() {
             return Ok(None);
@@ -71,11 +71,11 @@ impl ScanVaultGuard {
         for hit in hits {
             report.count(&hit);
             if self.action(hit.category) == ScanAction::Block {
-                return Err(format!(
-                    "the result contains {} data (rule `{}`)",
-                    hit.category.as_str(),
-                    hit.rule
-                ));
+                return Err(Blocked::Content {
+                    side: Side::Result,
+                    category: hit.category,
+                    rule: hit.rule.to_string(),
+                });
             }
             // Overlaps were resolved by the scanner; skip any leftover, and any span that is not
             // on character boundaries (the scanner widens spans, so this does not happen).
@@ -90,7 +90,10 @@ impl ScanVaultGuard {
             let pointer = self
                 .vault
                 .store(value, hit.kind, caller.principal(), caller.trust())
-                .map_err(|e| format!("the vault could not store an intercepted value: {e}"))?;
+                .map_err(|e| {
+                    tracing::error!(error = %e, "the vault could not store an intercepted value");
+                    Blocked::VaultUnavailable
+                })?;
             out.push_str(before);
             out.push_str(&pointer.to_string());
             at = hit.span.end;
@@ -105,7 +108,7 @@ impl ScanVaultGuard {
         v: &mut Value,
         caller: &Caller,
         report: &mut Tally,
-    ) -> Result<(), String> {
+    ) -> Result<(), Blocked> {
         match v {
             Value::String(s) => {
                 if let Some(new) = self.protect_text(s, caller, report)? {
@@ -131,7 +134,7 @@ impl ScanVaultGuard {
         Ok(())
     }
 
-    fn scan_arguments(&self, v: &Value, report: &mut Tally) -> Result<(), String> {
+    fn scan_arguments(&self, v: &Value, report: &mut Tally) -> Result<(), Blocked> {
         match v {
             Value::String(s) => self.scan_argument_text(s, report)?,
             Value::Array(a) => a.iter().try_for_each(|x| self.scan_arguments(x, report))?,
@@ -145,15 +148,15 @@ impl ScanVaultGuard {
         Ok(())
     }
 
-    fn scan_argument_text(&self, text: &str, report: &mut Tally) -> Result<(), String> {
+    fn scan_argument_text(&self, text: &str, report: &mut Tally) -> Result<(), Blocked> {
         for hit in self.scanner.scan_text(text.as_bytes()) {
             report.count(&hit);
             if self.action(hit.category) == ScanAction::Block {
-                return Err(format!(
-                    "the arguments contain {} data (rule `{}`)",
-                    hit.category.as_str(),
-                    hit.rule
-                ));
+                return Err(Blocked::Content {
+                    side: Side::Arguments,
+                    category: hit.category,
+                    rule: hit.rule.to_string(),
+                });
             }
         }
         Ok(())
@@ -188,7 +191,7 @@ impl ContentGuard for ScanVaultGuard {
         caller: &Caller,
         spec: &ToolSpec,
         args: &mut Map<String, Value>,
-    ) -> Result<GuardReport, String> {
+    ) -> Result<GuardReport, Blocked> {
         let mut tally = Tally::default();
         let mut value = Value::Object(std::mem::take(args));
         let scanned = self.scan_arguments(&value, &mut tally);
@@ -228,7 +231,7 @@ impl ContentGuard for ScanVaultGuard {
         caller: &Caller,
         _spec: &ToolSpec,
         output: &mut ToolOutput,
-    ) -> Result<GuardReport, String> {
+    ) -> Result<GuardReport, Blocked> {
         let mut tally = Tally::default();
         // When the text block is the JSON rendering of the structured content, redact the
         // structure and render it again, so both say the same pointers.

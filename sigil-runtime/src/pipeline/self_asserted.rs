@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::audit::EventKind;
 use crate::identity::Caller;
-use crate::pipeline::Pipeline;
+use crate::pipeline::{Decision, Pipeline, Who};
 
 /// The `_meta` key holding a legacy SIGIL envelope.
 pub(crate) const LEGACY_KEY: &str = "_sigil";
@@ -28,10 +28,14 @@ impl Pipeline {
         let Some(envelope) = meta.get(LEGACY_KEY) else {
             return;
         };
-        let mut e = self.event(EventKind::SelfAsserted, caller, tool);
-        e.decision = Some("ignored".into());
-        e.reason = Some(self.client_text(&describe(envelope)));
-        self.audit(e);
+        let mut record = self
+            .record(EventKind::SelfAsserted, Who::Caller(caller))
+            .decision(Decision::Ignored)
+            .reason(describe(envelope));
+        if let Some(tool) = tool {
+            record = record.tool(tool);
+        }
+        record.append();
     }
 }
 

@@ -16,7 +16,7 @@ use serde_json::json;
 use crate::audit::EventKind;
 use crate::identity::pid::{RequestBinding, session_id};
 use crate::identity::{AuthMethod, Caller};
-use crate::pipeline::{Pipeline, Refusal};
+use crate::pipeline::{Decision, Pipeline, Refusal, Who};
 
 /// MCP 2025-11-25: URL elicitation required.
 pub const URL_ELICITATION_REQUIRED: i32 = -32042;
@@ -70,15 +70,16 @@ impl Pipeline {
             "`{tool}` requires trust level `{required}`; the caller has `{presented}`. \
              Open the link and present your EU Digital Identity Wallet PID, then retry."
         );
-        let mut e = self.event(EventKind::CallRefused, caller, Some(tool));
-        e.decision = Some("refused".into());
-        e.reason = Some(format!(
-            "{}: {}; PID step-up started",
-            refusal.code_name(),
-            refusal.message()
-        ));
-        e.args_digest = Some(digest.to_owned());
-        self.audit(e);
+        self.record(EventKind::CallRefused, Who::Caller(caller))
+            .tool(tool)
+            .decision(Decision::Refused)
+            .reason(format_args!(
+                "{}: {}; PID step-up started",
+                refusal.code_name(),
+                refusal.message()
+            ))
+            .digest(digest)
+            .append();
         let data = json!({
             "elicitations": [{
                 "mode": "url",

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::audit::{AuditSink, MemoryAudit};
+use std::path::PathBuf;
+
+use crate::audit::{AuditConfig, AuditKeys, AuditLog, AuditSink, MemoryAudit};
 use crate::config::{ConfigError, SigilConfig};
 use crate::confirm::ConfirmGate;
 use crate::identity::pid::{PidStepUp, StepUpIdentity};
@@ -21,7 +23,7 @@ use crate::tool::{
     BoundTool, ErasedHandler, GatedCall, ServerIdentity, SigilService, ToolError, ToolOutput,
     ToolSpec,
 };
-use crate::vault::Vault;
+use crate::vault::{MasterKey, Vault};
 
 /// A tool known only at run time: its spec and JSON schemas.
 #[derive(Debug, Clone)]
@@ -68,6 +70,34 @@ pub enum BuildError {
     Config(ConfigError),
     /// The OS random number generator failed.
     Random,
+    /// A safe default was given up without saying so: a guard that does not scan, or an audit
+    /// sink that does not outlive the process, without the matching [`Dangerous`] step.
+    Undeclared(Dangerous),
+    /// A safe default could not be set up: the default scanner, the vault key or the audit log
+    /// in the data directory.
+    Defaults(String),
+}
+
+/// A safe default that a server gives up only by naming it, with
+/// [`SigilServerBuilder::dangerous`]. Each says what is lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Dangerous {
+    /// No scanning: arguments and results pass unscanned and nothing is vaulted, so a secret a
+    /// tool returns reaches the client, and the model, in clear.
+    NoScanning,
+    /// An audit trail in memory: it vanishes with the process, so nothing proves afterwards who
+    /// called what, or what a human approved.
+    MemoryAudit,
+}
+
+impl std::fmt::Display for Dangerous {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::NoScanning => "Dangerous::NoScanning",
+            Self::MemoryAudit => "Dangerous::MemoryAudit",
+        })
+    }
 }
 
 impl std::fmt::Display for BuildError {
@@ -77,6 +107,15 @@ impl std::fmt::Display for BuildError {
             Self::DuplicateTool(n) => write!(f, "two tools are named `{n}`"),
             Self::Config(e) => e.fmt(f),
             Self::Random => f.write_str("the OS random number generator failed"),
+            Self::Undeclared(Dangerous::NoScanning) => f.write_str(
+                "the guard does not scan: give up scanning explicitly with \
+                 .dangerous(Dangerous::NoScanning), or leave the default scanner",
+            ),
+            Self::Undeclared(Dangerous::MemoryAudit) => f.write_str(
+                "the audit sink does not outlive the process: give up a durable audit trail \
+                 explicitly with .dangerous(Dangerous::MemoryAudit), or leave the default log",
+            ),
+            Self::Defaults(m) => f.write_str(m),
         }
     }
 }
@@ -97,8 +136,10 @@ pub struct SigilServerBuilder {
     instructions: Option<String>,
     tools: Vec<Pending>,
     identity_source: Arc<dyn IdentitySource>,
-    guard: Arc<dyn ContentGuard>,
-    audit: Arc<dyn AuditSink>,
+    guard: Option<Arc<dyn ContentGuard>>,
+    audit: Option<Arc<dyn AuditSink>>,
+    dangerous: Vec<Dangerous>,
+    data_dir: Option<PathBuf>,
     config: SigilConfig,
     scanning: Option<(Scanner, Arc<Vault>)>,
     oidc: Option<Arc<ResourceServer>>,
@@ -120,8 +161,10 @@ impl SigilServerBuilder {
             instructions: None,
             tools: Vec::new(),
             identity_source: Arc::new(ExtensionsOrDefault::new(Caller::anonymous())),
-            guard: Arc::new(NoGuard),
-            audit: Arc::new(MemoryAudit::new()),
+            guard: None,
+            audit: None,
+            dangerous: Vec::new(),
+            data_dir: None,
             config: SigilConfig::default(),
             scanning: None,
             oidc: None,
@@ -194,10 +237,12 @@ impl SigilServerBuilder {
         self
     }
 
-    /// The scanner/vault seam.
+    /// The scanner/vault seam. Default: the default scanner pack, with what results leak
+    /// vaulted in memory under the vault key of the data directory (see [`data_dir`](Self::data_dir)).
+    /// A guard that does not scan needs [`Dangerous::NoScanning`].
     #[must_use]
     pub fn guard(mut self, guard: impl ContentGuard) -> Self {
-        self.guard = Arc::new(guard);
+        self.guard = Some(Arc::new(guard));
         self
     }
 
@@ -210,10 +255,31 @@ impl SigilServerBuilder {
         self
     }
 
-    /// The audit seam. Default: in memory.
+    /// The audit seam. Default: the signed, hash-chained log `audit.jsonl` in the data directory,
+    /// its keys beside it (what `sigil audit verify` checks with no flags). A sink that does not
+    /// outlive the process needs [`Dangerous::MemoryAudit`].
     #[must_use]
     pub fn audit(mut self, sink: Arc<dyn AuditSink>) -> Self {
-        self.audit = sink;
+        self.audit = Some(sink);
+        self
+    }
+
+    /// Where the default audit log, its keys and the vault key live. Default: SIGIL's data
+    /// directory (`$XDG_DATA_HOME/sigil`, else `~/.local/share/sigil`).
+    #[must_use]
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// Gives up one safe default, by name: [`Dangerous::NoScanning`] (with no guard set, nothing
+    /// is scanned) or [`Dangerous::MemoryAudit`] (with no sink set, the audit trail is kept in
+    /// memory). Each is logged as a warning when the server is built.
+    #[must_use]
+    pub fn dangerous(mut self, what: Dangerous) -> Self {
+        if !self.dangerous.contains(&what) {
+            self.dangerous.push(what);
+        }
         self
     }
 
@@ -243,11 +309,40 @@ impl SigilServerBuilder {
         }
         let confirm = ConfirmGate::new(Duration::from_secs(self.config.confirm.timeout_secs))
             .map_err(|_| BuildError::Random)?;
-        let guard: Arc<dyn ContentGuard> = match self.scanning {
-            Some((scanner, vault)) => {
+        let allows = |what| self.dangerous.contains(&what);
+        for what in &self.dangerous {
+            tracing::warn!(server = %self.identity.name, "built with {what}");
+        }
+        let data_dir = match self.data_dir {
+            Some(dir) => Ok(dir),
+            None => crate::basics::data_dir(),
+        };
+        let default_dir = || {
+            data_dir
+                .clone()
+                .map_err(|e| BuildError::Defaults(format!("{e}, or call .data_dir(DIR)")))
+        };
+        let guard: Arc<dyn ContentGuard> = match (self.scanning, self.guard) {
+            (Some((scanner, vault)), _) => {
                 Arc::new(ScanVaultGuard::new(scanner, vault, self.config.scan))
             }
-            None => self.guard,
+            (None, Some(guard)) if !guard.scans() && !allows(Dangerous::NoScanning) => {
+                return Err(BuildError::Undeclared(Dangerous::NoScanning));
+            }
+            (None, Some(guard)) => guard,
+            (None, None) if allows(Dangerous::NoScanning) => Arc::new(NoGuard),
+            (None, None) => {
+                let (scanner, vault) = default_scanning(&default_dir()?)?;
+                Arc::new(ScanVaultGuard::new(scanner, vault, self.config.scan))
+            }
+        };
+        let audit: Arc<dyn AuditSink> = match self.audit {
+            Some(sink) if !sink.durable() && !allows(Dangerous::MemoryAudit) => {
+                return Err(BuildError::Undeclared(Dangerous::MemoryAudit));
+            }
+            Some(sink) => sink,
+            None if allows(Dangerous::MemoryAudit) => Arc::new(MemoryAudit::new()),
+            None => default_audit(&default_dir()?)?,
         };
         let identity_source: Arc<dyn IdentitySource> = match &self.pid {
             Some(step_up) => Arc::new(StepUpIdentity {
@@ -263,7 +358,7 @@ impl SigilServerBuilder {
             index,
             identity_source,
             guard,
-            audit: self.audit,
+            audit,
             limiter: RateLimiter::default(),
             confirm,
             pid: self.pid,
@@ -274,4 +369,22 @@ impl SigilServerBuilder {
             oidc: self.oidc,
         })
     }
+}
+
+/// The default scanner pack, vaulting in memory under the vault key of `dir` (created `0600` on
+/// first run).
+fn default_scanning(dir: &std::path::Path) -> Result<(Scanner, Arc<Vault>), BuildError> {
+    let key = MasterKey::load_or_create_at(dir).map_err(|e| BuildError::Defaults(e.to_string()))?;
+    let scanner = Scanner::default_pack()
+        .map_err(|e| BuildError::Defaults(format!("the default scanner: {e}")))?;
+    Ok((scanner, Arc::new(Vault::in_memory(key))))
+}
+
+/// The audit log `dir/audit.jsonl`, with its keys in `dir` (created on first run).
+fn default_audit(dir: &std::path::Path) -> Result<Arc<dyn AuditSink>, BuildError> {
+    let failed = |e: crate::audit::AuditError| BuildError::Defaults(format!("audit log: {e}"));
+    let keys = AuditKeys::load_or_create_in(dir).map_err(failed)?;
+    let log =
+        AuditLog::open(dir.join("audit.jsonl"), keys, AuditConfig::default()).map_err(failed)?;
+    Ok(Arc::new(log))
 }

@@ -11,11 +11,12 @@ use rmcp::model::{
 };
 use rmcp::service::RequestContext;
 
-use crate::audit::{AuditEvent, EventKind};
+use crate::audit::EventKind;
 use crate::basics::TrustLevel;
 use crate::config::HttpConfig;
 use crate::identity::Caller;
 use crate::identity::resource_server::ResourceServer;
+use crate::pipeline::{Decision, Who};
 use crate::pipeline::{Pipeline, Refusal};
 use crate::server::SigilServerBuilder;
 use crate::tool::{ServerIdentity, SigilService};
@@ -71,27 +72,25 @@ impl SigilServer {
 
     /// Records a call refused by the HTTP front door, as the pipeline records its refusals.
     pub(crate) fn audit_http_refusal(&self, caller: &Caller, tool: &str, refusal: &Refusal) {
-        let tool = self.pipeline.tool_for_log(tool);
-        let mut e = self
-            .pipeline
-            .event(EventKind::CallRefused, caller, Some(&tool));
-        e.decision = Some("refused".into());
-        e.reason = Some(self.pipeline.client_text(&format!(
-            "{}: {} (HTTP)",
-            refusal.code_name(),
-            refusal.message()
-        )));
-        self.pipeline.audit(e);
+        self.pipeline
+            .record(EventKind::CallRefused, Who::Caller(caller))
+            .tool(tool)
+            .decision(Decision::Refused)
+            .reason(format_args!(
+                "{}: {} (HTTP)",
+                refusal.code_name(),
+                refusal.message()
+            ))
+            .append();
     }
 
     /// Records server start in the audit trail.
     pub(crate) fn audit_lifecycle(&self, kind: EventKind) {
-        let mut e = AuditEvent::new(kind, "anonymous");
-        e.reason = Some(format!(
-            "{} {}",
-            self.pipeline.identity.name, self.pipeline.identity.version
-        ));
-        self.pipeline.audit(e);
+        let id = &self.pipeline.identity;
+        self.pipeline
+            .record(kind, Who::Anonymous)
+            .reason(format_args!("{} {}", id.name, id.version))
+            .append();
     }
 }
 
@@ -118,13 +117,11 @@ impl ServerHandler for SigilServer {
                 // Every tool is listed at once and no cursor is ever handed out, so any cursor
                 // is unknown (the MCP pagination rules ask for -32602).
                 if request.is_some_and(|r| r.cursor.is_some()) {
-                    let mut e = self
-                        .pipeline
-                        .event(EventKind::RequestRejected, &caller, None);
-                    e.decision = Some("refused".into());
-                    e.reason =
-                        Some("invalid_cursor (-32602): tools/list hands out no cursor".into());
-                    self.pipeline.audit(e);
+                    self.pipeline
+                        .record(EventKind::RequestRejected, Who::Caller(&caller))
+                        .decision(Decision::Refused)
+                        .reason("invalid_cursor (-32602): tools/list hands out no cursor")
+                        .append();
                     return Err(ErrorData::invalid_params(
                         "Invalid params: unknown cursor (tools/list returns every tool at once)",
                         Some(serde_json::json!({"reason": "invalid_cursor"})),

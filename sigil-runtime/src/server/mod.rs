@@ -15,6 +15,6 @@ mod tls;
 mod transport;
 mod wire_check;
 
-pub use builder::{BuildError, SigilServerBuilder, ToolDef};
+pub use builder::{BuildError, Dangerous, SigilServerBuilder, ToolDef};
 pub use handler::SigilServer;
 pub use tls::{HttpsConfig, TlsError};

@@ -28,9 +28,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::audit::{AuditEvent, EventKind};
+use crate::audit::EventKind;
 use crate::identity::Caller;
 use crate::pipeline::Refusal;
+use crate::pipeline::{Decision, Who};
 use crate::server::SigilServer;
 use crate::server::bounded_sessions;
 use crate::server::http_identity::session_binding::SESSION_HEADER;
@@ -117,20 +118,21 @@ fn audit_refusal(gate: &AdmissionGate, caller: Option<&Caller>, refused: Refused
     let Some(left_out) = gate.refusals.admit(Instant::now()) else {
         return;
     };
-    let mut e = match caller {
-        Some(caller) => gate.server.pipeline.event(EventKind::Session, caller, None),
-        None => AuditEvent::new(EventKind::Session, "anonymous"),
-    };
-    e.decision = Some("refused".into());
-    e.reason = Some(if left_out == 0 {
+    let who = caller.map_or(Who::Anonymous, Who::Caller);
+    let reason = if left_out == 0 {
         format!("HTTP session refused: {}", refused.reason())
     } else {
         format!(
             "HTTP session refused: {}; {left_out} earlier refusals not recorded (rate limit)",
             refused.reason()
         )
-    });
-    gate.server.pipeline.audit(e);
+    };
+    gate.server
+        .pipeline
+        .record(EventKind::Session, who)
+        .decision(Decision::Refused)
+        .reason(reason)
+        .append();
 }
 
 /// `503` with `Retry-After` and the JSON-RPC error a client reads from the body.

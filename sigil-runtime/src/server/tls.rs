@@ -35,10 +35,11 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 use tokio_util::sync::CancellationToken;
 
-use crate::audit::{AuditEvent, EventKind};
+use crate::audit::EventKind;
 use crate::basics::private_file::{self, NotPrivate, OpenError};
 use crate::identity::Caller;
 use crate::identity::qualified_cert::{ClientCertAuth, QcError, TrustAnchors};
+use crate::pipeline::{Decision, Who};
 use crate::server::SigilServer;
 use crate::server::same_origin::ServedOverTls;
 
@@ -345,10 +346,12 @@ fn certificate_refusal(error: &std::io::Error) -> Option<String> {
 
 fn audit_refusal(server: &SigilServer, remote: SocketAddr, reason: &str) {
     tracing::info!(%remote, reason, "client certificate refused");
-    let mut e = AuditEvent::new(EventKind::IdentityRefused, "anonymous");
-    e.decision = Some("refused".into());
-    e.reason = Some(format!("client certificate refused ({reason})"));
-    server.pipeline.audit(e);
+    server
+        .pipeline
+        .record(EventKind::IdentityRefused, Who::Anonymous)
+        .decision(Decision::Refused)
+        .reason(format_args!("client certificate refused ({reason})"))
+        .append();
 }
 
 impl Listener for TlsListener {

@@ -12,7 +12,7 @@ use crate::tool::{GatedCall, ToolError};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a sigil extractor",
     label = "tool arguments must be extractors",
-    note = "a tool method takes `&self`, then extractors: `Caller`, `Parameters<T>` (T: Deserialize + JsonSchema), or a type implementing `sigil::FromGatedCall`",
+    note = "a tool method takes `&self`, then extractors: `Caller`, `Parameters<T>` (T: Deserialize + JsonSchema), or a type implementing `sigil::tool::FromGatedCall`",
     note = "see the macro reference: docs/src/macros.md"
 )]
 pub trait FromGatedCall: Sized + Send + 'static {

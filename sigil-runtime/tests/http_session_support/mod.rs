@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use sigil_runtime::audit::MemoryAudit;
 use sigil_runtime::config::{HttpConfig, SigilConfig};
 use sigil_runtime::identity::{Caller, TrustLevel};
-use sigil_runtime::server::{SigilServer, ToolDef};
+use sigil_runtime::server::{Dangerous, SigilServer, ToolDef};
 use sigil_runtime::tool::{Risk, ToolOutput, ToolSpec};
 use tokio_util::sync::CancellationToken;
 
@@ -43,6 +43,8 @@ pub async fn serve(http: HttpConfig) -> Served {
             http,
             ..SigilConfig::default()
         })
+        .dangerous(Dangerous::NoScanning)
+        .dangerous(Dangerous::MemoryAudit)
         .build()
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

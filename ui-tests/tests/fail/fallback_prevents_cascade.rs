@@ -9,7 +9,7 @@ impl Bank {
     async fn transfer(&self) {}
 }
 
-fn serve<S: sigil::SigilService>() -> usize {
+fn serve<S: sigil::tool::SigilService>() -> usize {
     S::tools().len()
 }
 

@@ -4,7 +4,7 @@
 // `_meta`.
 use serde_json::{Value, json};
 use sigil::prelude::*;
-use sigil::runtime::server::SigilServer;
+use sigil::server::{Dangerous, SigilServer};
 
 #[derive(Deserialize, JsonSchema)]
 struct Transfer {
@@ -42,7 +42,11 @@ impl Bank {
 }
 
 fn main() {
-    let server = SigilServer::for_service(Bank).build().expect("the tools register");
+    let server = SigilServer::for_service(Bank)
+        .dangerous(Dangerous::NoScanning)
+        .dangerous(Dangerous::MemoryAudit)
+        .build()
+        .expect("the tools register");
     let tools: Vec<Value> = server
         .tools()
         .iter()

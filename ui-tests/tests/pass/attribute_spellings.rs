@@ -37,5 +37,5 @@ impl Mixed {
 }
 
 fn main() {
-    assert_eq!(<Mixed as sigil::SigilService>::tools().len(), 3);
+    assert_eq!(<Mixed as sigil::tool::SigilService>::tools().len(), 3);
 }

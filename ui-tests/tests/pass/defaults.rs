@@ -23,11 +23,11 @@ impl MailBox {
 }
 
 fn main() {
-    let identity = <MailBox as sigil::SigilService>::server_identity();
+    let identity = <MailBox as sigil::tool::SigilService>::server_identity();
     assert_eq!(identity.name, "mailbox");
     assert_eq!(identity.version, env!("CARGO_PKG_VERSION"));
 
-    let tools = <MailBox as sigil::SigilService>::tools();
+    let tools = <MailBox as sigil::tool::SigilService>::tools();
     let read = format!("{:?}", tools[0]);
     assert!(read.contains("name: \"read_email\""), "{read}");
     assert!(

@@ -45,11 +45,11 @@ impl Bank {
 }
 
 fn main() {
-    let identity = <Bank as sigil::SigilService>::server_identity();
+    let identity = <Bank as sigil::tool::SigilService>::server_identity();
     assert_eq!(identity.name, "bank");
     assert_eq!(identity.version, "1.0");
 
-    let tools = <Bank as sigil::SigilService>::tools();
+    let tools = <Bank as sigil::tool::SigilService>::tools();
     assert_eq!(tools.len(), 1);
     let entry = format!("{:?}", tools[0]);
     for expected in [

@@ -49,7 +49,7 @@ impl Search {
 }
 
 fn main() {
-    let names: Vec<String> = <Search as sigil::SigilService>::tools()
+    let names: Vec<String> = <Search as sigil::tool::SigilService>::tools()
         .iter()
         .map(|t| format!("{t:?}"))
         .collect();

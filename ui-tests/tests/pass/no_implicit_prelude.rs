@@ -13,6 +13,6 @@ impl Bare {
 }
 
 fn main() {
-    let tools = <Bare as ::sigil::SigilService>::tools();
+    let tools = <Bare as ::sigil::tool::SigilService>::tools();
     ::std::assert_eq!(tools.len(), 1);
 }

@@ -69,5 +69,5 @@ impl Outputs {
 }
 
 fn main() {
-    assert_eq!(<Outputs as sigil::SigilService>::tools().len(), 10);
+    assert_eq!(<Outputs as sigil::tool::SigilService>::tools().len(), 10);
 }

@@ -50,7 +50,7 @@ impl Limited {
 }
 
 fn main() {
-    let tools = <Limited as sigil::SigilService>::tools();
+    let tools = <Limited as sigil::tool::SigilService>::tools();
     let expected = [
         (1, 1),
         (2, 1),

@@ -14,7 +14,7 @@ impl Vault {
 }
 
 fn main() {
-    let entry = format!("{:?}", <Vault as sigil::SigilService>::tools()[0]);
+    let entry = format!("{:?}", <Vault as sigil::tool::SigilService>::tools()[0]);
     let all = format!("reveal: {:?}", DataKind::ALL.to_vec());
     assert!(entry.contains(&all), "{all} not in {entry}");
 }

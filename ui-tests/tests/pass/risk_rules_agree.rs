@@ -116,7 +116,7 @@ const ACCEPTED: [(Risk, Option<bool>, Option<bool>); 18] = [
 ];
 
 fn main() {
-    let tools = <Rules as sigil::SigilService>::tools();
+    let tools = <Rules as sigil::tool::SigilService>::tools();
     assert_eq!(tools.len(), ACCEPTED.len() + 3);
     for (entry, (risk, read_only, destructive)) in tools.iter().zip(ACCEPTED) {
         assert_eq!(risk.contradiction(read_only, destructive), None, "{entry:?}");

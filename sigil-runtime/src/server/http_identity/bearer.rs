@@ -32,12 +32,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use crate::audit::{AuditEvent, EventKind};
+use crate::audit::EventKind;
 use crate::identity::oidc::VerifiedToken;
 use crate::identity::resource_metadata::BearerChallenge;
 use crate::identity::resource_server::ResourceServer;
 use crate::identity::{AuthMethod, Caller};
 use crate::pipeline::Refusal;
+use crate::pipeline::{Decision, Who};
 use crate::server::SigilServer;
 use crate::server::refusal_throttle::RefusalThrottle;
 
@@ -111,16 +112,19 @@ async fn authenticate_mcp(State(gate): State<Gate>, request: Request, next: Next
                 && let Some(left_out) = gate.refusals.admit(Instant::now())
             {
                 tracing::info!(challenge = %challenge, "bearer token refused");
-                let mut e = AuditEvent::new(EventKind::IdentityRefused, "anonymous");
-                e.decision = Some("refused".into());
-                e.reason = Some(if left_out == 0 {
+                let reason = if left_out == 0 {
                     format!("bearer token refused ({challenge})")
                 } else {
                     format!(
                         "bearer token refused ({challenge}); {left_out} earlier refusals not recorded (rate limit)"
                     )
-                });
-                gate.server.pipeline.audit(e);
+                };
+                gate.server
+                    .pipeline
+                    .record(EventKind::IdentityRefused, Who::Anonymous)
+                    .decision(Decision::Refused)
+                    .reason(reason)
+                    .append();
             }
             return challenge_response(&challenge, None);
         }

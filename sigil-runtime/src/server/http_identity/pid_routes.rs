@@ -25,10 +25,11 @@ use rmcp::model::{CustomNotification, ServerNotification};
 use rmcp::service::Peer;
 use serde_json::{Value, json};
 
-use crate::audit::{AuditEvent, EventKind};
+use crate::audit::EventKind;
 use crate::identity::pid::{
     PidStepUp, PresentationRefused, REQUEST_PATH, RESPONSE_PATH, START_PATH,
 };
+use crate::pipeline::{Decision, Who};
 use crate::server::SigilServer;
 
 /// Most form fields accepted in a `direct_post`.
@@ -144,22 +145,31 @@ async fn direct_post(State(v): State<Verifier>, request: Request) -> Response {
     }
     match outcome {
         Ok((pid, binding)) => {
-            let mut e = AuditEvent::new(EventKind::IdentityEstablished, pid.principal.to_string());
-            e.decision = Some("accepted".into());
-            e.reason = Some(format!(
-                "EUDI PID presentation verified (vct {}); step-up of {}",
-                pid.vct, binding.principal
-            ));
-            v.server.pipeline.audit(e);
+            v.server
+                .pipeline
+                .record(
+                    EventKind::IdentityEstablished,
+                    Who::Principal(&pid.principal),
+                )
+                .decision(Decision::Accepted)
+                .reason(format_args!(
+                    "EUDI PID presentation verified (vct {}); step-up of {}",
+                    pid.vct, binding.principal
+                ))
+                .append();
             tracing::info!(principal = %pid.principal, "PID presentation accepted");
             json(StatusCode::OK, &json!({}))
         }
         Err((refused, binding)) => {
-            let principal = binding.map_or_else(|| "anonymous".to_owned(), |b| b.principal);
-            let mut e = AuditEvent::new(EventKind::IdentityRefused, principal);
-            e.decision = Some("refused".into());
-            e.reason = Some(format!("PID presentation refused: {refused}"));
-            v.server.pipeline.audit(e);
+            let who = binding
+                .as_ref()
+                .map_or(Who::Anonymous, |b| Who::Canonical(&b.principal));
+            v.server
+                .pipeline
+                .record(EventKind::IdentityRefused, who)
+                .decision(Decision::Refused)
+                .reason(format_args!("PID presentation refused: {refused}"))
+                .append();
             tracing::info!(reason = %refused, "PID presentation refused");
             if refused == PresentationRefused::WalletError {
                 // The wallet told us it declined; it gets an ordinary acknowledgement.

@@ -25,6 +25,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::audit::EventKind;
 use crate::identity::Caller;
+use crate::pipeline::{Decision, Who};
 use crate::server::SigilServer;
 
 /// The session id header of Streamable HTTP.
@@ -168,13 +169,12 @@ pub(crate) async fn bind_sessions(
                 } else {
                     "session unknown or expired"
                 };
-                let mut e = gate
-                    .server
+                gate.server
                     .pipeline
-                    .event(EventKind::IdentityRefused, &caller, None);
-                e.decision = Some("refused".into());
-                e.reason = Some(format!("HTTP session refused: {reason}"));
-                gate.server.pipeline.audit(e);
+                    .record(EventKind::IdentityRefused, Who::Caller(&caller))
+                    .decision(Decision::Refused)
+                    .reason(format_args!("HTTP session refused: {reason}"))
+                    .append();
                 tracing::info!(reason, "HTTP session refused");
                 session_not_found()
             }

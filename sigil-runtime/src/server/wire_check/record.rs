@@ -6,7 +6,8 @@
 
 use std::time::Instant;
 
-use crate::audit::{AuditEvent, EventKind};
+use crate::audit::EventKind;
+use crate::pipeline::{Decision, Who};
 use crate::server::SigilServer;
 use crate::server::refusal_throttle::RefusalThrottle;
 use crate::server::wire_check::Refused;
@@ -50,16 +51,19 @@ impl RefusalRecorder {
             Transport::Stdio => "stdio",
             Transport::Http => "HTTP",
         };
-        let mut e = AuditEvent::new(EventKind::RequestRejected, principal);
-        e.decision = Some("refused".into());
-        e.reason = Some(if left_out == 0 {
+        let reason = if left_out == 0 {
             format!("{} ({over})", refused.audit_reason())
         } else {
             format!(
                 "{} ({over}); {left_out} earlier refusals not recorded (rate limit)",
                 refused.audit_reason()
             )
-        });
-        self.server.pipeline.audit(e);
+        };
+        self.server
+            .pipeline
+            .record(EventKind::RequestRejected, Who::Canonical(principal))
+            .decision(Decision::Refused)
+            .reason(reason)
+            .append();
     }
 }

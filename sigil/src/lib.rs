@@ -86,7 +86,8 @@ pub mod prelude {
 /// and HTTPS.
 pub mod server {
     pub use sigil_runtime::server::{
-        BuildError, Dangerous, HttpsConfig, SigilServer, SigilServerBuilder, TlsError, ToolDef,
+        BuildError, Dangerous, HttpsConfig, Served, SigilServer, SigilServerBuilder, TlsError,
+        ToolDef,
     };
 }
 

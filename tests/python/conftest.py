@@ -18,7 +18,7 @@ BANK_BIN = os.environ.get("BANK_BIN")
 
 def bank_bin() -> str:
     if not BANK_BIN or not Path(BANK_BIN).exists():
-        pytest.fail("BANK_BIN must point at the built `bank` binary (cargo build -p sigil-examples --bin bank)")
+        pytest.fail("BANK_BIN must point at the built `bank-e2e` binary (cargo build -p sigil-tests --bin bank-e2e)")
     return BANK_BIN
 
 

@@ -121,3 +121,45 @@ fn a_default_that_cannot_be_set_up_stops_the_build() {
     let err = leaky_server().data_dir(&not_a_dir).build().unwrap_err();
     assert!(matches!(err, BuildError::Defaults(_)), "{err:?}");
 }
+
+#[test]
+fn the_banner_lists_what_the_caller_sees_and_what_is_hidden_and_why() {
+    use sigil::server::Served;
+    let server = leaky_server()
+        .tool(
+            ToolDef::new(ToolSpec::new("pay", "Move money.", Risk::High).confirm()),
+            |_call| async { Ok(ToolOutput::text("paid")) },
+        )
+        .dangerous(Dangerous::NoScanning)
+        .dangerous(Dangerous::MemoryAudit)
+        .build()
+        .expect("builds");
+    let banner = server.banner(Served::Stdio);
+    assert!(
+        banner.starts_with("defaults 1.0: SIGIL-secured MCP server on stdio\n"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("caller:   local:ann, trust low"),
+        "{banner}"
+    );
+    assert!(banner.contains("tools:    statement\n"), "{banner}");
+    assert!(
+        banner.contains("hidden:   pay (needs trust high)"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("scanning: off (Dangerous::NoScanning)"),
+        "{banner}"
+    );
+    assert!(banner.contains("audit:    in memory only"), "{banner}");
+    let http = server.banner(Served::Http("http://127.0.0.1:8080/mcp"));
+    assert!(
+        http.contains("on Streamable HTTP at http://127.0.0.1:8080/mcp"),
+        "{http}"
+    );
+    assert!(
+        http.contains("point an MCP client at http://127.0.0.1:8080/mcp"),
+        "{http}"
+    );
+}

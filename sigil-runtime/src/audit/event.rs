@@ -184,6 +184,17 @@ pub trait AuditSink: Send + Sync + 'static {
     fn durable(&self) -> bool {
         true
     }
+
+    /// Called once when the server stops: make everything appended so far verifiable (for a
+    /// signed log, a final checkpoint) and durable. Appends may still follow.
+    fn finish(&self) -> Result<(), AuditSinkError> {
+        Ok(())
+    }
+
+    /// Where the records go, in a few words, for the server's start-up banner.
+    fn describe(&self) -> String {
+        "a custom audit sink".to_owned()
+    }
 }
 
 /// The audit sink could not record an event. The pipeline refuses the call.

@@ -189,4 +189,20 @@ impl AuditSink for AuditLog {
     fn append(&self, event: AuditEvent) -> Result<AuditId, AuditSinkError> {
         AuditLog::append(self, event).map_err(|e| AuditSinkError(std::io::Error::other(e)))
     }
+
+    fn describe(&self) -> String {
+        match self.segments().ok().and_then(|s| s.into_iter().next()) {
+            Some(path) => format!(
+                "{} (signed and hash-chained; check it with `sigil audit verify {}`)",
+                path.display(),
+                path.display()
+            ),
+            None => "a signed, hash-chained log".to_owned(),
+        }
+    }
+
+    fn finish(&self) -> Result<(), AuditSinkError> {
+        let done = self.checkpoint().and_then(|_| self.sync());
+        done.map_err(|e| AuditSinkError(std::io::Error::other(e)))
+    }
 }

@@ -38,4 +38,8 @@ impl AuditSink for MemoryAudit {
     fn durable(&self) -> bool {
         false
     }
+
+    fn describe(&self) -> String {
+        "in memory only (Dangerous::MemoryAudit): lost when the process exits".to_owned()
+    }
 }

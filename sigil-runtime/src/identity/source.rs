@@ -19,6 +19,12 @@ pub struct IdentityRefused {
 pub trait IdentitySource: Send + Sync + 'static {
     /// Who is calling, or why nobody could be established.
     fn identify(&self, ctx: &RequestContext<RoleServer>) -> Result<Caller, IdentityRefused>;
+
+    /// The caller of a request that no front door verified (a stdio session's caller), if
+    /// this source has one: shown in the server's start-up banner.
+    fn unverified_caller(&self) -> Option<Caller> {
+        None
+    }
 }
 
 /// Uses a `Caller` put into the request (or its HTTP parts) by a front door; otherwise the
@@ -36,6 +42,10 @@ impl ExtensionsOrDefault {
 }
 
 impl IdentitySource for ExtensionsOrDefault {
+    fn unverified_caller(&self) -> Option<Caller> {
+        Some(self.default.clone())
+    }
+
     fn identify(&self, ctx: &RequestContext<RoleServer>) -> Result<Caller, IdentityRefused> {
         if let Some(caller) = ctx.extensions.get::<Caller>() {
             return Ok(caller.clone());

@@ -35,6 +35,7 @@ impl Pipeline {
         mut params: CallToolRequestParams,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
+        let _running = self.in_flight.enter();
         // 1. identify
         let caller = match self.identity_source.identify(&ctx) {
             Ok(c) => c,

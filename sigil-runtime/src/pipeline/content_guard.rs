@@ -116,6 +116,11 @@ pub trait ContentGuard: Send + Sync + 'static {
     fn scans(&self) -> bool {
         true
     }
+
+    /// What this guard does, in a few words, for the server's start-up banner.
+    fn describe(&self) -> String {
+        "a custom content guard".to_owned()
+    }
 }
 
 /// A guard that passes everything and reports `scanned: false`. A server takes it only with
@@ -144,5 +149,9 @@ impl ContentGuard for NoGuard {
 
     fn scans(&self) -> bool {
         false
+    }
+
+    fn describe(&self) -> String {
+        "off (Dangerous::NoScanning): arguments and results pass unscanned".to_owned()
     }
 }

@@ -7,6 +7,7 @@
 mod call;
 mod content_guard;
 mod digest;
+mod in_flight;
 mod list;
 mod preview_mask;
 mod recorder;
@@ -20,6 +21,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 pub use content_guard::{Blocked, ContentGuard, GuardReport, NoGuard, Side};
+pub(crate) use in_flight::InFlight;
 pub(crate) use recorder::{Decision, Who};
 pub use refusal::{Refusal, codes};
 pub(crate) use registry::{Registered, register};
@@ -43,6 +45,8 @@ pub(crate) struct Pipeline {
     pub(crate) audit: Arc<dyn AuditSink>,
     pub(crate) limiter: RateLimiter,
     pub(crate) confirm: ConfirmGate,
+    /// Calls running now (a stopping server lets them finish, within a bound).
+    pub(crate) in_flight: InFlight,
     /// The PID step-up offered when a caller's trust is too low (see `pipeline::step_up_offer`).
     pub(crate) pid: Option<Arc<crate::identity::pid::PidStepUp>>,
 }

@@ -186,6 +186,11 @@ impl Tally {
 }
 
 impl ContentGuard for ScanVaultGuard {
+    fn describe(&self) -> String {
+        "every argument and result scanned; what results leak is vaulted and replaced by pointers"
+            .to_owned()
+    }
+
     fn inbound(
         &self,
         caller: &Caller,

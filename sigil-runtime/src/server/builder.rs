@@ -15,7 +15,7 @@ use crate::confirm::ConfirmGate;
 use crate::identity::pid::{PidStepUp, StepUpIdentity};
 use crate::identity::resource_server::ResourceServer;
 use crate::identity::{Caller, ExtensionsOrDefault, IdentitySource};
-use crate::pipeline::{ContentGuard, NoGuard, Pipeline, ScanVaultGuard, register};
+use crate::pipeline::{ContentGuard, InFlight, NoGuard, Pipeline, ScanVaultGuard, register};
 use crate::policy::RateLimiter;
 use crate::scan::Scanner;
 use crate::server::SigilServer;
@@ -140,6 +140,7 @@ pub struct SigilServerBuilder {
     audit: Option<Arc<dyn AuditSink>>,
     dangerous: Vec<Dangerous>,
     data_dir: Option<PathBuf>,
+    quiet: bool,
     config: SigilConfig,
     scanning: Option<(Scanner, Arc<Vault>)>,
     oidc: Option<Arc<ResourceServer>>,
@@ -165,6 +166,7 @@ impl SigilServerBuilder {
             audit: None,
             dangerous: Vec::new(),
             data_dir: None,
+            quiet: false,
             config: SigilConfig::default(),
             scanning: None,
             oidc: None,
@@ -272,6 +274,13 @@ impl SigilServerBuilder {
         self
     }
 
+    /// No start-up banner on stderr (see [`SigilServer::banner`]).
+    #[must_use]
+    pub fn quiet(mut self, quiet: bool) -> Self {
+        self.quiet = quiet;
+        self
+    }
+
     /// Gives up one safe default, by name: [`Dangerous::NoScanning`] (with no guard set, nothing
     /// is scanned) or [`Dangerous::MemoryAudit`] (with no sink set, the audit trail is kept in
     /// memory). Each is logged as a warning when the server is built.
@@ -361,12 +370,14 @@ impl SigilServerBuilder {
             audit,
             limiter: RateLimiter::default(),
             confirm,
+            in_flight: InFlight::default(),
             pid: self.pid,
         };
         Ok(SigilServer {
             pipeline: Arc::new(pipeline),
             http: self.config.http,
             oidc: self.oidc,
+            quiet: self.quiet,
         })
     }
 }

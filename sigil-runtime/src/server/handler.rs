@@ -27,6 +27,8 @@ pub struct SigilServer {
     pub(crate) pipeline: Arc<Pipeline>,
     pub(crate) http: HttpConfig,
     pub(crate) oidc: Option<Arc<ResourceServer>>,
+    /// No start-up banner.
+    pub(crate) quiet: bool,
 }
 
 impl std::fmt::Debug for SigilServer {

@@ -17,9 +17,11 @@ use tokio::io::{
     AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, DuplexStream,
 };
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 use crate::audit::EventKind;
 use crate::server::SigilServer;
+use crate::server::shutdown::DRAIN_BOUND;
 use crate::server::wire_check::{self, Passed, RefusalRecorder, Refused, Transport};
 
 /// The longest line read: rmcp's own limit, so what rmcp would read, SIGIL reads.
@@ -45,25 +47,60 @@ impl SigilServer {
         R: AsyncRead + Send + Unpin + 'static,
         W: AsyncWrite + Send + Unpin + 'static,
     {
+        self.serve_lines_until(read, write, CancellationToken::new())
+            .await
+    }
+
+    /// [`serve_lines`](Self::serve_lines) until the client closes `read` or `stop` fires. Once
+    /// it fires, nothing more is read: running calls finish (within a bound) and their results
+    /// are written, then the session ends, the stop is recorded and the audit trail gets its
+    /// final checkpoint.
+    pub(crate) async fn serve_lines_until<R, W>(
+        self,
+        read: R,
+        write: W,
+        stop: CancellationToken,
+    ) -> io::Result<()>
+    where
+        R: AsyncRead + Send + Unpin + 'static,
+        W: AsyncWrite + Send + Unpin + 'static,
+    {
         self.audit_lifecycle(EventKind::ServerStart);
         let recorder = RefusalRecorder::new(self.clone());
-        let (rmcp_read, to_rmcp) = tokio::io::duplex(PIPE_BYTES);
+        let (rmcp_read, mut to_rmcp) = tokio::io::duplex(PIPE_BYTES);
         let (from_rmcp, rmcp_write) = tokio::io::duplex(PIPE_BYTES);
         let (answers, answers_rx) = mpsc::channel(ANSWERS_QUEUED);
         let server = self.clone();
         let session = async move {
-            let running = server
-                .serve((rmcp_read, rmcp_write))
-                .await
-                .map_err(io::Error::other)?;
+            let running = server.serve((rmcp_read, rmcp_write)).await.map_err(|e| {
+                io::Error::other(format!(
+                    "no MCP session: the client closed the connection before completing \
+                     `initialize` ({e})"
+                ))
+            })?;
             running
                 .waiting()
                 .await
                 .map(|_| ())
                 .map_err(io::Error::other)
         };
-        let served = async { tokio::try_join!(session, write_out(from_rmcp, answers_rx, write)) };
-        let reading = read_in(BufReader::new(read), to_rmcp, answers, &recorder);
+        // Both run to their end, so that answers to refused lines are written even when the
+        // session fails (a client that sends only garbage, then closes).
+        let served = async {
+            let (session, written) = tokio::join!(session, write_out(from_rmcp, answers_rx, write));
+            session.and(written)
+        };
+        let reading = async {
+            tokio::select! {
+                () = read_in(BufReader::new(read), &mut to_rmcp, answers, &recorder) => {}
+                () = stop.cancelled() => {
+                    // Nothing more is read; what is running finishes and is answered before
+                    // rmcp's input closes.
+                    self.pipeline.in_flight.drained(DRAIN_BOUND).await;
+                }
+            }
+            drop(to_rmcp);
+        };
         tokio::pin!(served, reading);
         // The session ends when rmcp is done (the client closed `read`, or the handshake failed);
         // a read still pending then is dropped.
@@ -74,7 +111,11 @@ impl SigilServer {
                 () = &mut reading, if open => open = false,
             }
         };
-        self.audit_lifecycle(EventKind::ServerStop);
+        self.wind_down().await;
+        if stop.is_cancelled() {
+            // Stopped on purpose: however far the session got, this is a clean end.
+            return Ok(());
+        }
         ended.map(|_| ())
     }
 }
@@ -83,7 +124,7 @@ impl SigilServer {
 /// go to rmcp. Returns at the end of `read`, or when rmcp stops reading.
 async fn read_in<R: AsyncBufRead + Unpin>(
     mut read: R,
-    mut to_rmcp: DuplexStream,
+    to_rmcp: &mut DuplexStream,
     answers: mpsc::Sender<Vec<u8>>,
     recorder: &RefusalRecorder,
 ) {

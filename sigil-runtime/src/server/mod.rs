@@ -1,5 +1,6 @@
 //! The server: builder, rmcp handler and transports.
 
+mod banner;
 mod bounded_sessions;
 mod builder;
 mod handler;
@@ -10,11 +11,13 @@ mod refusal_throttle;
 mod same_origin;
 mod session_admission;
 mod session_limits;
+mod shutdown;
 mod sse_priming;
 mod tls;
 mod transport;
 mod wire_check;
 
+pub use banner::Served;
 pub use builder::{BuildError, Dangerous, SigilServerBuilder, ToolDef};
 pub use handler::SigilServer;
 pub use tls::{HttpsConfig, TlsError};

@@ -413,14 +413,19 @@ impl SigilServer {
         )
         .with_graceful_shutdown(async move { cancel.cancelled().await })
         .await;
-        self.audit_lifecycle(EventKind::ServerStop);
+        self.wind_down().await;
         result
     }
 
-    /// Binds `addr` and serves Streamable HTTP over TLS until Ctrl-C or SIGTERM.
+    /// Binds `addr` and serves Streamable HTTP over TLS until SIGINT (Ctrl-C) or SIGTERM, then
+    /// stops as [`serve_stdio`](Self::serve_stdio) does.
     pub async fn serve_https_on(self, addr: SocketAddr, tls: HttpsConfig) -> std::io::Result<()> {
         let listener = TcpListener::bind(addr).await?;
-        let cancel = super::transport::cancel_on_signal()?;
+        let cancel = crate::server::shutdown::cancel_on_signal()?;
+        if !self.quiet {
+            let url = format!("https://{addr}/mcp");
+            eprintln!("{}", self.banner(crate::server::Served::Http(&url)));
+        }
         self.serve_https(listener, tls, cancel).await
     }
 }

@@ -15,13 +15,20 @@ use crate::server::http_identity::session_binding::{self, SessionBinder, Session
 use crate::server::http_identity::{bearer, pid_routes};
 use crate::server::session_admission::{self, AdmissionGate};
 use crate::server::session_limits::SessionTable;
-use crate::server::{SigilServer, http_wire_check, same_origin};
+use crate::server::shutdown::{cancel_on_signal, stdin_reader};
+use crate::server::{Served, SigilServer, http_wire_check, same_origin};
 
 impl SigilServer {
     /// Serves one session over stdin/stdout until the client closes it, each line checked
-    /// first (see [`Self::serve_lines`]). Logs go to stderr.
+    /// first (see [`Self::serve_lines`]). Logs go to stderr. SIGINT or SIGTERM stops reading
+    /// stdin, lets running calls finish (at most 10 s), records the stop and writes the audit
+    /// trail's final checkpoint; then this returns `Ok`.
     pub async fn serve_stdio(self) -> std::io::Result<()> {
-        self.serve_lines(tokio::io::stdin(), tokio::io::stdout())
+        let stop = cancel_on_signal()?;
+        if !self.quiet {
+            eprintln!("{}", self.banner(Served::Stdio));
+        }
+        self.serve_lines_until(stdin_reader(), tokio::io::stdout(), stop)
             .await
     }
 
@@ -97,29 +104,21 @@ impl SigilServer {
         )
         .with_graceful_shutdown(async move { cancel.cancelled().await })
         .await;
-        self.audit_lifecycle(EventKind::ServerStop);
+        self.wind_down().await;
         result
     }
 
-    /// Binds `addr` and serves Streamable HTTP until Ctrl-C or SIGTERM.
+    /// Binds `addr` and serves Streamable HTTP until SIGINT (Ctrl-C) or SIGTERM, then stops as
+    /// [`serve_stdio`](Self::serve_stdio) does.
     pub async fn serve_http_on(self, addr: SocketAddr) -> std::io::Result<()> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let cancel = cancel_on_signal()?;
+        if !self.quiet {
+            eprintln!(
+                "{}",
+                self.banner(Served::Http(&format!("http://{addr}/mcp")))
+            );
+        }
         self.serve_http(listener, cancel).await
     }
-}
-
-/// A token cancelled at the first Ctrl-C or SIGTERM.
-pub(crate) fn cancel_on_signal() -> std::io::Result<CancellationToken> {
-    let cancel = CancellationToken::new();
-    let c = cancel.clone();
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::spawn(async move {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-        c.cancel();
-    });
-    Ok(cancel)
 }

@@ -32,4 +32,8 @@ impl IdentitySource for StepUpIdentity {
             .upgraded(session_id(ctx).as_deref(), &caller)
             .unwrap_or(caller))
     }
+
+    fn unverified_caller(&self) -> Option<Caller> {
+        self.inner.unverified_caller()
+    }
 }

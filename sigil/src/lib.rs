@@ -50,19 +50,34 @@
 //! either up takes [`server::Dangerous`]. (The example above gives both up, hidden, so that it
 //! writes nothing to disk when it runs as a test.)
 //!
+//! # What every call gets
+//!
+//! - **Identity**: a local caller on stdio, or verified credentials over HTTP: OIDC bearer
+//!   tokens (RFC 9068, introspection), eIDAS qualified certificates over mTLS, an EUDI Wallet PID
+//!   step-up. Each becomes a principal and a trust level.
+//! - **Gates**: trust, scopes and rate limits, deny by default; `sigil.toml` can only tighten them.
+//! - **Schema**: arguments checked against the advertised JSON Schema; undeclared arguments and
+//!   numbers the Rust type cannot hold are refused.
+//! - **Confirmation**: `confirm` tools ask a human through MCP elicitation, bound to the digest
+//!   of the exact call; the human sees every argument in full.
+//! - **Scanning and vault**: secrets, financial data and PII in arguments and results are found;
+//!   what results leak is encrypted into the vault and replaced by opaque pointers.
+//! - **Audit**: every decision in a signed, hash-chained log with Merkle checkpoints
+//!   (`sigil audit verify`), and an envelope on every reply that says what was decided.
+//!
 //! # Where things are
 //!
 //! | Module | What is in it |
 //! |---|---|
 //! | the root | the macros, [`SigilServer`], and what a tool author writes: [`Caller`], [`Parameters`], [`Json`], [`Risk`], [`ToolError`], [`TrustLevel`] |
-//! | [`server`] | the builder, its errors, the safe defaults given up by name, HTTPS |
+//! | [`server`](mod@server) | the builder, its errors, the safe defaults given up by name, HTTPS |
 //! | [`identity`] | callers and principals; OIDC resource server, PID step-up, qualified certificates |
 //! | [`scan`] | the scanner and rule packs, and the guard that puts it in the pipeline |
 //! | [`vault`] | encrypted values behind opaque pointers |
 //! | [`audit`] | the tamper-evident audit log, its keys and its verifier |
 //! | [`config`] | `sigil.toml`, which can only tighten what the code declares |
 //! | [`envelope`] | what every reply says about the call, and the error codes |
-//! | [`tool`] | extension points: tool specs, gated calls, outputs, content guards |
+//! | [`tool`](mod@tool) | extension points: tool specs, gated calls, outputs, content guards |
 //!
 //! The guide is the mdBook in the repository's `docs/` (`mdbook build docs`): getting started, the
 //! call pipeline, the threat model, the macro reference, configuration, identity, scanning, the
@@ -97,7 +112,7 @@ pub mod identity {
     pub use sigil_runtime::identity::*;
 }
 
-/// The scanner: rule packs, hits, and [`ScanVaultGuard`], the content guard that scans every
+/// The scanner: rule packs, hits, and `ScanVaultGuard`, the content guard that scans every
 /// argument and result and vaults what leaks.
 pub mod scan {
     pub use sigil_runtime::pipeline::ScanVaultGuard;
@@ -168,4 +183,41 @@ pub mod __private {
     pub fn assert_send<F: std::future::Future + Send>(future: F) -> F {
         future
     }
+}
+
+/// Every Rust block of the guide (`docs/src`) is compiled as a doc-test of this crate; a page's
+/// block that cannot be is marked `ignore` and shows a file that CI compiles instead
+/// (`{{#include ...}}`) or a sketch.
+#[cfg(doctest)]
+mod guide {
+    #[doc = include_str!("../../docs/src/architecture.md")]
+    struct Architecture;
+    #[doc = include_str!("../../docs/src/audit-format.md")]
+    struct AuditFormat;
+    #[doc = include_str!("../../docs/src/configuration.md")]
+    struct Configuration;
+    #[doc = include_str!("../../docs/src/envelope.md")]
+    struct Envelope;
+    #[doc = include_str!("../../docs/src/getting-started.md")]
+    struct GettingStarted;
+    #[doc = include_str!("../../docs/src/identity-pid.md")]
+    struct IdentityPid;
+    #[doc = include_str!("../../docs/src/identity-qualified-certs.md")]
+    struct IdentityQualifiedCerts;
+    #[doc = include_str!("../../docs/src/identity.md")]
+    struct Identity;
+    #[doc = include_str!("../../docs/src/introduction.md")]
+    struct Introduction;
+    #[doc = include_str!("../../docs/src/macros.md")]
+    struct Macros;
+    #[doc = include_str!("../../docs/src/pipeline.md")]
+    struct Pipeline;
+    #[doc = include_str!("../../docs/src/scan-packs.md")]
+    struct ScanPacks;
+    #[doc = include_str!("../../docs/src/scan-rules.md")]
+    struct ScanRules;
+    #[doc = include_str!("../../docs/src/threat-model.md")]
+    struct ThreatModel;
+    #[doc = include_str!("../../docs/src/vault.md")]
+    struct Vault;
 }

@@ -19,7 +19,7 @@ use sigil_runtime::audit::{
 /// Verify, read or append to a SIGIL audit log.
 #[derive(Debug, Parser)]
 #[command(name = "sigil audit", bin_name = "sigil audit")]
-struct Args {
+pub(crate) struct Args {
     #[command(subcommand)]
     command: Command,
 }

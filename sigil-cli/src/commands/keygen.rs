@@ -13,7 +13,7 @@ use sigil_runtime::audit::{
 /// Write a new audit MAC key and Ed25519 checkpoint key pair.
 #[derive(Debug, Parser)]
 #[command(name = "sigil keygen", bin_name = "sigil keygen")]
-struct Args {
+pub(crate) struct Args {
     /// Directory for the key files [default: $XDG_DATA_HOME/sigil or ~/.local/share/sigil]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,

@@ -18,7 +18,7 @@ use sigil_runtime::identity::oidc::{
 /// Log in at an OpenID provider for local (stdio) servers.
 #[derive(Debug, Parser)]
 #[command(name = "sigil login", bin_name = "sigil login")]
-struct Args {
+pub(crate) struct Args {
     /// The OpenID provider (issuer identifier, https:// or loopback http://)
     #[arg(long, value_name = "URL")]
     issuer: String,

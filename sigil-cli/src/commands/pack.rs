@@ -14,7 +14,7 @@ use super::parse;
 /// Sign, verify and test rule packs.
 #[derive(Parser, Debug)]
 #[command(name = "sigil pack", bin_name = "sigil pack")]
-struct PackArgs {
+pub(crate) struct PackArgs {
     #[command(subcommand)]
     command: PackCommand,
 }

@@ -15,7 +15,7 @@ use super::parse;
 /// Exit status: 0 no hits, 1 hits, 2 error. Values found are never printed.
 #[derive(Parser, Debug)]
 #[command(name = "sigil scan", bin_name = "sigil scan")]
-struct ScanArgs {
+pub(crate) struct ScanArgs {
     /// Files or directories (walked, skipping .git and binary files); `-` or nothing for stdin.
     paths: Vec<PathBuf>,
     /// `json` prints JSON Lines, one hit per line; `text` one readable line per hit.
@@ -28,7 +28,7 @@ struct ScanArgs {
 /// Print the input with every hit replaced by `[SIGIL-VAULT: <KIND>:redacted]`.
 #[derive(Parser, Debug)]
 #[command(name = "sigil redact", bin_name = "sigil redact")]
-struct RedactArgs {
+pub(crate) struct RedactArgs {
     /// A file, or `-` or nothing for stdin.
     path: Option<PathBuf>,
     #[command(flatten)]

@@ -8,8 +8,10 @@ mod data_dir;
 mod data_kind;
 mod principal;
 pub mod private_file;
+mod tls_provider;
 
 pub use clock::{now_ms, now_secs, unix_ms, unix_secs};
 pub use data_dir::{NoDataDir, data_dir, data_dir_from};
 pub use data_kind::DataKind;
 pub use principal::{Principal, TrustLevel};
+pub use tls_provider::tls_provider;

@@ -155,6 +155,21 @@ impl std::fmt::Debug for SigilServerBuilder {
     }
 }
 
+impl SigilServer {
+    /// A builder for a server with this name and version.
+    pub fn builder(name: impl Into<String>, version: impl Into<String>) -> SigilServerBuilder {
+        SigilServerBuilder::new(ServerIdentity {
+            name: name.into(),
+            version: version.into(),
+        })
+    }
+
+    /// A builder holding every tool of a `#[sigil::server]` service.
+    pub fn for_service<S: SigilService>(service: S) -> SigilServerBuilder {
+        SigilServerBuilder::new(S::server_identity()).service(service)
+    }
+}
+
 impl SigilServerBuilder {
     pub(crate) fn new(identity: ServerIdentity) -> Self {
         Self {

@@ -18,8 +18,6 @@ use crate::identity::Caller;
 use crate::identity::resource_server::ResourceServer;
 use crate::pipeline::{Decision, Who};
 use crate::pipeline::{Pipeline, Refusal};
-use crate::server::SigilServerBuilder;
-use crate::tool::{ServerIdentity, SigilService};
 
 /// A secured MCP server: cheap to clone, one pipeline shared by every session.
 #[derive(Clone)]
@@ -40,19 +38,6 @@ impl std::fmt::Debug for SigilServer {
 }
 
 impl SigilServer {
-    /// A builder for a server with this name and version.
-    pub fn builder(name: impl Into<String>, version: impl Into<String>) -> SigilServerBuilder {
-        SigilServerBuilder::new(ServerIdentity {
-            name: name.into(),
-            version: version.into(),
-        })
-    }
-
-    /// A builder holding every tool of a `#[sigil::server]` service.
-    pub fn for_service<S: SigilService>(service: S) -> SigilServerBuilder {
-        SigilServerBuilder::new(S::server_identity()).service(service)
-    }
-
     /// Every registered tool as advertised (before any caller filtering).
     pub fn tools(&self) -> Vec<Tool> {
         self.pipeline.tools.iter().map(|t| t.tool.clone()).collect()

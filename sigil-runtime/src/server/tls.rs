@@ -172,7 +172,7 @@ impl HttpsConfig {
 
     /// The rustls configuration: TLS 1.2 and 1.3, `http/1.1` by ALPN.
     fn server_config(&self) -> Result<rustls::ServerConfig, TlsError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = crate::basics::tls_provider();
         let builder = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(TlsError::Rustls)?;

@@ -13,7 +13,7 @@ use crate::tool::{GatedCall, ToolError};
     message = "`{Self}` is not a sigil extractor",
     label = "tool arguments must be extractors",
     note = "a tool method takes `&self`, then extractors: `Caller`, `Parameters<T>` (T: Deserialize + JsonSchema), or a type implementing `sigil::tool::FromGatedCall`",
-    note = "see the macro reference: docs/src/macros.md"
+    note = "see the docs of `sigil::tool` and `sigil::tool::FromGatedCall` (`cargo doc -p sigil --open`)"
 )]
 pub trait FromGatedCall: Sized + Send + 'static {
     /// Builds the value, or refuses the call with a tool error.

@@ -89,7 +89,7 @@ impl ClientCertAuth {
         if anchors.is_empty() {
             return Err(QcError::NoAnchors);
         }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = crate::basics::tls_provider();
         let build = |store: RootCertStore| {
             WebPkiClientVerifier::builder_with_provider(Arc::new(store), provider.clone())
                 .build()

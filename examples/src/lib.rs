@@ -73,7 +73,7 @@ pub struct Balance {
     pub closed: bool,
 }
 
-const INBOX: &str = "From: alice.weber@postfach-demo.de\nSubject: Rent\n\nHi! Please send the rent to my new account DE44 5001 0517 5407 3249 31 by Friday.\n\n---\nFrom: ci@build-demo.eu\nSubject: Deploy keys\n\nThe deploy user is set up. access key: AKIAZ3MHQX7RTB4LWKPN, contact ops-team@corp-demo.eu if it fails.\n";
+const INBOX: &str = "From: alice.weber@postfach-demo.de\nSubject: Rent\n\nHi! Please send the rent to my new account DE44 5001 0517 5407 3249 31 by Friday.\n\n---\nFrom: ci@build-demo.eu\nSubject: Deploy keys\n\nThe deploy user is set up. access key: AKIAZ3MHQX7RTB4LWKPN, contact ops-team@corp-demo.eu if it fails.\n\n---\nFrom: backup@build-demo.eu\nSubject: Nightly export\n\nAttached, base64: ZGVwbG95IGNyZWRlbnRpYWxzLCBhY2Nlc3Mga2V5OiBBS0lBUTdQTE1ONFJUWDJaV0I1Swo=\n";
 
 #[sigil::server(name = "bank", version = "1.0")]
 impl Bank {

@@ -10,6 +10,7 @@ from mcp import Client, MCPError, types
 
 from conftest import bank
 
+BASE64_ATTACHMENT = "ZGVwbG95IGNyZWRlbnRpYWxzLCBhY2Nlc3Mga2V5OiBBS0lBUTdQTE1ONFJUWDJaV0I1Swo="
 POINTER = re.compile(r"\[SIGIL-VAULT: ([A-Z_]+):([a-z2-7]{26})\]")
 IBAN = "DE44 5001 0517 5407 3249 31"
 AWS_KEY = "AKIAZ3MHQX7RTB4LWKPN"
@@ -32,6 +33,10 @@ async def test_read_email_returns_pointers_and_transfer_resolves_the_iban(transp
                 assert secret not in text, f"{secret} reached the client"
             kinds = [k for k, _ in POINTER.findall(text)]
             assert "IBAN" in kinds and "CLOUD_KEY" in kinds and "EMAIL" in kinds, text
+            # The key inside the base64 attachment is found by decoding: the whole run is a pointer.
+            assert BASE64_ATTACHMENT not in text and "AKIAQ7PLMN4RTX2ZWB5K" not in text, text
+            assert kinds.count("CLOUD_KEY") == 2, text
+            assert "Attached, base64: [SIGIL-VAULT: CLOUD_KEY:" in text, text
             env = r.meta["org.sigil-protocol/envelope"]
             assert env["scanned"] is True and env["interceptions"] >= 3, env
 

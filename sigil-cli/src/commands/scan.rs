@@ -260,9 +260,13 @@ fn print_hits(
         }
         match format {
             Format::Json => {
-                // Fields in the documented order.
+                // Fields in the documented order; `encoding` only for a value found decoded.
+                let encoding = hit
+                    .encoding
+                    .map(|e| format!(r#","encoding":"{}""#, e.as_str()))
+                    .unwrap_or_default();
                 let record = format!(
-                    r#"{{"path":{},"rule":{},"category":"{}","severity":"{}","start":{},"end":{},"line":{line}}}"#,
+                    r#"{{"path":{},"rule":{},"category":"{}","severity":"{}","start":{},"end":{},"line":{line}{encoding}}}"#,
                     serde_json::Value::from(name),
                     serde_json::Value::from(&*hit.rule),
                     hit.category.as_str(),
@@ -274,12 +278,15 @@ fn print_hits(
             }
             Format::Text => writeln!(
                 out,
-                "{name}:{line}: {} ({}, {}) bytes {}..{}",
+                "{name}:{line}: {} ({}, {}) bytes {}..{}{}",
                 hit.rule,
                 hit.category.as_str(),
                 hit.severity.as_str(),
                 hit.span.start,
-                hit.span.end
+                hit.span.end,
+                hit.encoding
+                    .map(|e| format!(", inside {}", e.as_str()))
+                    .unwrap_or_default()
             )?,
         }
     }

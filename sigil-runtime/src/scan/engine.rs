@@ -355,6 +355,7 @@ impl Engine {
                     severity: rule.severity,
                     kind: rule.kind,
                     span: f.span,
+                    encoding: None,
                 }
             })
             .collect()

@@ -3,6 +3,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use super::decode::Encoding;
 use crate::basics::DataKind;
 
 /// The family a rule belongs to; actions are configured per category.
@@ -67,5 +68,8 @@ pub struct Hit {
     /// What the vault stores the value as.
     pub kind: DataKind,
     /// Byte span in the original input (for JSON: in the raw JSON text, escapes included).
+    /// For a value found by decoding, the span of the whole encoded run.
     pub span: Range<usize>,
+    /// The encoding the value was found inside (the outermost one), if it was not in the clear.
+    pub encoding: Option<Encoding>,
 }

@@ -18,6 +18,7 @@
 
 mod class_prefix;
 mod compiled_rule;
+mod decode;
 mod engine;
 mod error;
 mod hit;
@@ -35,6 +36,7 @@ mod sequence;
 mod trigger_pass;
 pub mod validators;
 
+pub use decode::{Encoding, MAX_DEPTH};
 pub use error::ScanError;
 pub use hit::{Category, Hit, Severity};
 pub use pack::{Pack, Rule};

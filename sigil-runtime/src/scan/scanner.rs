@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
+use super::decode;
 use super::engine::Engine;
 use super::error::ScanError;
 use super::hit::Hit;
@@ -22,6 +23,7 @@ const DEFAULT_ORIGIN: &str = "<embedded default>";
 #[derive(Clone)]
 pub struct Scanner {
     engine: Arc<Engine>,
+    decode_depth: u8,
 }
 
 impl fmt::Debug for Scanner {
@@ -49,21 +51,53 @@ impl Scanner {
         }
     }
 
+    /// The same rules, decoding at most `depth` layers (default [`MAX_DEPTH`](crate::scan::MAX_DEPTH),
+    /// capped there; 0 finds values in the clear only, as gitleaks' `--max-decode-depth=0`).
+    pub fn with_decode_depth(&self, depth: u8) -> Scanner {
+        Scanner {
+            engine: self.engine.clone(),
+            decode_depth: depth.min(decode::MAX_DEPTH),
+        }
+    }
+
     /// Number of rules compiled in.
     pub fn rule_count(&self) -> usize {
         self.engine.rule_count()
     }
 
-    /// Scans plain bytes (need not be UTF-8). Hits are sorted by start and do not overlap.
+    /// Scans plain bytes (need not be UTF-8), in the clear and inside base64, hex and percent
+    /// encoding (see [`Encoding`](crate::scan::Encoding)). Hits are sorted by start and do
+    /// not overlap.
     pub fn scan_text(&self, text: &[u8]) -> Vec<Hit> {
-        self.engine.scan(text)
+        self.with_decoded(text, self.engine.scan(text))
     }
 
     /// Scans raw JSON (or JSON Lines): string values and keys are scanned decoded, and each
     /// hit's span is a byte span of `raw` (covering whole escape sequences). Invalid or
     /// truncated JSON is scanned as plain text from the point where it stops making sense.
     pub fn scan_json(&self, raw: &[u8]) -> Vec<Hit> {
-        self.engine.scan_json(raw)
+        self.with_decoded(raw, self.engine.scan_json(raw))
+    }
+
+    /// `plain` and what decoding `input` finds (see `scan::decode`), without overlaps: a hit in
+    /// the clear wins over a decoded one at the same place.
+    fn with_decoded(&self, input: &[u8], plain: Vec<Hit>) -> Vec<Hit> {
+        let scan = |bytes: &[u8]| self.engine.scan(bytes);
+        let decoded = decode::decoded_hits(input, self.decode_depth, &scan);
+        if decoded.is_empty() {
+            return plain;
+        }
+        let mut all = plain;
+        for hit in decoded {
+            if !all
+                .iter()
+                .any(|h| h.span.start < hit.span.end && hit.span.start < h.span.end)
+            {
+                all.push(hit);
+            }
+        }
+        all.sort_by_key(|h| h.span.start);
+        all
     }
 
     /// [`Scanner::scan_json`] on a string.
@@ -131,6 +165,7 @@ impl ScannerBuilder {
     pub fn build(self) -> Result<Scanner, ScanError> {
         Ok(Scanner {
             engine: Arc::new(Engine::compile(&self.packs)?),
+            decode_depth: decode::MAX_DEPTH,
         })
     }
 }

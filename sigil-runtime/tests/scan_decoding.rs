@@ -161,3 +161,42 @@ proptest! {
         prop_assert!(found, "{text}: {hits:?}");
     }
 }
+
+#[test]
+fn a_key_split_by_a_zero_width_character_is_found_at_its_span() {
+    for invisible in [
+        "\u{200b}", "\u{200d}", "\u{2060}", "\u{feff}", "\u{202e}", "\u{ad}",
+    ] {
+        let hidden = format!("AKIAZ3MHQX{invisible}7RTB4LWKPN");
+        let hit = the_hit(&format!("access key: {hidden} ok"), &hidden);
+        assert_eq!(hit.encoding, Some(Encoding::Normalized), "{invisible:?}");
+        assert_eq!(&*hit.rule, "aws-access-key-id");
+    }
+}
+
+#[test]
+fn an_iban_in_fullwidth_digits_is_found_at_its_span() {
+    let fullwidth: String = "DE89 3704 0044 0532 0130 00"
+        .chars()
+        .map(|c| match c {
+            '!'..='~' => char::from_u32(c as u32 - 0x21 + 0xff01).unwrap(),
+            ' ' => '\u{3000}',
+            c => c,
+        })
+        .collect();
+    let hit = the_hit(&format!("IBAN: {fullwidth}."), &fullwidth);
+    assert_eq!(hit.encoding, Some(Encoding::Normalized));
+    assert_eq!(hit.category.as_str(), "financial");
+}
+
+#[test]
+fn invisible_characters_and_fullwidth_in_prose_stay_clean() {
+    for decoy in [
+        "zero\u{200b}width joiners in\u{200d} ordinary\u{2060} prose",
+        "\u{ff28}\u{ff45}\u{ff4c}\u{ff4c}\u{ff4f} \u{ff37}\u{ff4f}\u{ff52}\u{ff4c}\u{ff44} 2026",
+        "right-to-left \u{202e}override\u{202c} in a file name.txt",
+    ] {
+        let hits = scanner().scan_text(decoy.as_bytes());
+        assert!(hits.is_empty(), "{decoy}: {hits:?}");
+    }
+}

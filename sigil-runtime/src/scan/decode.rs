@@ -40,6 +40,9 @@ pub enum Encoding {
     Hex,
     /// Percent-encoding (`%20`) or form encoding (`+` for a space).
     Percent,
+    /// Not an encoding: hidden by zero-width or bidi characters, or written in fullwidth
+    /// forms; found in the normalised text (see `scan::normalize`).
+    Normalized,
 }
 
 impl Encoding {
@@ -50,6 +53,7 @@ impl Encoding {
             Self::Base64Url => "base64url",
             Self::Hex => "hex",
             Self::Percent => "percent",
+            Self::Normalized => "normalized",
         }
     }
 }
@@ -204,6 +208,7 @@ pub(crate) fn decode(run: &[u8], encoding: Encoding) -> Option<Vec<u8>> {
             .chunks_exact(2)
             .map(|pair| Some(hex_value(pair[0])? << 4 | hex_value(pair[1])?))
             .collect(),
+        Encoding::Normalized => None,
         Encoding::Percent => {
             let mut out = Vec::with_capacity(run.len());
             let mut i = 0;

@@ -26,6 +26,7 @@ mod json_spans;
 mod keyword_finder;
 mod keyword_lead;
 mod lanes;
+mod normalize;
 mod overlap;
 mod pack;
 mod pack_self_test;

@@ -4,10 +4,11 @@ use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use super::decode;
+use super::decode::{self, Encoding};
 use super::engine::Engine;
 use super::error::ScanError;
 use super::hit::Hit;
+use super::normalize;
 use super::pack::Pack;
 use super::pack_signature::{PackPublicKey, read_verified};
 
@@ -69,26 +70,50 @@ impl Scanner {
     /// encoding (see [`Encoding`](crate::scan::Encoding)). Hits are sorted by start and do
     /// not overlap.
     pub fn scan_text(&self, text: &[u8]) -> Vec<Hit> {
-        self.with_decoded(text, self.engine.scan(text))
+        self.with_decoded(text, self.engine.scan(text), &|t| self.engine.scan(t))
     }
 
     /// Scans raw JSON (or JSON Lines): string values and keys are scanned decoded, and each
     /// hit's span is a byte span of `raw` (covering whole escape sequences). Invalid or
     /// truncated JSON is scanned as plain text from the point where it stops making sense.
     pub fn scan_json(&self, raw: &[u8]) -> Vec<Hit> {
-        self.with_decoded(raw, self.engine.scan_json(raw))
+        self.with_decoded(raw, self.engine.scan_json(raw), &|t| {
+            self.engine.scan_json(t)
+        })
     }
 
-    /// `plain` and what decoding `input` finds (see `scan::decode`), without overlaps: a hit in
-    /// the clear wins over a decoded one at the same place.
-    fn with_decoded(&self, input: &[u8], plain: Vec<Hit>) -> Vec<Hit> {
-        let scan = |bytes: &[u8]| self.engine.scan(bytes);
-        let decoded = decode::decoded_hits(input, self.decode_depth, &scan);
-        if decoded.is_empty() {
+    /// `plain` (the hits of `same_scan` on `input`), what `same_scan` finds in the normalised
+    /// input (see `scan::normalize`), and what decoding `input` finds (see `scan::decode`),
+    /// without overlaps: a hit in the clear wins over the others at the same place.
+    fn with_decoded(
+        &self,
+        input: &[u8],
+        plain: Vec<Hit>,
+        same_scan: &dyn Fn(&[u8]) -> Vec<Hit>,
+    ) -> Vec<Hit> {
+        let mut found = Vec::new();
+        if let Some(n) = normalize::normalize(input) {
+            for hit in same_scan(&n.bytes) {
+                let span = n.original(hit.span.clone());
+                // Same length: the same bytes, already found in the clear.
+                if span.len() != hit.span.len() {
+                    found.push(Hit {
+                        span,
+                        encoding: Some(Encoding::Normalized),
+                        ..hit
+                    });
+                }
+            }
+        }
+        if self.decode_depth > 0 {
+            let scan = |bytes: &[u8]| self.engine.scan(bytes);
+            found.extend(decode::decoded_hits(input, self.decode_depth, &scan));
+        }
+        if found.is_empty() {
             return plain;
         }
         let mut all = plain;
-        for hit in decoded {
+        for hit in found {
             if !all
                 .iter()
                 .any(|h| h.span.start < hit.span.end && hit.span.start < h.span.end)

@@ -200,3 +200,15 @@ fn invisible_characters_and_fullwidth_in_prose_stay_clean() {
         assert!(hits.is_empty(), "{decoy}: {hits:?}");
     }
 }
+
+#[test]
+fn a_key_deep_inside_a_long_base64_document_is_found() {
+    let document = format!(
+        "{} access key: {AWS}\n",
+        "lorem ipsum dolor sit amet. ".repeat(40)
+    );
+    let encoded = STANDARD.encode(&document);
+    assert!(encoded.len() > 1000);
+    let hit = the_hit(&format!("{{\"file\":\"{encoded}\"}}"), &encoded);
+    assert_eq!(hit.encoding, Some(Encoding::Base64));
+}

@@ -27,6 +27,13 @@ const MIN_BASE64: usize = 20;
 const MIN_HEX: usize = 32;
 /// The shortest percent- or form-encoded run decoded.
 const MIN_PERCENT: usize = 8;
+/// How many characters of a base64 or hex run are decoded first, to see whether it is text.
+const PROBE: usize = 16;
+/// The shortest decoded text scanned: shorter than any value a rule finds.
+const MIN_DECODED: usize = 8;
+/// Between two decoded values in the buffer of one layer: a NUL between line ends, which no
+/// rule matches across and no run contains.
+const SEPARATOR: &[u8] = b"\n\0\n";
 
 /// The encoding a value was found inside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -67,31 +74,72 @@ pub(crate) struct Run {
 
 /// Hits found by decoding `input` (see the module docs), each at its run's span. `scan` is the
 /// plain scan of the same pack.
+///
+/// All runs of one layer are decoded into one buffer, separated by bytes no rule and no run
+/// crosses, and scanned at once: small decoded values (a form field, a timestamp with a `+`)
+/// would otherwise each pay a whole scan's set-up.
 pub(crate) fn decoded_hits(input: &[u8], depth: u8, scan: &dyn Fn(&[u8]) -> Vec<Hit>) -> Vec<Hit> {
     if depth == 0 {
         return Vec::new();
     }
-    let mut out = Vec::new();
+    let mut buf = Vec::new();
+    let mut segments: Vec<(Range<usize>, Run)> = Vec::new();
     for run in runs(input) {
-        let Some(decoded) = decode(&input[run.span.clone()], run.encoding) else {
+        let encoded = &input[run.span.clone()];
+        // Every base64 or hex run is tried on its first 16 characters first: random bytes, a
+        // hash, an image or a UUID are not text from their first bytes on, and are then not
+        // decoded whole (most long runs in real traffic are such).
+        if run.encoding != Encoding::Percent
+            && !decode(&encoded[..PROBE], run.encoding).is_some_and(|d| starts_as_text(&d))
+        {
+            continue;
+        }
+        let Some(decoded) = decode(encoded, run.encoding) else {
             continue;
         };
-        if !reads_as_text(&decoded) {
+        if decoded.len() < MIN_DECODED || !reads_as_text(&decoded) {
             continue;
         }
-        let mut inner = scan(&decoded);
-        inner.extend(decoded_hits(&decoded, depth - 1, scan));
-        // One hit per run: the run is what a redaction replaces. The most severe finding
-        // names it.
-        if let Some(best) = inner.into_iter().max_by_key(|h| (h.severity, h.category)) {
-            out.push(Hit {
-                span: run.span.clone(),
-                encoding: Some(run.encoding),
-                ..best
-            });
+        if !buf.is_empty() {
+            buf.extend_from_slice(SEPARATOR);
+        }
+        let start = buf.len();
+        buf.extend_from_slice(&decoded);
+        segments.push((start..buf.len(), run));
+    }
+    if segments.is_empty() {
+        return Vec::new();
+    }
+    let mut inner = scan(&buf);
+    inner.extend(decoded_hits(&buf, depth - 1, scan));
+    // One hit per run: the run is what a redaction replaces. The most severe finding names it.
+    let mut best: Vec<Option<Hit>> = vec![None; segments.len()];
+    for hit in inner {
+        let i = segments.partition_point(|(seg, _)| seg.end <= hit.span.start);
+        let Some((seg, _)) = segments.get(i) else {
+            continue;
+        };
+        if seg.start > hit.span.start || hit.span.end > seg.end {
+            continue;
+        }
+        let better = best[i]
+            .as_ref()
+            .is_none_or(|b| (hit.severity, hit.category) > (b.severity, b.category));
+        if better {
+            best[i] = Some(hit);
         }
     }
-    out
+    segments
+        .into_iter()
+        .zip(best)
+        .filter_map(|((_, run), hit)| {
+            hit.map(|hit| Hit {
+                span: run.span,
+                encoding: Some(run.encoding),
+                ..hit
+            })
+        })
+        .collect()
 }
 
 /// Every run worth decoding, in order of start; runs of different encodings may overlap.
@@ -102,52 +150,96 @@ pub(crate) fn runs(input: &[u8]) -> Vec<Run> {
     out
 }
 
+/// What each byte is, for the run search: in either base64 alphabet, a hex digit, one of the
+/// standard alphabet's own (`+` `/`), one of the URL-safe alphabet's own (`-` `_`). A table,
+/// as the search asks it of most bytes.
+const IN_BASE64: u8 = 1;
+const NOT_HEX: u8 = 2;
+const STANDARD_ONLY: u8 = 4;
+const URL_ONLY: u8 = 8;
+static CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = match c {
+            b'0'..=b'9' | b'a'..=b'f' | b'A'..=b'F' => IN_BASE64,
+            b'g'..=b'z' | b'G'..=b'Z' => IN_BASE64 | NOT_HEX,
+            b'+' | b'/' => IN_BASE64 | NOT_HEX | STANDARD_ONLY,
+            b'-' | b'_' => IN_BASE64 | NOT_HEX | URL_ONLY,
+            _ => 0,
+        };
+        b += 1;
+    }
+    table
+};
+
 fn is_base64_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+    CLASS[usize::from(b)] & IN_BASE64 != 0
 }
 
+/// Runs of base64 (and hex, a subset of its alphabet) at least [`MIN_BASE64`] long.
+///
+/// Most text is short words, so the search looks [`MIN_BASE64`] - 1 bytes ahead first: when that
+/// byte is not in the alphabet, no long run can start before it, and the search jumps past it.
 fn base64_and_hex_runs(input: &[u8]) -> Vec<Run> {
     let mut out = Vec::new();
+    let reach = MIN_BASE64 - 1;
     let mut i = 0;
-    while i < input.len() {
-        if !is_base64_byte(input[i]) {
-            i += 1;
+    while i + reach < input.len() {
+        if !is_base64_byte(input[i + reach]) {
+            i += reach + 1;
             continue;
         }
-        let start = i;
-        while i < input.len() && is_base64_byte(input[i]) {
-            i += 1;
+        // input[i + reach] is in a run; find where that run starts (not before i) and ends.
+        let mut start = i + reach;
+        while start > i && is_base64_byte(input[start - 1]) {
+            start -= 1;
         }
-        let body = &input[start..i];
-        let mut end = i;
-        while end < input.len() && end - i < 2 && input[end] == b'=' {
+        // One pass over the run finds its end and what its bytes are.
+        let mut seen = input[start..=i + reach]
+            .iter()
+            .fold(0, |acc, &b| acc | CLASS[usize::from(b)]);
+        let mut end = i + reach + 1;
+        while let Some(&b) = input.get(end) {
+            let class = CLASS[usize::from(b)];
+            if class & IN_BASE64 == 0 {
+                break;
+            }
+            seen |= class;
             end += 1;
         }
-        let encoding = if body.len() >= MIN_HEX
-            && body.len().is_multiple_of(2)
-            && body.iter().all(u8::is_ascii_hexdigit)
-        {
-            Some(Encoding::Hex)
-        } else if body.len() < MIN_BASE64 {
-            None
-        } else {
-            let standard = body.iter().any(|b| matches!(b, b'+' | b'/'));
-            let url = body.iter().any(|b| matches!(b, b'-' | b'_'));
-            match (standard, url) {
-                (true, true) => None,
-                (false, true) => Some(Encoding::Base64Url),
-                _ => Some(Encoding::Base64),
-            }
-        };
-        if let Some(encoding) = encoding {
-            out.push(Run {
-                span: start..end,
-                encoding,
-            });
+        if end - start >= MIN_BASE64 && (start == 0 || !is_base64_byte(input[start - 1])) {
+            push_base64_run(input, start, end, seen, &mut out);
         }
-        i = end.max(i);
+        i = end;
     }
     out
+}
+
+/// Classifies the alphabet run `input[start..end]` (whose bytes' classes OR to `seen`; the
+/// padding after it is included) and keeps it.
+fn push_base64_run(input: &[u8], start: usize, end: usize, seen: u8, out: &mut Vec<Run>) {
+    let len = end - start;
+    let mut padded = end;
+    while padded < input.len() && padded - end < 2 && input[padded] == b'=' {
+        padded += 1;
+    }
+    let encoding = if len >= MIN_HEX && len.is_multiple_of(2) && seen & NOT_HEX == 0 {
+        Some(Encoding::Hex)
+    } else {
+        match (seen & STANDARD_ONLY != 0, seen & URL_ONLY != 0) {
+            (true, true) => None,
+            (false, true) => Some(Encoding::Base64Url),
+            _ => Some(Encoding::Base64),
+        }
+    };
+    if let Some(encoding) = encoding {
+        out.push(Run {
+            span: start..padded,
+            encoding,
+        });
+    }
 }
 
 /// A byte that may sit inside a URL or form value: printable ASCII but space, quotes, angle
@@ -156,25 +248,35 @@ fn is_url_byte(b: u8) -> bool {
     b.is_ascii_graphic() && !matches!(b, b'"' | b'\'' | b'<' | b'>' | b'\\' | b'`')
 }
 
+/// Percent- or form-encoded runs: found from their `%` and `+` bytes (rare in most text, and
+/// found with `memchr`), widened to the URL characters around them.
 fn percent_runs(input: &[u8]) -> Vec<Run> {
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < input.len() {
-        if !is_url_byte(input[i]) {
-            i += 1;
+    // Where the last run looked at ends: its other `%` and `+` bytes are skipped.
+    let mut covered = 0;
+    for at in memchr::memchr2_iter(b'%', b'+', input) {
+        if at < covered {
             continue;
         }
-        let start = i;
-        while i < input.len() && is_url_byte(input[i]) {
-            i += 1;
+        let mut start = at;
+        while start > 0 && is_url_byte(input[start - 1]) {
+            start -= 1;
         }
-        let run = &input[start..i];
+        let mut end = at + 1;
+        while end < input.len() && is_url_byte(input[end]) {
+            end += 1;
+        }
+        covered = end;
+        let run = &input[start..end];
         let escaped = run
             .windows(3)
             .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit());
-        if run.len() >= MIN_PERCENT && (escaped || run.contains(&b'+')) {
+        // A `+` alone means a space only in a form (`key=a+b`); elsewhere it is a timestamp's
+        // offset, a sum or base64.
+        let form = run.contains(&b'+') && run.contains(&b'=');
+        if run.len() >= MIN_PERCENT && (escaped || form) {
             out.push(Run {
-                span: start..i,
+                span: start..end,
                 encoding: Encoding::Percent,
             });
         }
@@ -248,6 +350,19 @@ fn hex_value(b: u8) -> Option<u8> {
 fn reads_as_text(decoded: &[u8]) -> bool {
     !decoded.is_empty()
         && std::str::from_utf8(decoded).is_ok()
+        && decoded
+            .iter()
+            .all(|&b| b >= 0x20 && b != 0x7f || matches!(b, b'\t' | b'\n' | b'\r'))
+}
+
+/// [`reads_as_text`] for the first bytes of a longer text: a UTF-8 sequence cut at the end
+/// is allowed.
+fn starts_as_text(decoded: &[u8]) -> bool {
+    let valid = match std::str::from_utf8(decoded) {
+        Ok(_) => true,
+        Err(e) => e.error_len().is_none(),
+    };
+    valid
         && decoded
             .iter()
             .all(|&b| b >= 0x20 && b != 0x7f || matches!(b, b'\t' | b'\n' | b'\r'))

@@ -48,7 +48,11 @@ fn unit(rest: &[u8]) -> Option<Unit> {
 
 /// Normalises `input` (see the module docs), or `None` if it has nothing to normalise.
 pub(crate) fn normalize(input: &[u8]) -> Option<Normalized> {
-    let first = (0..input.len()).find(|&i| input[i] >= 0xC2 && unit(&input[i..]).is_some())?;
+    // Every character normalised starts with one of these four bytes; memchr finds them fast.
+    let is_unit = |&i: &usize| unit(&input[i..]).is_some();
+    let a = memchr::memchr3_iter(0xC2, 0xE2, 0xEF, input).find(is_unit);
+    let b = memchr::memchr_iter(0xE3, input).find(is_unit);
+    let first = a.into_iter().chain(b).min()?;
     let mut out = Normalized {
         bytes: Vec::with_capacity(input.len()),
         starts: Vec::with_capacity(input.len()),

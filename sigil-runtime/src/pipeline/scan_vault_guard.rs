@@ -54,14 +54,37 @@ impl ScanVaultGuard {
         self.actions.action(category)
     }
 
-    /// Replaces every vaulted hit in `text` by its pointer; counts rules.
+    /// The hits in `text`, at spans of `text`. A string under an object key is scanned as
+    /// `key: text`, so that a rule anchored on its key (`aws_secret_access_key: …`) fires on
+    /// structured data as on a config file; only hits inside the value are kept (the key is
+    /// scanned on its own).
+    fn hits_in(&self, text: &str, key: Option<&str>) -> Vec<Hit> {
+        let Some(key) = key else {
+            return self.scanner.scan_text(text.as_bytes());
+        };
+        let mut joined = format!("{key}: ");
+        let offset = joined.len();
+        joined.push_str(text);
+        self.scanner
+            .scan_text(joined.as_bytes())
+            .into_iter()
+            .filter(|h| h.span.start >= offset)
+            .map(|mut h| {
+                h.span = h.span.start - offset..h.span.end - offset;
+                h
+            })
+            .collect()
+    }
+
+    /// Replaces every vaulted hit in `text` (under `key`, if any) by its pointer; counts rules.
     fn protect_text(
         &self,
         text: &str,
+        key: Option<&str>,
         caller: &Caller,
         report: &mut Tally,
     ) -> Result<Option<String>, Blocked> {
-        let mut hits = self.scanner.scan_text(text.as_bytes());
+        let mut hits = self.hits_in(text, key);
         if hits.is_empty() {
             return Ok(None);
         }
@@ -103,29 +126,33 @@ impl ScanVaultGuard {
         Ok(Some(out))
     }
 
+    /// Protects `v`, which sits under the object key `key` (inherited through arrays), if any.
     fn protect_value(
         &self,
         v: &mut Value,
+        key: Option<&str>,
         caller: &Caller,
         report: &mut Tally,
     ) -> Result<(), Blocked> {
         match v {
             Value::String(s) => {
-                if let Some(new) = self.protect_text(s, caller, report)? {
+                if let Some(new) = self.protect_text(s, key, caller, report)? {
                     *s = new;
                 }
             }
             Value::Array(a) => {
                 for x in a {
-                    self.protect_value(x, caller, report)?;
+                    self.protect_value(x, key, caller, report)?;
                 }
             }
             Value::Object(m) => {
                 // Keys are content too: a secret used as a key is vaulted like a value. The map
                 // is rebuilt in its order so that a renamed key keeps its place.
                 for (key, mut x) in std::mem::take(m) {
-                    self.protect_value(&mut x, caller, report)?;
-                    let key = self.protect_text(&key, caller, report)?.unwrap_or(key);
+                    self.protect_value(&mut x, Some(&key), caller, report)?;
+                    let key = self
+                        .protect_text(&key, None, caller, report)?
+                        .unwrap_or(key);
                     m.insert(key, x);
                 }
             }
@@ -134,22 +161,34 @@ impl ScanVaultGuard {
         Ok(())
     }
 
-    fn scan_arguments(&self, v: &Value, report: &mut Tally) -> Result<(), Blocked> {
+    fn scan_arguments(
+        &self,
+        v: &Value,
+        key: Option<&str>,
+        report: &mut Tally,
+    ) -> Result<(), Blocked> {
         match v {
-            Value::String(s) => self.scan_argument_text(s, report)?,
-            Value::Array(a) => a.iter().try_for_each(|x| self.scan_arguments(x, report))?,
-            // Object keys are scanned like values.
+            Value::String(s) => self.scan_argument_text(s, key, report)?,
+            Value::Array(a) => a
+                .iter()
+                .try_for_each(|x| self.scan_arguments(x, key, report))?,
+            // Object keys are scanned like values, and give their values context.
             Value::Object(m) => m.iter().try_for_each(|(k, x)| {
-                self.scan_argument_text(k, report)?;
-                self.scan_arguments(x, report)
+                self.scan_argument_text(k, None, report)?;
+                self.scan_arguments(x, Some(k), report)
             })?,
             _ => {}
         }
         Ok(())
     }
 
-    fn scan_argument_text(&self, text: &str, report: &mut Tally) -> Result<(), Blocked> {
-        for hit in self.scanner.scan_text(text.as_bytes()) {
+    fn scan_argument_text(
+        &self,
+        text: &str,
+        key: Option<&str>,
+        report: &mut Tally,
+    ) -> Result<(), Blocked> {
+        for hit in self.hits_in(text, key) {
             report.count(&hit);
             if self.action(hit.category) == ScanAction::Block {
                 return Err(Blocked::Content {
@@ -199,7 +238,7 @@ impl ContentGuard for ScanVaultGuard {
     ) -> Result<GuardReport, Blocked> {
         let mut tally = Tally::default();
         let mut value = Value::Object(std::mem::take(args));
-        let scanned = self.scan_arguments(&value, &mut tally);
+        let scanned = self.scan_arguments(&value, None, &mut tally);
         let mut report = tally.into_report();
         let outcomes = match scanned {
             Ok(()) => {
@@ -245,7 +284,7 @@ impl ContentGuard for ScanVaultGuard {
             && output.text.len() == 1
             && output.text.first() == rendered.as_ref();
         if let Some(structured) = output.structured.as_mut() {
-            self.protect_value(structured, caller, &mut tally)?;
+            self.protect_value(structured, None, caller, &mut tally)?;
         }
         if text_is_rendering {
             if let Some(s) = &output.structured {
@@ -253,7 +292,7 @@ impl ContentGuard for ScanVaultGuard {
             }
         } else {
             for t in &mut output.text {
-                if let Some(new) = self.protect_text(t, caller, &mut tally)? {
+                if let Some(new) = self.protect_text(t, None, caller, &mut tally)? {
                     *t = new;
                 }
             }

@@ -13,7 +13,7 @@ use qualified_cert_support::{Ca, Issued, LeafSpec, Qc, seq, tlv};
 use serde_json::{Value, json};
 use sigil_runtime::audit::{EventKind, MemoryAudit};
 use sigil_runtime::identity::qualified_cert::{AnchorKind, TrustAnchors};
-use sigil_runtime::server::{Dangerous, HttpsConfig, SigilServer, ToolDef};
+use sigil_runtime::server::{BuildError, Dangerous, HttpsConfig, SigilServer, ToolDef};
 use sigil_runtime::tool::{Risk, ToolOutput, ToolSpec};
 use tokio_util::sync::CancellationToken;
 
@@ -307,6 +307,7 @@ fn the_key_file_must_be_private() {
     std::fs::write(&key, &server.key_pem).unwrap();
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
     let error = HttpsConfig::from_pem_files(&cert, &key).unwrap_err();
+    assert!(matches!(error, BuildError::KeyFileNotPrivate { ref path, .. } if *path == key));
     let message = error.to_string();
     assert!(message.contains("mode is 0644"), "{message}");
     assert!(!message.contains("PRIVATE KEY"), "{message}");
@@ -315,7 +316,10 @@ fn the_key_file_must_be_private() {
     assert!(!format!("{config:?}").contains("PRIVATE"));
     // A key file that holds no key, and a certificate file that holds no certificate.
     std::fs::write(&cert, "nothing").unwrap();
-    assert!(HttpsConfig::from_pem_files(&cert, &key).is_err());
+    assert!(matches!(
+        HttpsConfig::from_pem_files(&cert, &key),
+        Err(BuildError::Certificate)
+    ));
 }
 
 /// A legacy `POST` on `url` with `session` (if any); status, session header and body.

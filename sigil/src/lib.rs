@@ -101,8 +101,7 @@ pub mod prelude {
 /// and HTTPS.
 pub mod server {
     pub use sigil_runtime::server::{
-        BuildError, Dangerous, HttpsConfig, Served, SigilServer, SigilServerBuilder, TlsError,
-        ToolDef,
+        BuildError, Dangerous, HttpsConfig, Served, SigilServer, SigilServerBuilder, ToolDef,
     };
 }
 
@@ -136,6 +135,7 @@ pub mod config {
 
 /// The envelope every reply carries, the refusals and their JSON-RPC error codes.
 pub mod envelope {
+    pub use sigil_runtime::confirm::ConfirmRefusal;
     pub use sigil_runtime::envelope::*;
     pub use sigil_runtime::pipeline::{Refusal, URL_ELICITATION_REQUIRED, codes};
 }

@@ -62,6 +62,8 @@ pub enum AuditError {
     Random,
     /// The log was closed, or an earlier failure left it unusable.
     Closed,
+    /// A sink that is not a file (a custom [`AuditSink`](super::AuditSink)) could not record.
+    Unavailable(std::io::Error),
 }
 
 impl fmt::Display for AuditError {
@@ -100,6 +102,7 @@ impl fmt::Display for AuditError {
             }
             Self::Random => f.write_str("the system random number generator failed"),
             Self::Closed => f.write_str("the audit log is closed"),
+            Self::Unavailable(e) => write!(f, "audit trail unavailable: {e}"),
         }
     }
 }
@@ -107,7 +110,7 @@ impl fmt::Display for AuditError {
 impl std::error::Error for AuditError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Io { source, .. } => Some(source),
+            Self::Io { source, .. } | Self::Unavailable(source) => Some(source),
             _ => None,
         }
     }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::error::AuditError;
+
 /// What happened. The wire name (`as_str`) is what goes into the record's `event` field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -174,10 +176,11 @@ impl fmt::Display for AuditId {
 
 /// The audit seam: the pipeline hands every decision here.
 ///
-/// Implementations must never drop an event silently: an `Err` makes the pipeline fail closed.
+/// Implementations must never drop an event silently: an `Err` makes the pipeline fail closed. A
+/// sink that is not a file reports its failures as [`AuditError::Unavailable`].
 pub trait AuditSink: Send + Sync + 'static {
     /// Seals and appends one event, returning the id of the record written.
-    fn append(&self, event: AuditEvent) -> Result<AuditId, AuditSinkError>;
+    fn append(&self, event: AuditEvent) -> Result<AuditId, AuditError>;
 
     /// Whether what is appended outlives the process. A server refuses a sink that says `false`
     /// unless it was built with `Dangerous::MemoryAudit`.
@@ -187,7 +190,7 @@ pub trait AuditSink: Send + Sync + 'static {
 
     /// Called once when the server stops: make everything appended so far verifiable (for a
     /// signed log, a final checkpoint) and durable. Appends may still follow.
-    fn finish(&self) -> Result<(), AuditSinkError> {
+    fn finish(&self) -> Result<(), AuditError> {
         Ok(())
     }
 
@@ -196,15 +199,3 @@ pub trait AuditSink: Send + Sync + 'static {
         "a custom audit sink".to_owned()
     }
 }
-
-/// The audit sink could not record an event. The pipeline refuses the call.
-#[derive(Debug)]
-pub struct AuditSinkError(pub std::io::Error);
-
-impl fmt::Display for AuditSinkError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "audit trail unavailable: {}", self.0)
-    }
-}
-
-impl std::error::Error for AuditSinkError {}

@@ -12,7 +12,7 @@ use std::time::Instant;
 use super::checkpoint::{CheckpointVerifier, SignedCheckpoint, origin_for};
 use super::config::AuditConfig;
 use super::error::AuditError;
-use super::event::{AuditEvent, AuditId, AuditSink, AuditSinkError};
+use super::event::{AuditEvent, AuditId, AuditSink};
 use super::keys::AuditKeys;
 use super::writer::Writer;
 
@@ -186,8 +186,8 @@ impl Drop for AuditLog {
 }
 
 impl AuditSink for AuditLog {
-    fn append(&self, event: AuditEvent) -> Result<AuditId, AuditSinkError> {
-        AuditLog::append(self, event).map_err(|e| AuditSinkError(std::io::Error::other(e)))
+    fn append(&self, event: AuditEvent) -> Result<AuditId, AuditError> {
+        AuditLog::append(self, event)
     }
 
     fn describe(&self) -> String {
@@ -201,8 +201,7 @@ impl AuditSink for AuditLog {
         }
     }
 
-    fn finish(&self) -> Result<(), AuditSinkError> {
-        let done = self.checkpoint().and_then(|_| self.sync());
-        done.map_err(|e| AuditSinkError(std::io::Error::other(e)))
+    fn finish(&self) -> Result<(), AuditError> {
+        self.checkpoint().and_then(|_| self.sync())
     }
 }

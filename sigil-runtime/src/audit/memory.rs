@@ -2,7 +2,7 @@
 
 use std::sync::Mutex;
 
-use crate::audit::{AuditEvent, AuditId, AuditSink, AuditSinkError};
+use crate::audit::{AuditError, AuditEvent, AuditId, AuditSink};
 
 /// Keeps every event in memory, in order. Cloning shares nothing; wrap in `Arc` to share.
 #[derive(Debug, Default)]
@@ -26,7 +26,7 @@ impl MemoryAudit {
 }
 
 impl AuditSink for MemoryAudit {
-    fn append(&self, event: AuditEvent) -> Result<AuditId, AuditSinkError> {
+    fn append(&self, event: AuditEvent) -> Result<AuditId, AuditError> {
         let mut events = self
             .events
             .lock()

@@ -52,7 +52,7 @@ pub use checkpoint::{
 };
 pub use config::{AuditConfig, Durability};
 pub use error::AuditError;
-pub use event::{AuditEvent, AuditId, AuditSink, AuditSinkError, EventKind};
+pub use event::{AuditEvent, AuditId, AuditSink, EventKind};
 pub use keys::{
     AuditKeys, DEFAULT_SIGNER_NAME, MAC_KEY_FILE, MacKey, SIGNING_KEY_FILE, VERIFIER_KEY_FILE,
     default_key_dir, default_log_path,

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use std::path::PathBuf;
 
 use crate::audit::{AuditConfig, AuditKeys, AuditLog, AuditSink, MemoryAudit};
-use crate::config::{ConfigError, SigilConfig};
+use crate::config::SigilConfig;
 use crate::confirm::ConfirmGate;
 use crate::identity::pid::{PidStepUp, StepUpIdentity};
 use crate::identity::resource_server::ResourceServer;
@@ -18,7 +18,7 @@ use crate::identity::{Caller, ExtensionsOrDefault, IdentitySource};
 use crate::pipeline::{ContentGuard, InFlight, NoGuard, Pipeline, ScanVaultGuard, register};
 use crate::policy::RateLimiter;
 use crate::scan::Scanner;
-use crate::server::SigilServer;
+use crate::server::{BuildError, SigilServer};
 use crate::tool::{
     BoundTool, ErasedHandler, GatedCall, ServerIdentity, SigilService, ToolError, ToolOutput,
     ToolSpec,
@@ -58,26 +58,6 @@ impl ToolDef {
     }
 }
 
-/// Why a server could not be built.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum BuildError {
-    /// A tool is malformed (schema, name, annotations).
-    Tool(String),
-    /// Two tools share a name.
-    DuplicateTool(String),
-    /// The configuration is invalid.
-    Config(ConfigError),
-    /// The OS random number generator failed.
-    Random,
-    /// A safe default was given up without saying so: a guard that does not scan, or an audit
-    /// sink that does not outlive the process, without the matching [`Dangerous`] step.
-    Undeclared(Dangerous),
-    /// A safe default could not be set up: the default scanner, the vault key or the audit log
-    /// in the data directory.
-    Defaults(String),
-}
-
 /// A safe default that a server gives up only by naming it, with
 /// [`SigilServerBuilder::dangerous`]. Each says what is lost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -97,34 +77,6 @@ impl std::fmt::Display for Dangerous {
             Self::NoScanning => "Dangerous::NoScanning",
             Self::MemoryAudit => "Dangerous::MemoryAudit",
         })
-    }
-}
-
-impl std::fmt::Display for BuildError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Tool(m) => f.write_str(m),
-            Self::DuplicateTool(n) => write!(f, "two tools are named `{n}`"),
-            Self::Config(e) => e.fmt(f),
-            Self::Random => f.write_str("the OS random number generator failed"),
-            Self::Undeclared(Dangerous::NoScanning) => f.write_str(
-                "the guard does not scan: give up scanning explicitly with \
-                 .dangerous(Dangerous::NoScanning), or leave the default scanner",
-            ),
-            Self::Undeclared(Dangerous::MemoryAudit) => f.write_str(
-                "the audit sink does not outlive the process: give up a durable audit trail \
-                 explicitly with .dangerous(Dangerous::MemoryAudit), or leave the default log",
-            ),
-            Self::Defaults(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for BuildError {}
-
-impl From<ConfigError> for BuildError {
-    fn from(e: ConfigError) -> Self {
-        Self::Config(e)
     }
 }
 

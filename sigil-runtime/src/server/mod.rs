@@ -3,6 +3,7 @@
 mod banner;
 mod bounded_sessions;
 mod builder;
+mod error;
 mod handler;
 mod http_identity;
 mod http_wire_check;
@@ -18,6 +19,7 @@ mod transport;
 mod wire_check;
 
 pub use banner::Served;
-pub use builder::{BuildError, Dangerous, SigilServerBuilder, ToolDef};
+pub use builder::{Dangerous, SigilServerBuilder, ToolDef};
+pub use error::BuildError;
 pub use handler::SigilServer;
-pub use tls::{HttpsConfig, TlsError};
+pub use tls::HttpsConfig;

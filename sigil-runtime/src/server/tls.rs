@@ -17,7 +17,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,12 +36,12 @@ use tokio_rustls::server::TlsStream;
 use tokio_util::sync::CancellationToken;
 
 use crate::audit::EventKind;
-use crate::basics::private_file::{self, NotPrivate, OpenError};
+use crate::basics::private_file::{self, OpenError};
 use crate::identity::Caller;
 use crate::identity::qualified_cert::{ClientCertAuth, QcError, TrustAnchors};
 use crate::pipeline::{Decision, Who};
-use crate::server::SigilServer;
 use crate::server::same_origin::ServedOverTls;
+use crate::server::{BuildError, SigilServer};
 
 /// How long a client may take to complete the TLS handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -49,62 +49,6 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_HANDSHAKES: usize = 256;
 /// The largest certificate or key file read.
 const MAX_PEM_FILE: u64 = 1 << 20;
-
-/// Why HTTPS could not be set up. Never contains key material.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum TlsError {
-    /// A file could not be read.
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The operating system's error.
-        source: std::io::Error,
-    },
-    /// The private key file is not private: others may read it, or it is not ours.
-    KeyFileNotPrivate {
-        /// The key file.
-        path: PathBuf,
-        /// What is wrong with it.
-        reason: NotPrivate,
-    },
-    /// The certificate PEM holds no `CERTIFICATE` block, or a malformed one.
-    Certificate,
-    /// The key PEM holds no private key (PKCS#8, PKCS#1 or SEC1), or a malformed one.
-    Key,
-    /// rustls refused the certificate and key (e.g. they do not match).
-    Rustls(rustls::Error),
-    /// The client certificate trust anchors are unusable.
-    ClientAuth(QcError),
-}
-
-impl fmt::Display for TlsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Io { path, source } => write!(f, "tls: cannot read {}: {source}", path.display()),
-            Self::KeyFileNotPrivate { path, reason } => {
-                write!(f, "tls: refusing key file {}: {reason}", path.display())
-            }
-            Self::Certificate => {
-                f.write_str("tls: no valid CERTIFICATE block in the certificate file")
-            }
-            Self::Key => f.write_str("tls: no valid private key block in the key file"),
-            Self::Rustls(e) => write!(f, "tls: {e}"),
-            Self::ClientAuth(e) => write!(f, "mtls: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for TlsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Io { source, .. } => Some(source),
-            Self::Rustls(e) => Some(e),
-            Self::ClientAuth(e) => Some(e),
-            _ => None,
-        }
-    }
-}
 
 /// The server's certificate and key, and optionally client certificate authentication.
 ///
@@ -140,14 +84,14 @@ impl fmt::Debug for HttpsConfig {
 
 impl HttpsConfig {
     /// The certificate chain (leaf first) and private key, both PEM.
-    pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<Self, TlsError> {
+    pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<Self, BuildError> {
         let chain = CertificateDer::pem_slice_iter(cert_pem)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|_| TlsError::Certificate)?;
+            .map_err(|_| BuildError::Certificate)?;
         if chain.is_empty() {
-            return Err(TlsError::Certificate);
+            return Err(BuildError::Certificate);
         }
-        let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|_| TlsError::Key)?;
+        let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|_| BuildError::Key)?;
         Ok(Self {
             chain,
             key,
@@ -157,25 +101,25 @@ impl HttpsConfig {
 
     /// Reads the certificate chain and key from PEM files. The key file must be private: mode
     /// `0600` or stricter, owned by the current user (as the vault key file).
-    pub fn from_pem_files(cert: &Path, key: &Path) -> Result<Self, TlsError> {
+    pub fn from_pem_files(cert: &Path, key: &Path) -> Result<Self, BuildError> {
         let cert_pem = read_limited(cert)?;
         let key_pem = read_private(key)?;
         Self::from_pem(&cert_pem, &key_pem)
     }
 
     /// Requires a client certificate chaining to `anchors`; see [`ClientCertAuth`].
-    pub fn client_auth(mut self, anchors: &TrustAnchors) -> Result<Self, TlsError> {
-        let auth = ClientCertAuth::new(anchors).map_err(TlsError::ClientAuth)?;
+    pub fn client_auth(mut self, anchors: &TrustAnchors) -> Result<Self, BuildError> {
+        let auth = ClientCertAuth::new(anchors).map_err(BuildError::ClientAuth)?;
         self.client_auth = Some(Arc::new(auth));
         Ok(self)
     }
 
     /// The rustls configuration: TLS 1.2 and 1.3, `http/1.1` by ALPN.
-    fn server_config(&self) -> Result<rustls::ServerConfig, TlsError> {
+    fn server_config(&self) -> Result<rustls::ServerConfig, BuildError> {
         let provider = crate::basics::tls_provider();
         let builder = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(TlsError::Rustls)?;
+            .map_err(BuildError::Rustls)?;
         let builder = match &self.client_auth {
             Some(auth) => {
                 builder.with_client_cert_verifier(auth.clone() as Arc<dyn ClientCertVerifier>)
@@ -184,15 +128,15 @@ impl HttpsConfig {
         };
         let mut config = builder
             .with_single_cert(self.chain.clone(), self.key.clone_key())
-            .map_err(TlsError::Rustls)?;
+            .map_err(BuildError::Rustls)?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(config)
     }
 }
 
-fn read_limited(path: &Path) -> Result<Vec<u8>, TlsError> {
+fn read_limited(path: &Path) -> Result<Vec<u8>, BuildError> {
     use std::io::Read;
-    let io = |source| TlsError::Io {
+    let io = |source| BuildError::TlsFile {
         path: path.to_path_buf(),
         source,
     };
@@ -206,13 +150,13 @@ fn read_limited(path: &Path) -> Result<Vec<u8>, TlsError> {
 }
 
 /// Reads the private key file under the one private-file rule.
-fn read_private(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>, TlsError> {
+fn read_private(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>, BuildError> {
     private_file::read(path, MAX_PEM_FILE).map_err(|e| match e {
-        OpenError::Io(source) => TlsError::Io {
+        OpenError::Io(source) => BuildError::TlsFile {
             path: path.to_path_buf(),
             source,
         },
-        OpenError::NotPrivate(reason) => TlsError::KeyFileNotPrivate {
+        OpenError::NotPrivate(reason) => BuildError::KeyFileNotPrivate {
             path: path.to_path_buf(),
             reason,
         },

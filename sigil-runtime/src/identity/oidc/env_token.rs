@@ -39,55 +39,8 @@ pub const ACCESS_TOKEN_ENV: &str = "SIGIL_ACCESS_TOKEN";
 /// [`ACCESS_TOKEN_ENV`] that keeps the token out of the process environment).
 pub const ACCESS_TOKEN_FILE_ENV: &str = "SIGIL_ACCESS_TOKEN_FILE";
 
-/// Why no session could be had from the environment's token. Never contains the token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum EnvTokenError {
-    /// Neither variable is set.
-    NotSet,
-    /// Both variables are set: which one is meant is unclear.
-    Ambiguous,
-    /// The token (or the file name) is not valid UTF-8.
-    NotUnicode,
-    /// The token is empty, contains whitespace or control characters inside, or is longer than
-    /// 16 KiB.
-    Malformed,
-    /// The token file could not be read, or is readable by others than its owner.
-    File {
-        /// The file named by [`ACCESS_TOKEN_FILE_ENV`].
-        path: PathBuf,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// The token was refused by the verifier (or has expired already).
-    Refused(TokenError),
-}
-
-impl fmt::Display for EnvTokenError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NotSet => write!(
-                f,
-                "no access token: set {ACCESS_TOKEN_ENV} or {ACCESS_TOKEN_FILE_ENV}"
-            ),
-            Self::Ambiguous => write!(
-                f,
-                "both {ACCESS_TOKEN_ENV} and {ACCESS_TOKEN_FILE_ENV} are set; set only one"
-            ),
-            Self::NotUnicode => write!(f, "{ACCESS_TOKEN_ENV}: the token is not valid UTF-8"),
-            Self::Malformed => write!(
-                f,
-                "{ACCESS_TOKEN_ENV}: the token is empty, too long or contains whitespace"
-            ),
-            Self::File { path, reason } => {
-                write!(f, "{ACCESS_TOKEN_FILE_ENV}: {}: {reason}", path.display())
-            }
-            Self::Refused(e) => write!(f, "the access token was refused: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for EnvTokenError {}
+const NOT_UNICODE: &str = "SIGIL_ACCESS_TOKEN is not valid UTF-8";
+const MALFORMED: &str = "SIGIL_ACCESS_TOKEN is empty, too long or contains whitespace";
 
 /// An access token read from the environment, not yet verified. `Debug` does not show it; the
 /// memory is wiped on drop.
@@ -101,7 +54,7 @@ impl fmt::Debug for EnvToken {
 
 impl EnvToken {
     /// Reads [`ACCESS_TOKEN_ENV`] or the file named by [`ACCESS_TOKEN_FILE_ENV`].
-    pub fn from_env() -> Result<Self, EnvTokenError> {
+    pub fn from_env() -> Result<Self, TokenError> {
         Self::from_values(
             std::env::var_os(ACCESS_TOKEN_ENV),
             std::env::var_os(ACCESS_TOKEN_FILE_ENV),
@@ -113,13 +66,15 @@ impl EnvToken {
     pub fn from_values(
         token: Option<OsString>,
         file: Option<OsString>,
-    ) -> Result<Self, EnvTokenError> {
+    ) -> Result<Self, TokenError> {
         let text = match (token, file) {
-            (Some(_), Some(_)) => return Err(EnvTokenError::Ambiguous),
-            (None, None) => return Err(EnvTokenError::NotSet),
-            (Some(token), None) => {
-                Zeroizing::new(token.into_string().map_err(|_| EnvTokenError::NotUnicode)?)
-            }
+            (Some(_), Some(_)) => return Err(TokenError::AmbiguousEnvironment),
+            (None, None) => return Err(TokenError::NotInEnvironment),
+            (Some(token), None) => Zeroizing::new(
+                token
+                    .into_string()
+                    .map_err(|_| TokenError::Malformed(NOT_UNICODE))?,
+            ),
             (None, Some(path)) => read_token_file(PathBuf::from(path))?,
         };
         let token = text.trim();
@@ -127,7 +82,7 @@ impl EnvToken {
             || token.len() > MAX_TOKEN_LEN
             || token.chars().any(|c| c.is_whitespace() || c.is_control())
         {
-            return Err(EnvTokenError::Malformed);
+            return Err(TokenError::Malformed(MALFORMED));
         }
         Ok(Self(Zeroizing::new(token.to_owned())))
     }
@@ -135,20 +90,17 @@ impl EnvToken {
     /// Verifies the token as the resource server would and binds a session to it
     /// ([`AuthMethod::OidcBearer`]). A token that has expired (even within the verifier's clock
     /// leeway) is refused: the session would end before it began.
-    pub async fn verify(&self, verifier: &OidcVerifier) -> Result<SessionIdentity, EnvTokenError> {
-        let token = verifier
-            .verify(&self.0)
-            .await
-            .map_err(EnvTokenError::Refused)?;
+    pub async fn verify(&self, verifier: &OidcVerifier) -> Result<SessionIdentity, TokenError> {
+        let token = verifier.verify(&self.0).await?;
         if token.expires_at <= SystemTime::now() {
-            return Err(EnvTokenError::Refused(TokenError::Expired));
+            return Err(TokenError::Expired);
         }
         Ok(SessionIdentity::from_token(&token, AuthMethod::OidcBearer))
     }
 }
 
-fn read_token_file(path: PathBuf) -> Result<Zeroizing<String>, EnvTokenError> {
-    let fail = |reason: String| EnvTokenError::File {
+fn read_token_file(path: PathBuf) -> Result<Zeroizing<String>, TokenError> {
+    let fail = |reason: String| TokenError::TokenFile {
         path: path.clone(),
         reason,
     };
@@ -170,18 +122,30 @@ mod tests {
         assert!(EnvToken::from_values(t(" abc.def.ghi\n"), None).is_ok());
         assert_eq!(
             EnvToken::from_values(None, None).unwrap_err(),
-            EnvTokenError::NotSet
+            TokenError::NotInEnvironment
         );
         assert_eq!(
             EnvToken::from_values(t("a"), t("/x")).unwrap_err(),
-            EnvTokenError::Ambiguous
+            TokenError::AmbiguousEnvironment
         );
         for bad in ["", "  ", "a b", "a\u{0}b", &"a".repeat(MAX_TOKEN_LEN + 1)] {
             assert_eq!(
                 EnvToken::from_values(t(bad), None).unwrap_err(),
-                EnvTokenError::Malformed
+                TokenError::Malformed(MALFORMED)
             );
         }
+    }
+
+    #[test]
+    fn the_texts_name_the_variables_as_they_are_spelled() {
+        for text in [
+            TokenError::NotInEnvironment.to_string(),
+            TokenError::AmbiguousEnvironment.to_string(),
+        ] {
+            assert!(text.contains(ACCESS_TOKEN_ENV) && text.contains(ACCESS_TOKEN_FILE_ENV));
+        }
+        assert!(NOT_UNICODE.starts_with(ACCESS_TOKEN_ENV));
+        assert!(MALFORMED.starts_with(ACCESS_TOKEN_ENV));
     }
 
     #[test]
@@ -207,7 +171,7 @@ mod tests {
         let missing = dir.path().join("missing");
         assert!(matches!(
             EnvToken::from_values(None, Some(missing.into())),
-            Err(EnvTokenError::File { .. })
+            Err(TokenError::TokenFile { .. })
         ));
     }
 }

@@ -1,6 +1,7 @@
 //! The one error type of the OIDC resource server.
 
 use std::fmt;
+use std::path::PathBuf;
 
 use crate::identity::jwt_times::TimeClaimError;
 
@@ -58,6 +59,19 @@ pub enum TokenError {
     /// RFC 7662 introspection could not be done: the endpoint is unreachable, refused our client
     /// credentials, or answered nonsense. The text says which.
     Introspection(&'static str),
+    /// A local server's token ([`EnvToken`](super::EnvToken)): neither `SIGIL_ACCESS_TOKEN` nor
+    /// `SIGIL_ACCESS_TOKEN_FILE` is set.
+    NotInEnvironment,
+    /// A local server's token: both `SIGIL_ACCESS_TOKEN` and `SIGIL_ACCESS_TOKEN_FILE` are set,
+    /// so which one is meant is unclear.
+    AmbiguousEnvironment,
+    /// A local server's token file could not be read, or is readable by others than its owner.
+    TokenFile {
+        /// The file named by `SIGIL_ACCESS_TOKEN_FILE`.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl TokenError {
@@ -66,7 +80,12 @@ impl TokenError {
     pub fn is_token_problem(&self) -> bool {
         !matches!(
             self,
-            Self::Discovery { .. } | Self::Config(_) | Self::Introspection(_)
+            Self::Discovery { .. }
+                | Self::Config(_)
+                | Self::Introspection(_)
+                | Self::NotInEnvironment
+                | Self::AmbiguousEnvironment
+                | Self::TokenFile { .. }
         )
     }
 }
@@ -107,6 +126,15 @@ impl fmt::Display for TokenError {
             Self::Config(what) => write!(f, "invalid OIDC configuration: {what}"),
             Self::Inactive => f.write_str("token is not active"),
             Self::Introspection(what) => write!(f, "token introspection failed: {what}"),
+            Self::NotInEnvironment => {
+                f.write_str("no access token: set SIGIL_ACCESS_TOKEN or SIGIL_ACCESS_TOKEN_FILE")
+            }
+            Self::AmbiguousEnvironment => f.write_str(
+                "both SIGIL_ACCESS_TOKEN and SIGIL_ACCESS_TOKEN_FILE are set; set only one",
+            ),
+            Self::TokenFile { path, reason } => {
+                write!(f, "SIGIL_ACCESS_TOKEN_FILE: {}: {reason}", path.display())
+            }
         }
     }
 }

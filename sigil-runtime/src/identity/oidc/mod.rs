@@ -48,7 +48,7 @@ mod verifier;
 
 pub use bearer::bearer_token;
 pub use config::{IntrospectionConfig, IssuerConfig, MAX_LEEWAY, OidcConfig, SigningAlg};
-pub use env_token::{ACCESS_TOKEN_ENV, ACCESS_TOKEN_FILE_ENV, EnvToken, EnvTokenError};
+pub use env_token::{ACCESS_TOKEN_ENV, ACCESS_TOKEN_FILE_ENV, EnvToken};
 pub use error::TokenError;
 pub use form_post::{ClientAuth, ClientSecret};
 pub use login::{

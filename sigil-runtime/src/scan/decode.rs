@@ -15,6 +15,7 @@ use std::ops::Range;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 
+use super::encoding::Encoding;
 use super::hit::Hit;
 
 /// How many layers are decoded (gitleaks' `--max-decode-depth` default is 5; each layer here
@@ -34,36 +35,6 @@ const MIN_DECODED: usize = 8;
 /// Between two decoded values in the buffer of one layer: a NUL between line ends, which no
 /// rule matches across and no run contains.
 const SEPARATOR: &[u8] = b"\n\0\n";
-
-/// The encoding a value was found inside.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Encoding {
-    /// Base64, standard alphabet (`+` and `/`), padded or not.
-    Base64,
-    /// Base64, URL-safe alphabet (`-` and `_`), padded or not.
-    Base64Url,
-    /// Hexadecimal digits, two per byte.
-    Hex,
-    /// Percent-encoding (`%20`) or form encoding (`+` for a space).
-    Percent,
-    /// Not an encoding: hidden by zero-width or bidi characters, or written in fullwidth
-    /// forms; found in the normalised text (see `scan::normalize`).
-    Normalized,
-}
-
-impl Encoding {
-    /// `base64`, `base64url`, `hex` or `percent`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Base64 => "base64",
-            Self::Base64Url => "base64url",
-            Self::Hex => "hex",
-            Self::Percent => "percent",
-            Self::Normalized => "normalized",
-        }
-    }
-}
 
 /// A run of one encoding in the input.
 #[derive(Debug, Clone, PartialEq, Eq)]

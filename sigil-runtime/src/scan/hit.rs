@@ -3,7 +3,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::decode::Encoding;
+use super::encoding::Encoding;
 use crate::basics::DataKind;
 
 /// The family a rule belongs to; actions are configured per category.

@@ -19,6 +19,7 @@
 mod class_prefix;
 mod compiled_rule;
 mod decode;
+mod encoding;
 mod engine;
 mod error;
 mod hit;
@@ -37,7 +38,8 @@ mod sequence;
 mod trigger_pass;
 pub mod validators;
 
-pub use decode::{Encoding, MAX_DEPTH};
+pub use decode::MAX_DEPTH;
+pub use encoding::Encoding;
 pub use error::ScanError;
 pub use hit::{Category, Hit, Severity};
 pub use pack::{Pack, Rule};

@@ -4,7 +4,8 @@ use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
-use super::decode::{self, Encoding};
+use super::decode;
+use super::encoding::Encoding;
 use super::engine::Engine;
 use super::error::ScanError;
 use super::hit::Hit;

@@ -18,7 +18,7 @@ use crate::identity::{Caller, ExtensionsOrDefault, IdentitySource};
 use crate::pipeline::{ContentGuard, InFlight, NoGuard, Pipeline, ScanVaultGuard, register};
 use crate::policy::RateLimiter;
 use crate::scan::Scanner;
-use crate::server::{BuildError, SigilServer};
+use crate::server::{BuildError, Dangerous, SigilServer};
 use crate::tool::{
     BoundTool, ErasedHandler, GatedCall, ServerIdentity, SigilService, ToolError, ToolOutput,
     ToolSpec,
@@ -55,28 +55,6 @@ impl ToolDef {
     pub fn output_schema(mut self, schema: Value) -> Self {
         self.output_schema = schema.as_object().cloned();
         self
-    }
-}
-
-/// A safe default that a server gives up only by naming it, with
-/// [`SigilServerBuilder::dangerous`]. Each says what is lost.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Dangerous {
-    /// No scanning: arguments and results pass unscanned and nothing is vaulted, so a secret a
-    /// tool returns reaches the client, and the model, in clear.
-    NoScanning,
-    /// An audit trail in memory: it vanishes with the process, so nothing proves afterwards who
-    /// called what, or what a human approved.
-    MemoryAudit,
-}
-
-impl std::fmt::Display for Dangerous {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::NoScanning => "Dangerous::NoScanning",
-            Self::MemoryAudit => "Dangerous::MemoryAudit",
-        })
     }
 }
 

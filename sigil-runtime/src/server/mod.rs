@@ -3,6 +3,7 @@
 mod banner;
 mod bounded_sessions;
 mod builder;
+mod dangerous;
 mod error;
 mod handler;
 mod http_identity;
@@ -19,7 +20,8 @@ mod transport;
 mod wire_check;
 
 pub use banner::Served;
-pub use builder::{Dangerous, SigilServerBuilder, ToolDef};
+pub use builder::{SigilServerBuilder, ToolDef};
+pub use dangerous::Dangerous;
 pub use error::BuildError;
 pub use handler::SigilServer;
 pub use tls::HttpsConfig;

@@ -9,7 +9,9 @@ pub(crate) mod audit;
 pub(crate) mod keygen;
 pub(crate) mod login;
 pub(crate) mod pack;
+pub(crate) mod progress;
 pub(crate) mod scan;
+pub(crate) mod scan_stream;
 
 /// Parses arguments with clap; on `--help` or a usage error, prints and returns the exit code.
 pub(crate) fn parse<T: Parser>(args: Vec<OsString>) -> Result<T, ExitCode> {

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, ValueEnum};
-use sigil_runtime::scan::{Hit, PackPublicKey, ScanError, Scanner, redact_bytes};
+use sigil_runtime::scan::{PackPublicKey, ScanError, Scanner, redact_bytes};
+
+use super::progress::Progress;
+use super::scan_stream::{Cuts, Outcome, Region, scan_stream};
 
 use super::parse;
 
@@ -108,20 +111,22 @@ pub(crate) fn run_scan(args: Vec<OsString>) -> ExitCode {
     let mut out = io::BufWriter::new(stdout.lock());
     let mut hits_total = 0usize;
     for input in inputs {
-        let bytes = match input.read() {
-            Ok(Some(b)) => b,
-            Ok(None) => continue,
-            Err(e) => {
-                eprintln!("sigil scan: {}: {e}", input.name());
+        let name = input.name();
+        let mut lines = Lines::default();
+        let result = input.scan(&scanner, &mut |region| {
+            hits_total += region.hits.len();
+            print_hits(&mut out, &name, &region, &mut lines, args.format).map_err(Failure::Output)
+        });
+        match result {
+            Ok(()) => {}
+            Err(Failure::Input(e)) => {
+                eprintln!("sigil scan: {name}: {e}");
                 errors += 1;
-                continue;
             }
-        };
-        let hits = scan_input(&scanner, &bytes);
-        hits_total += hits.len();
-        if let Err(e) = print_hits(&mut out, &input.name(), &bytes, &hits, args.format) {
-            eprintln!("sigil scan: writing output: {e}");
-            return ExitCode::from(2);
+            Err(Failure::Output(e)) => {
+                eprintln!("sigil scan: writing output: {e}");
+                return ExitCode::from(2);
+            }
         }
     }
     if let Err(e) = out.flush() {
@@ -153,33 +158,26 @@ pub(crate) fn run_redact(args: Vec<OsString>) -> ExitCode {
         Some(p) if p.as_os_str() != "-" => Input::File(p, false),
         _ => Input::Stdin,
     };
-    let bytes = match input.read() {
-        Ok(Some(b)) => b,
-        Ok(None) => Vec::new(),
-        Err(e) => {
-            eprintln!("sigil redact: {}: {e}", input.name());
-            return ExitCode::from(2);
-        }
-    };
-    let hits = scan_input(&scanner, &bytes);
-    let out = redact_bytes(&bytes, &hits, |h| {
-        format!("[SIGIL-VAULT: {}:redacted]", h.kind.tag())
+    let name = input.name();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let result = input.scan(&scanner, &mut |region| {
+        let redacted = redact_bytes(region.bytes, &region.hits, |h| {
+            format!("[SIGIL-VAULT: {}:redacted]", h.kind.tag())
+        });
+        out.write_all(&redacted).map_err(Failure::Output)
     });
-    match io::stdout().lock().write_all(&out) {
+    let result = result.and_then(|()| out.flush().map_err(Failure::Output));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Err(Failure::Input(e)) => {
+            eprintln!("sigil redact: {name}: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Output(e)) => {
             eprintln!("sigil redact: writing output: {e}");
             ExitCode::from(2)
         }
-    }
-}
-
-/// JSON (first non-space byte `{` or `[`, which covers JSON Lines) is scanned decoded;
-/// anything else as plain text.
-fn scan_input(scanner: &Scanner, bytes: &[u8]) -> Vec<Hit> {
-    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{' | b'[') => scanner.scan_json(bytes),
-        _ => scanner.scan_text(bytes),
     }
 }
 
@@ -197,23 +195,63 @@ impl Input {
         }
     }
 
-    /// The input's bytes; `None` for a walked file that looks binary.
-    fn read(&self) -> io::Result<Option<Vec<u8>>> {
-        match self {
-            Self::Stdin => {
-                let mut buf = Vec::new();
-                io::stdin().lock().read_to_end(&mut buf)?;
-                Ok(Some(buf))
-            }
+    /// Scans the input in chunks, handing each region to `each`; a walked file that looks
+    /// binary is skipped. A progress bar is shown on a terminal for a large file.
+    fn scan(
+        &self,
+        scanner: &Scanner,
+        each: &mut dyn FnMut(Region<'_>) -> Result<(), Failure>,
+    ) -> Result<(), Failure> {
+        let (mut reader, walked, size): (Box<dyn Read>, bool, Option<u64>) = match self {
+            Self::Stdin => (Box::new(io::stdin().lock()), false, None),
             Self::File(p, walked) => {
-                let bytes = std::fs::read(p)?;
-                let head = &bytes[..bytes.len().min(8192)];
-                if *walked && head.contains(&0) {
-                    return Ok(None);
-                }
-                Ok(Some(bytes))
+                let file = std::fs::File::open(p).map_err(Failure::Input)?;
+                let size = file.metadata().ok().map(|m| m.len());
+                (Box::new(file), *walked, size)
             }
+        };
+        let mut progress = Progress::new(&self.name(), size);
+        // An output error is kept here, so that the stream stops at once and says why.
+        let mut failed = None;
+        let outcome = scan_stream(
+            scanner,
+            Cuts::default(),
+            &mut *reader,
+            walked,
+            &mut |read| progress.show(read),
+            &mut |region| {
+                each(region).map_err(|e| {
+                    failed = Some(e);
+                    io::Error::other("stopped")
+                })
+            },
+        );
+        progress.finish();
+        if let Some(e) = failed {
+            return Err(e);
         }
+        match outcome.map_err(Failure::Input)? {
+            Outcome::Scanned | Outcome::Binary => Ok(()),
+        }
+    }
+}
+
+/// Why an input was not handled to its end.
+enum Failure {
+    /// Reading it failed: reported, and the next input is scanned.
+    Input(io::Error),
+    /// Writing the output failed: the command stops.
+    Output(io::Error),
+}
+
+/// Line numbers across regions: the line of the next byte not yet counted.
+struct Lines {
+    line: usize,
+}
+
+impl Default for Lines {
+    fn default() -> Self {
+        Self { line: 1 }
     }
 }
 
@@ -246,18 +284,24 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut usize) {
 fn print_hits(
     out: &mut impl Write,
     name: &str,
-    bytes: &[u8],
-    hits: &[Hit],
+    region: &Region<'_>,
+    lines: &mut Lines,
     format: Format,
 ) -> io::Result<()> {
-    let mut line = 1usize;
+    let bytes = region.bytes;
+    let newlines = |range: &[u8]| memchr::memchr_iter(b'\n', range).count();
     let mut at = 0usize;
-    for hit in hits {
+    for hit in &region.hits {
         let start = hit.span.start.min(bytes.len());
         if start >= at {
-            line += bytes[at..start].iter().filter(|&&b| b == b'\n').count();
+            lines.line += newlines(&bytes[at..start]);
             at = start;
         }
+        let line = lines.line;
+        let (start, end) = (
+            region.offset + hit.span.start as u64,
+            region.offset + hit.span.end as u64,
+        );
         match format {
             Format::Json => {
                 // Fields in the documented order; `encoding` only for a value found decoded.
@@ -266,29 +310,26 @@ fn print_hits(
                     .map(|e| format!(r#","encoding":"{}""#, e.as_str()))
                     .unwrap_or_default();
                 let record = format!(
-                    r#"{{"path":{},"rule":{},"category":"{}","severity":"{}","start":{},"end":{},"line":{line}{encoding}}}"#,
+                    r#"{{"path":{},"rule":{},"category":"{}","severity":"{}","start":{start},"end":{end},"line":{line}{encoding}}}"#,
                     serde_json::Value::from(name),
                     serde_json::Value::from(&*hit.rule),
                     hit.category.as_str(),
                     hit.severity.as_str(),
-                    hit.span.start,
-                    hit.span.end,
                 );
                 writeln!(out, "{record}")?;
             }
             Format::Text => writeln!(
                 out,
-                "{name}:{line}: {} ({}, {}) bytes {}..{}{}",
+                "{name}:{line}: {} ({}, {}) bytes {start}..{end}{}",
                 hit.rule,
                 hit.category.as_str(),
                 hit.severity.as_str(),
-                hit.span.start,
-                hit.span.end,
                 hit.encoding
                     .map(|e| format!(", inside {}", e.as_str()))
                     .unwrap_or_default()
             )?,
         }
     }
+    lines.line += newlines(&bytes[at..]);
     Ok(())
 }

@@ -1,9 +1,14 @@
 //! One rule, compiled: its regex, which capture group it reports, and how far from a
 //! keyword (or a keyword-less match end) its matches can reach.
+//!
+//! What only a search needs (the regex, the class sequence and the start gates: most of the
+//! compile time) is its [`Matcher`]. The rules of the embedded default pack build theirs on
+//! their first keyword event, since a test compiles every one of them; any other pack's rules
+//! are compiled whole at build time, so that a pattern that does not compile is refused then.
 
 use std::borrow::Cow;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use regex_automata::meta;
 use regex_automata::util::captures::Captures;
@@ -37,24 +42,15 @@ pub(crate) struct CompiledRule {
     pub(crate) severity: Severity,
     pub(crate) kind: DataKind,
     pub(crate) priority: i32,
-    pub(crate) regex: meta::Regex,
-    /// Capture group index whose span is reported (0: the whole match, found without a
-    /// capture search).
-    report_group: usize,
-    /// The pattern as a plain sequence of classes, when it is one (see `sequence.rs`):
-    /// anchored searches then walk it instead of running the regex.
-    sequence: Option<Sequence>,
+    /// The regex and what searches need besides, built when first needed (see the module
+    /// documentation).
+    matcher: OnceLock<Matcher>,
     /// Offsets from a match's start where its keyword begins (see `keyword_lead.rs`), when
     /// there are few: the rule is searched anchored at a keyword's start minus each.
     pub(crate) offsets: Option<Vec<usize>>,
     /// The largest such offset, if known: windows start no further before a keyword.
     pub(crate) lead: Option<usize>,
     validators: Vec<Validator>,
-    /// For anchored rules, the byte classes of a match's first bytes (see
-    /// `class_prefix.rs`): a start whose bytes do not fit is not searched.
-    gate: Vec<ByteSet>,
-    /// The same for a match at the start of the text, where `^` may hold.
-    gate_at_start: Vec<ByteSet>,
     /// For anchored rules, per keyword (ASCII-lowercased) and per offset in `offsets`, what
     /// may follow the keyword in a match starting that far before it (see `class_prefix.rs`):
     /// a start whose keyword is followed by bytes that do not fit is not searched.
@@ -64,8 +60,64 @@ pub(crate) struct CompiledRule {
     /// Bytes after the anchor's start where a match may end.
     pub(crate) fwd: usize,
     pub(crate) keyword_less: bool,
-    /// The parsed pattern, kept for building the keyword-less automaton.
+    /// The parsed pattern, kept for building the keyword-less automaton and the matcher.
     pub(crate) hir: Hir,
+}
+
+/// What a search of one rule needs.
+pub(crate) struct Matcher {
+    pub(crate) regex: meta::Regex,
+    /// Capture group index whose span is reported (0: the whole match, found without a
+    /// capture search).
+    report_group: usize,
+    /// The pattern as a plain sequence of classes, when it is one (see `sequence.rs`):
+    /// anchored searches then walk it instead of running the regex.
+    sequence: Option<Sequence>,
+    /// For anchored rules, the byte classes of a match's first bytes (see
+    /// `class_prefix.rs`): a start whose bytes do not fit is not searched.
+    gate: Vec<ByteSet>,
+    /// The same for a match at the start of the text, where `^` may hold.
+    gate_at_start: Vec<ByteSet>,
+}
+
+impl Matcher {
+    /// Compiles the regex of `hir`, and the gates of a rule searched anchored.
+    fn build(hir: &Hir, anchored: bool) -> Result<Self, String> {
+        let regex = meta::Builder::new()
+            .configure(meta::Config::new().nfa_size_limit(Some(8 << 20)))
+            .build_many_from_hir(&[hir])
+            .map_err(|e| match e.size_limit() {
+                Some(limit) => format!(
+                    "pattern is too large once compiled (over {limit} bytes): shorten \
+                     bounded repetitions of large classes, or make classes ASCII with \
+                     (?-u:...)"
+                ),
+                None => format!("pattern does not compile: {e}"),
+            })?;
+        let info = regex.group_info();
+        let secret = info.to_index(PatternID::ZERO, "secret");
+        let groups = info.group_len(PatternID::ZERO);
+        // A pattern that is one `secret` group reports its whole match: no capture search.
+        let report_group = match secret {
+            Some(_) if secret_is_whole(hir) => 0,
+            Some(i) => i,
+            None if groups > 1 => 1,
+            None => 0,
+        };
+        let (gate, gate_at_start) = if anchored {
+            let walk = Walk::new(hir).map_err(|e| e.to_string())?;
+            (class_prefix_inside(hir, &walk), class_prefix_of(hir, &walk))
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        Ok(Self {
+            regex,
+            report_group,
+            sequence: Sequence::of(hir, report_group),
+            gate,
+            gate_at_start,
+        })
+    }
 }
 
 /// Parses a pattern the way every rule is parsed: the `regex` crate's syntax and defaults
@@ -81,7 +133,9 @@ pub(crate) fn parse_pattern(pattern: &str) -> Result<Hir, String> {
 }
 
 impl CompiledRule {
-    pub(crate) fn compile(rule: &Rule, origin: &str) -> Result<Self, ScanError> {
+    /// Compiles `rule`; with `lazy` (the embedded default pack only), its matcher is left for
+    /// first use.
+    pub(crate) fn compile(rule: &Rule, origin: &str, lazy: bool) -> Result<Self, ScanError> {
         let bad = |reason: String| ScanError::InvalidRule {
             origin: origin.to_owned(),
             rule: rule.id.to_string(),
@@ -93,39 +147,13 @@ impl CompiledRule {
             return Err(bad("pattern can match the empty string".into()));
         }
         let max_len = props.maximum_len();
-        let compile = |hir: &Hir| {
-            meta::Builder::new()
-                .configure(meta::Config::new().nfa_size_limit(Some(8 << 20)))
-                .build_many_from_hir(&[hir])
-                .map_err(|e| match e.size_limit() {
-                    Some(limit) => bad(format!(
-                        "pattern is too large once compiled (over {limit} bytes): shorten \
-                         bounded repetitions of large classes, or make classes ASCII with \
-                         (?-u:...)"
-                    )),
-                    None => bad(format!("pattern does not compile: {e}")),
-                })
-        };
-        let plain = compile(&hir)?;
-        let info = plain.group_info();
-        let secret = info.to_index(PatternID::ZERO, "secret");
-        let groups = info.group_len(PatternID::ZERO);
         let offsets = keyword_offsets(&hir, &rule.keywords);
         let lead = offsets.as_ref().and_then(|o| o.last().copied());
-        // A pattern that is one `secret` group reports its whole match: no capture search.
-        let whole_secret = secret_is_whole(&hir);
-        let report_group = match secret {
-            Some(_) if whole_secret => 0,
-            Some(i) => i,
-            None if groups > 1 => 1,
-            None => 0,
-        };
         let offsets = offsets.filter(|o| o.len() <= MAX_ANCHORED_TRIES);
-        let (gate, gate_at_start, follow) = match &offsets {
+        let follow = match &offsets {
             Some(offsets) => {
                 let walk = Walk::new(&hir).map_err(|e| bad(e.to_string()))?;
-                let follow = rule
-                    .keywords
+                rule.keywords
                     .iter()
                     .map(|kw| {
                         let kw = kw.as_bytes().to_ascii_lowercase();
@@ -135,14 +163,14 @@ impl CompiledRule {
                             .collect();
                         (kw.into_boxed_slice(), after)
                     })
-                    .collect();
-                (
-                    class_prefix_inside(&hir, &walk),
-                    class_prefix_of(&hir, &walk),
-                    follow,
-                )
+                    .collect()
             }
-            None => (Vec::new(), Vec::new(), Vec::new()),
+            None => Vec::new(),
+        };
+        let matcher = if lazy {
+            OnceLock::new()
+        } else {
+            OnceLock::from(Matcher::build(&hir, offsets.is_some()).map_err(&bad)?)
         };
         Ok(Self {
             id: rule.id.clone(),
@@ -150,12 +178,8 @@ impl CompiledRule {
             severity: rule.severity,
             kind: rule.kind,
             priority: rule.priority,
-            regex: plain,
-            report_group,
-            sequence: Sequence::of(&hir, report_group),
+            matcher,
             offsets,
-            gate,
-            gate_at_start,
             follow,
             lead,
             validators: rule.validators.clone(),
@@ -163,6 +187,14 @@ impl CompiledRule {
             fwd: max_len.unwrap_or(UNBOUNDED_FWD).min(WINDOW_CAP),
             keyword_less: rule.keywords.is_empty(),
             hir,
+        })
+    }
+
+    /// The matcher, built now if it was left for first use.
+    pub(crate) fn matcher(&self) -> &Matcher {
+        self.matcher.get_or_init(|| {
+            Matcher::build(&self.hir, self.offsets.is_some())
+                .expect("every rule of the embedded default pack compiles (its tests check)")
         })
     }
 
@@ -178,20 +210,21 @@ impl CompiledRule {
         allow: Option<&meta::Regex>,
         mut found: impl FnMut(Range<usize>),
     ) {
+        let m = self.matcher();
         let mut at = window.start;
         while at < window.end {
             let input = Input::new(text).range(at..window.end);
-            let (whole, span) = if self.report_group == 0 {
-                let Some(m) = self.regex.search_with(cache, &input) else {
+            let (whole, span) = if m.report_group == 0 {
+                let Some(found) = m.regex.search_with(cache, &input) else {
                     break;
                 };
-                (m.span(), m.span())
+                (found.span(), found.span())
             } else {
-                self.regex.search_captures_with(cache, &input, caps);
-                let Some(whole) = caps.get_match().map(|m| m.span()) else {
+                m.regex.search_captures_with(cache, &input, caps);
+                let Some(whole) = caps.get_match().map(|c| c.span()) else {
                     break;
                 };
-                (whole, caps.get_group(self.report_group).unwrap_or(whole))
+                (whole, caps.get_group(m.report_group).unwrap_or(whole))
             };
             let span = char_aligned(text, span.range());
             if !span.is_empty() && self.accept(text, span.clone(), allow) {
@@ -205,11 +238,8 @@ impl CompiledRule {
     /// bytes (and there are enough of them). One table test per byte, most often only one
     /// or two before the answer is no: far cheaper than starting a regex search.
     pub(crate) fn may_start_at(&self, text: &[u8], at: usize) -> bool {
-        let gate = if at == 0 {
-            &self.gate_at_start
-        } else {
-            &self.gate
-        };
+        let m = self.matcher();
+        let gate = if at == 0 { &m.gate_at_start } else { &m.gate };
         match text.get(at..at + gate.len()) {
             Some(bytes) => bytes.iter().zip(gate).all(|(&b, c)| c.contains(b)),
             None => false,
@@ -272,8 +302,9 @@ impl CompiledRule {
         extra: &mut usize,
         found: impl FnOnce(Range<usize>),
     ) -> Option<usize> {
+        let m = self.matcher();
         let end = at.saturating_add(self.fwd).min(text.len());
-        let (whole, reported) = match &self.sequence {
+        let (whole, reported) = match &m.sequence {
             Some(sequence) => {
                 let mut work = 0;
                 let walked = sequence.find_at(text, at, end, &mut work);
@@ -282,13 +313,13 @@ impl CompiledRule {
             }
             None => {
                 let input = Input::new(text).range(at..end).anchored(Anchored::Yes);
-                if self.report_group == 0 {
-                    let whole = self.regex.search_with(cache, &input)?.range();
+                if m.report_group == 0 {
+                    let whole = m.regex.search_with(cache, &input)?.range();
                     (whole.clone(), whole)
                 } else {
-                    self.regex.search_captures_with(cache, &input, caps);
+                    m.regex.search_captures_with(cache, &input, caps);
                     let whole = caps.get_match()?.range();
-                    let group = caps.get_group(self.report_group);
+                    let group = caps.get_group(m.report_group);
                     (whole.clone(), group.map_or(whole, |s| s.range()))
                 }
             }

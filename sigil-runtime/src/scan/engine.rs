@@ -117,7 +117,11 @@ impl Engine {
                         rule: rule.id.to_string(),
                     });
                 }
-                rules.push(CompiledRule::compile(rule, pack.origin())?);
+                rules.push(CompiledRule::compile(
+                    rule,
+                    pack.origin(),
+                    pack.is_embedded_default(),
+                )?);
             }
             for (index, pattern) in pack.allow_patterns().iter().enumerate() {
                 let hir = parse_pattern(pattern).map_err(|reason| ScanError::InvalidAllow {
@@ -301,8 +305,10 @@ impl Engine {
         if scratch.covered[r].contains(&at) {
             return;
         }
-        let searcher = scratch.searchers[r]
-            .get_or_insert_with(|| (rule.regex.create_cache(), rule.regex.create_captures()));
+        let searcher = scratch.searchers[r].get_or_insert_with(|| {
+            let regex = &rule.matcher().regex;
+            (regex.create_cache(), regex.create_captures())
+        });
         let found = &mut scratch.found;
         // One search's reading was charged to the rule's budget with its event; a walk over
         // several sequences may read more, charged here (past the budget, the rule's next
@@ -385,8 +391,10 @@ impl Engine {
 
     fn run(&self, scratch: &mut Scratch, text: &[u8], r: usize, window: Range<usize>) {
         let rule = &self.rules[r];
-        let (cache, caps) = scratch.searchers[r]
-            .get_or_insert_with(|| (rule.regex.create_cache(), rule.regex.create_captures()));
+        let (cache, caps) = scratch.searchers[r].get_or_insert_with(|| {
+            let regex = &rule.matcher().regex;
+            (regex.create_cache(), regex.create_captures())
+        });
         let found = &mut scratch.found;
         rule.run(text, window, cache, caps, self.allow.as_ref(), |span| {
             found.push(Found { rule: r, span });

@@ -21,6 +21,9 @@ pub struct Pack {
     origin: String,
     rules: Vec<Rule>,
     allow: Vec<String>,
+    /// The embedded default pack, whose rules are known to compile: they are compiled on
+    /// first use (see `compiled_rule.rs`).
+    embedded_default: bool,
 }
 
 /// One rule of a pack.
@@ -137,6 +140,7 @@ impl Pack {
             name: file.pack.name,
             version: file.pack.version,
             origin: origin.to_owned(),
+            embedded_default: false,
             rules,
             allow: file.allow.into_iter().map(|a| a.pattern).collect(),
         })
@@ -150,6 +154,17 @@ impl Pack {
     /// The pack's version (`[pack] version`).
     pub fn version(&self) -> &str {
         &self.version
+    }
+
+    /// Whether this is the embedded default pack ([`Pack::embedded_default`]).
+    pub fn is_embedded_default(&self) -> bool {
+        self.embedded_default
+    }
+
+    /// Marks the pack parsed from the embedded default TOML (only `scanner.rs` does).
+    pub(crate) fn embedded(mut self) -> Self {
+        self.embedded_default = true;
+        self
     }
 
     /// Where the pack came from, as given to [`Pack::parse`].

@@ -141,7 +141,7 @@ pub struct ScannerBuilder {
 impl ScannerBuilder {
     /// Adds the embedded default pack.
     pub fn default_pack(self) -> Result<Self, ScanError> {
-        self.pack_toml_named(DEFAULT_PACK_TOML, DEFAULT_ORIGIN)
+        Ok(self.pack(Pack::embedded_default()?))
     }
 
     /// Adds a parsed pack.
@@ -199,7 +199,7 @@ impl ScannerBuilder {
 impl Pack {
     /// The embedded default pack, parsed.
     pub fn embedded_default() -> Result<Pack, ScanError> {
-        Pack::parse(DEFAULT_PACK_TOML, DEFAULT_ORIGIN)
+        Ok(Pack::parse(DEFAULT_PACK_TOML, DEFAULT_ORIGIN)?.embedded())
     }
 }
 
@@ -212,6 +212,22 @@ mod tests {
     #[test]
     fn scanner_is_shareable_across_threads() {
         assert_send_sync::<Scanner>();
+    }
+
+    #[test]
+    fn every_rule_of_the_embedded_default_pack_compiles_eagerly() {
+        // What makes leaving their matchers for first use safe.
+        let pack = Pack::embedded_default().unwrap();
+        assert!(pack.is_embedded_default());
+        for rule in pack.rules() {
+            super::super::compiled_rule::CompiledRule::compile(rule, pack.origin(), false)
+                .unwrap_or_else(|e| panic!("{}: {e}", rule.id));
+        }
+        let copy = Pack::parse(DEFAULT_PACK_TOML, "copy").unwrap();
+        assert!(
+            !copy.is_embedded_default(),
+            "only the embedded pack is compiled lazily"
+        );
     }
 
     #[test]

@@ -5,9 +5,12 @@
 //! Environment: `SIGIL_BENCH_MB` (corpus size, default 32), `SIGIL_CORPUS_DIR` (also write
 //! `corpus.jsonl` and `truth.jsonl` there), `SIGIL_BENCH_PROFILE` (only scan the corpus with
 //! `scan_json` that many times and exit: a clean run for `perf record`), `SIGIL_BENCH_MISSED`
-//! (a planted-value label: print the values of that label that were missed, with context).
+//! (a planted-value label: print the values of that label that were missed, with context),
+//! `SIGIL_BENCH_CORPUS` (comma-separated JSONL files of MCP messages that we did not write,
+//! scanned on the default and the portable path: see `external_corpus/mod.rs`).
 
 mod corpus;
+mod external_corpus;
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -81,6 +84,10 @@ fn main() {
         scanner.rule_count(),
         t.elapsed()
     );
+
+    if let Ok(list) = std::env::var("SIGIL_BENCH_CORPUS") {
+        external_corpus::run(&list, &scanner);
+    }
 
     if let Some(rounds) = std::env::var("SIGIL_BENCH_PROFILE")
         .ok()

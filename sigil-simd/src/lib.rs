@@ -22,9 +22,52 @@ pub mod json;
 pub mod pairs;
 pub mod shift_and;
 
+/// `SIGIL_SIMD`: `off` (or `portable`) forces the portable path, like simdjson's
+/// `SIMDJSON_FORCE_IMPLEMENTATION`; read once, at the first scan.
+pub const ENV: &str = "SIGIL_SIMD";
+
+const UNREAD: u8 = 0;
+const KERNELS: u8 = 1;
+const PORTABLE: u8 = 2;
+static MODE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(UNREAD);
+
+/// Whether the portable path is forced: by [`force_portable`], or else by `SIGIL_SIMD=off`.
+pub fn portable_forced() -> bool {
+    use std::sync::atomic::Ordering::Relaxed;
+    match MODE.load(Relaxed) {
+        UNREAD => {
+            let off = matches!(
+                std::env::var(ENV).as_deref(),
+                Ok("off" | "portable" | "0" | "false")
+            );
+            MODE.store(if off { PORTABLE } else { KERNELS }, Relaxed);
+            off
+        }
+        mode => mode == PORTABLE,
+    }
+}
+
+/// Forces the portable path on or off for the whole process (a benchmark's paired A/B runs);
+/// it overrides `SIGIL_SIMD`. Results are the same either way; only the speed differs.
+pub fn force_portable(portable: bool) {
+    MODE.store(
+        if portable { PORTABLE } else { KERNELS },
+        std::sync::atomic::Ordering::Relaxed,
+    );
+}
+
+/// Whether any kernel of this crate runs on this CPU (AVX-512 F, BW and VBMI, not forced off).
+pub fn kernels_active() -> bool {
+    avx512_vbmi()
+}
+
 /// Whether the CPU has AVX-512 F, BW and VBMI, which every kernel here needs (the standard
-/// library caches what it detects); false on other architectures.
+/// library caches what it detects), and the portable path is not forced; false on other
+/// architectures.
 pub(crate) fn avx512_vbmi() -> bool {
+    if portable_forced() {
+        return false;
+    }
     #[cfg(target_arch = "x86_64")]
     return std::arch::is_x86_feature_detected!("avx512f")
         && std::arch::is_x86_feature_detected!("avx512bw")

@@ -68,3 +68,24 @@ async def test_a_pointer_does_not_resolve_for_another_tool_kind_or_server():
                 await client.call_tool("transfer_funds", {"to_iban": iban_pointer, "amount_cents": 1})
             assert e.value.code == BLOCKED
             assert (await client.call_tool("get_balance", {})).structured_content["transfers"] == 0
+
+
+DEPLOY_SECRET = "q8Zt3Vn0Lw5Rk2Yp7Hs9Jd4Mf6Gb1Xc/Ua+Ee0Ti"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("transport,mode", [("stdio", "legacy"), ("http", "auto")])
+async def test_a_key_anchored_secret_in_structured_content_comes_back_as_a_pointer(transport, mode):
+    with bank(transport, "low", ["--deploy-tool"]) as server:
+        async with Client(server, mode=mode) as client:
+            r = await client.call_tool("read_deploy_config", {})
+            under_key = r.structured_content["deploy"]["aws_secret_access_key"]
+            assert POINTER.fullmatch(under_key), r.structured_content
+            assert POINTER.fullmatch(under_key).group(1) == "CLOUD_KEY"
+            assert r.structured_content["deploy"]["region"] == "eu-central-1"
+            # The same 40 characters under an ordinary key are no finding: only the key marks them.
+            assert r.structured_content["checksum"] == DEPLOY_SECRET
+            # The text block for older clients says the same pointer, not the secret.
+            text = r.content[0].text
+            assert under_key in text and text.count(DEPLOY_SECRET) == 1, text
+            assert r.meta["org.sigil-protocol/envelope"]["interceptions"] == 1

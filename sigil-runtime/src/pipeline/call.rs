@@ -100,7 +100,10 @@ impl Pipeline {
 
         // 4. inbound guard: resolve vault pointers the tool may see, scan arguments. A pointer
         //    left over did not resolve: refuse, never hand the tool the pointer text.
-        let inbound = match self.guard.inbound(&caller, &tool.spec, &mut resolved_args) {
+        let inbound = match self
+            .guard
+            .inbound(&caller, &tool.spec, &mut resolved_args, &ctx.meta.0)
+        {
             Ok(r) => r,
             Err(why) => return Err(self.refuse(&caller, &name, &digest, Refusal::Blocked(why))),
         };

@@ -81,12 +81,14 @@ pub struct GuardReport {
 /// Scans and rewrites what goes into and out of a tool.
 pub trait ContentGuard: Send + Sync + 'static {
     /// Before the tool runs (after schema validation): resolve vault pointers the tool may see,
-    /// scan arguments. `Err` blocks the call.
+    /// scan the arguments and the request's `_meta` (which the tool does not receive, but which
+    /// reaches the audit trail). `Err` blocks the call.
     fn inbound(
         &self,
         caller: &Caller,
         spec: &ToolSpec,
         args: &mut Map<String, Value>,
+        meta: &Map<String, Value>,
     ) -> Result<GuardReport, Blocked>;
 
     /// After the tool ran: scan the output, vault what is intercepted, replace it by pointers.
@@ -134,6 +136,7 @@ impl ContentGuard for NoGuard {
         _: &Caller,
         _: &ToolSpec,
         _: &mut Map<String, Value>,
+        _: &Map<String, Value>,
     ) -> Result<GuardReport, Blocked> {
         Ok(GuardReport::default())
     }

@@ -19,7 +19,7 @@ use crate::config::{ScanAction, ScanConfig};
 use crate::identity::Caller;
 use crate::pipeline::preview_mask::PreviewMask;
 use crate::pipeline::{Blocked, ContentGuard, GuardReport, Side};
-use crate::scan::{Category, Hit, Scanner, redact};
+use crate::scan::{Category, Hit, Scanner, json_pieces, redact};
 use crate::tool::{ToolOutput, ToolSpec};
 use crate::vault::{ResolveRequest, Vault};
 
@@ -54,151 +54,73 @@ impl ScanVaultGuard {
         self.actions.action(category)
     }
 
-    /// The hits in `text`, at spans of `text`. A string under an object key is scanned as
-    /// `key: text`, so that a rule anchored on its key (`aws_secret_access_key: …`) fires on
-    /// structured data as on a config file; only hits inside the value are kept (the key is
-    /// scanned on its own).
-    fn hits_in(&self, text: &str, key: Option<&str>) -> Vec<Hit> {
-        let Some(key) = key else {
-            return self.scanner.scan_text(text.as_bytes());
-        };
-        let mut joined = format!("{key}: ");
-        let offset = joined.len();
-        joined.push_str(text);
-        self.scanner
-            .scan_text(joined.as_bytes())
-            .into_iter()
-            .filter(|h| h.span.start >= offset)
-            .map(|mut h| {
-                h.span = h.span.start - offset..h.span.end - offset;
-                h
-            })
-            .collect()
-    }
-
-    /// Replaces every vaulted hit in `text` (under `key`, if any) by its pointer; counts rules.
-    fn protect_text(
-        &self,
-        text: &str,
-        key: Option<&str>,
-        caller: &Caller,
-        report: &mut Tally,
-    ) -> Result<Option<String>, Blocked> {
-        let mut hits = self.hits_in(text, key);
-        if hits.is_empty() {
-            return Ok(None);
-        }
-        hits.sort_by_key(|h| (h.span.start, std::cmp::Reverse(h.span.end)));
-        let mut out = String::with_capacity(text.len());
-        let mut at = 0;
-        for hit in hits {
-            report.count(&hit);
-            if self.action(hit.category) == ScanAction::Block {
-                return Err(Blocked::Content {
-                    side: Side::Result,
-                    category: hit.category,
-                    rule: hit.rule.to_string(),
-                });
-            }
-            // Overlaps were resolved by the scanner; skip any leftover, and any span that is not
-            // on character boundaries (the scanner widens spans, so this does not happen).
-            let (Some(before), Some(value)) =
-                (text.get(at..hit.span.start), text.get(hit.span.clone()))
-            else {
-                continue;
-            };
-            if hit.span.start < at {
-                continue;
-            }
-            let pointer = self
-                .vault
-                .store(value, hit.kind, caller.principal(), caller.trust())
-                .map_err(|e| {
-                    tracing::error!(error = %e, "the vault could not store an intercepted value");
-                    Blocked::VaultUnavailable
-                })?;
-            out.push_str(before);
-            out.push_str(&pointer.to_string());
-            at = hit.span.end;
-            report.interceptions += 1;
-        }
-        out.push_str(text.get(at..).unwrap_or_default());
-        Ok(Some(out))
-    }
-
-    /// Protects `v`, which sits under the object key `key` (inherited through arrays), if any.
-    fn protect_value(
+    /// Replaces every vaulted hit in `v` by its pointer, and counts rules. `v` is scanned as
+    /// one JSON document on the JSON-aware route ([`Scanner::scan_json`]): keys are content
+    /// and give their values context, so a rule anchored on a key (`aws_secret_access_key`)
+    /// fires on structured data as on a config file. Each piece of a string (or number) that a
+    /// hit covers is vaulted and replaced; a number becomes its pointer as a string.
+    fn protect_json(
         &self,
         v: &mut Value,
-        key: Option<&str>,
         caller: &Caller,
         report: &mut Tally,
     ) -> Result<(), Blocked> {
-        match v {
-            Value::String(s) => {
-                if let Some(new) = self.protect_text(s, key, caller, report)? {
-                    *s = new;
-                }
-            }
-            Value::Array(a) => {
-                for x in a {
-                    self.protect_value(x, key, caller, report)?;
-                }
-            }
-            Value::Object(m) => {
-                // Keys are content too: a secret used as a key is vaulted like a value. The map
-                // is rebuilt in its order so that a renamed key keeps its place.
-                for (key, mut x) in std::mem::take(m) {
-                    self.protect_value(&mut x, Some(&key), caller, report)?;
-                    let key = self
-                        .protect_text(&key, None, caller, report)?
-                        .unwrap_or(key);
-                    m.insert(key, x);
-                }
-            }
-            _ => {}
+        let raw = v.to_string();
+        let hits = self.hits(&raw, Side::Result, report)?;
+        if hits.is_empty() {
+            return Ok(());
         }
+        let mut out = String::with_capacity(raw.len());
+        let mut at = 0;
+        for hit in &hits {
+            for piece in json_pieces(&raw, hit.span.clone()) {
+                // Pieces are in order and hits do not overlap; skip any leftover.
+                if piece.raw.start < at {
+                    continue;
+                }
+                let pointer = self
+                    .vault
+                    .store(&piece.text, hit.kind, caller.principal(), caller.trust())
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "the vault could not store an intercepted value");
+                        Blocked::VaultUnavailable
+                    })?;
+                out.push_str(&raw[at..piece.raw.start]);
+                // A pointer has no quote, backslash or control character, so it is the same
+                // inside a JSON string; a number it replaces becomes a string.
+                if piece.number {
+                    out.push('"');
+                }
+                out.push_str(&pointer.to_string());
+                if piece.number {
+                    out.push('"');
+                }
+                at = piece.raw.end;
+                report.interceptions += 1;
+            }
+        }
+        out.push_str(&raw[at..]);
+        *v = serde_json::from_str(&out).map_err(|e| {
+            tracing::error!(error = %e, "a result with pointers did not parse again");
+            Blocked::VaultUnavailable
+        })?;
         Ok(())
     }
 
-    fn scan_arguments(
-        &self,
-        v: &Value,
-        key: Option<&str>,
-        report: &mut Tally,
-    ) -> Result<(), Blocked> {
-        match v {
-            Value::String(s) => self.scan_argument_text(s, key, report)?,
-            Value::Array(a) => a
-                .iter()
-                .try_for_each(|x| self.scan_arguments(x, key, report))?,
-            // Object keys are scanned like values, and give their values context.
-            Value::Object(m) => m.iter().try_for_each(|(k, x)| {
-                self.scan_argument_text(k, None, report)?;
-                self.scan_arguments(x, Some(k), report)
-            })?,
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn scan_argument_text(
-        &self,
-        text: &str,
-        key: Option<&str>,
-        report: &mut Tally,
-    ) -> Result<(), Blocked> {
-        for hit in self.hits_in(text, key) {
-            report.count(&hit);
+    /// The hits of `raw` (a JSON document), each counted; a `block` action refuses.
+    fn hits(&self, raw: &str, side: Side, report: &mut Tally) -> Result<Vec<Hit>, Blocked> {
+        let hits = self.scanner.scan_json(raw.as_bytes());
+        for hit in &hits {
+            report.count(hit);
             if self.action(hit.category) == ScanAction::Block {
                 return Err(Blocked::Content {
-                    side: Side::Arguments,
+                    side,
                     category: hit.category,
                     rule: hit.rule.to_string(),
                 });
             }
         }
-        Ok(())
+        Ok(hits)
     }
 }
 
@@ -235,10 +157,21 @@ impl ContentGuard for ScanVaultGuard {
         caller: &Caller,
         spec: &ToolSpec,
         args: &mut Map<String, Value>,
+        meta: &Map<String, Value>,
     ) -> Result<GuardReport, Blocked> {
         let mut tally = Tally::default();
         let mut value = Value::Object(std::mem::take(args));
-        let scanned = self.scan_arguments(&value, None, &mut tally);
+        let scanned = self
+            .hits(&value.to_string(), Side::Arguments, &mut tally)
+            .and_then(|_| match meta.is_empty() {
+                true => Ok(Vec::new()),
+                false => self.hits(
+                    &Value::Object(meta.clone()).to_string(),
+                    Side::Arguments,
+                    &mut tally,
+                ),
+            })
+            .map(drop);
         let mut report = tally.into_report();
         let outcomes = match scanned {
             Ok(()) => {
@@ -284,17 +217,23 @@ impl ContentGuard for ScanVaultGuard {
             && output.text.len() == 1
             && output.text.first() == rendered.as_ref();
         if let Some(structured) = output.structured.as_mut() {
-            self.protect_value(structured, None, caller, &mut tally)?;
+            self.protect_json(structured, caller, &mut tally)?;
         }
         if text_is_rendering {
             if let Some(s) = &output.structured {
                 output.text = vec![s.to_string()];
             }
-        } else {
-            for t in &mut output.text {
-                if let Some(new) = self.protect_text(t, None, caller, &mut tally)? {
-                    *t = new;
-                }
+        } else if !output.text.is_empty() {
+            let mut texts = Value::Array(output.text.drain(..).map(Value::String).collect());
+            self.protect_json(&mut texts, caller, &mut tally)?;
+            if let Value::Array(texts) = texts {
+                output.text = texts
+                    .into_iter()
+                    .map(|t| match t {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    })
+                    .collect();
             }
         }
         Ok(tally.into_report())

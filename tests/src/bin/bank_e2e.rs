@@ -72,6 +72,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use sigil::ToolOutput;
 use sigil::audit::{AuditConfig, AuditKeys, AuditLog, default_key_dir, default_log_path};
 use sigil::config::SigilConfig;
 use sigil::identity::oidc::{
@@ -83,7 +84,8 @@ use sigil::identity::qualified_cert::{AnchorKind, TrustAnchors};
 use sigil::identity::resource_server::ResourceServer;
 use sigil::prelude::*;
 use sigil::scan::Scanner;
-use sigil::server::{HttpsConfig, SigilServer};
+use sigil::server::{HttpsConfig, SigilServer, ToolDef};
+use sigil::tool::ToolSpec;
 use sigil::vault::{MasterKey, Vault};
 use sigil_examples::Bank;
 
@@ -106,10 +108,12 @@ struct Options {
     oidc_client_id: Option<String>,
     introspection_client: Option<String>,
     quiet: bool,
+    deploy_tool: bool,
 }
 
 const USAGE: &str =
     "usage: bank-e2e [--http ADDR] [--trust low|medium|high] [--config sigil.toml] [--audit-log PATH] [--quiet]
+            [--deploy-tool]  (adds `read_deploy_config`: deploy credentials as structured content)
             [--oidc-issuer URL [--resource URL] [--oidc-service-trust low|medium|high]
              [--oidc-introspection-client ID]]
             [--oidc-issuer URL --oidc-login --oidc-client-id ID]  (stdio, after `sigil login`)
@@ -135,6 +139,7 @@ fn parse_options() -> Result<Options, String> {
         oidc_client_id: None,
         introspection_client: None,
         quiet: false,
+        deploy_tool: false,
     };
     if let Ok(t) = std::env::var("SIGIL_TRUST") {
         opts.trust = parse_trust(&t)?;
@@ -173,6 +178,7 @@ fn parse_options() -> Result<Options, String> {
             "--pid-base-url" => opts.pid_base_url = Some(value("--pid-base-url")?),
             "--oidc-login" => opts.oidc_login = true,
             "--quiet" => opts.quiet = true,
+            "--deploy-tool" => opts.deploy_tool = true,
             "--oidc-introspection-client" => {
                 opts.introspection_client = Some(value("--oidc-introspection-client")?);
             }
@@ -456,6 +462,16 @@ async fn main() -> ExitCode {
     let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
     let bank = Bank::new();
     let mut builder = SigilServer::for_service(bank);
+    if opts.deploy_tool {
+        builder = builder.tool(
+            ToolDef::new(ToolSpec::new(
+                "read_deploy_config",
+                "The deploy credentials, as structured content.",
+                Risk::Low,
+            )),
+            |_call| async { Ok(ToolOutput::structured(deploy_config())) },
+        );
+    }
     if opts.http.is_none() && config.oidc.is_some() {
         eprintln!(
             "bank: [oidc] in sigil.toml is for --http; on stdio use --oidc-issuer with SIGIL_ACCESS_TOKEN or --oidc-login"
@@ -547,4 +563,14 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// What `read_deploy_config` returns: a secret that only its key marks as one (40 characters of
+/// the base64 alphabet), beside the same value under an ordinary key.
+fn deploy_config() -> serde_json::Value {
+    const SECRET: &str = "q8Zt3Vn0Lw5Rk2Yp7Hs9Jd4Mf6Gb1Xc/Ua+Ee0Ti";
+    serde_json::json!({
+        "deploy": {"aws_secret_access_key": SECRET, "region": "eu-central-1"},
+        "checksum": SECRET,
+    })
 }

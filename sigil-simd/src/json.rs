@@ -152,7 +152,7 @@ mod avx512 {
     use crate::block::load;
 
     pub(super) fn available() -> bool {
-        crate::avx512_vbmi()
+        crate::avx512_vbmi(crate::Kernel::Json)
             && std::arch::is_x86_feature_detected!("avx512vbmi2")
             && std::arch::is_x86_feature_detected!("popcnt")
             && std::arch::is_x86_feature_detected!("bmi1")

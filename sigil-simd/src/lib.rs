@@ -19,55 +19,83 @@
 //!   `scan_text`).
 
 pub mod json;
-pub mod pairs;
-pub mod shift_and;
 
-/// `SIGIL_SIMD`: `off` (or `portable`) forces the portable path, like simdjson's
-/// `SIMDJSON_FORCE_IMPLEMENTATION`; read once, at the first scan.
+/// `SIGIL_SIMD`, read once at the first scan, like simdjson's `SIMDJSON_FORCE_IMPLEMENTATION`:
+/// unset, empty or `on`, every kernel the CPU can run; `off` (or `portable`), none; or a
+/// comma-separated list of the kernels to keep (today only `json`), so that each can be
+/// measured against the others. Unknown names are ignored.
 pub const ENV: &str = "SIGIL_SIMD";
 
-const UNREAD: u8 = 0;
-const KERNELS: u8 = 1;
-const PORTABLE: u8 = 2;
-static MODE: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(UNREAD);
+/// A kernel of this crate, as `SIGIL_SIMD` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kernel {
+    /// JSON string decoding (`json.rs`).
+    Json = 1,
+}
 
-/// Whether the portable path is forced: by [`force_portable`], or else by `SIGIL_SIMD=off`.
-pub fn portable_forced() -> bool {
+impl Kernel {
+    /// Every kernel, with its name in `SIGIL_SIMD`.
+    pub const ALL: [(Kernel, &'static str); 1] = [(Kernel::Json, "json")];
+}
+
+const EVERY: u8 = 1;
+const UNREAD: u8 = 0x80;
+static ENABLED: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(UNREAD);
+
+/// The kernels a value of `SIGIL_SIMD` keeps, as bits.
+fn parse(value: Option<&str>) -> u8 {
+    match value.map(str::trim) {
+        None | Some("" | "on" | "auto") => EVERY,
+        Some("off" | "portable" | "none" | "0" | "false") => 0,
+        Some(list) => list
+            .split(',')
+            .filter_map(|name| Kernel::ALL.iter().find(|(_, n)| *n == name.trim()))
+            .fold(0, |bits, (k, _)| bits | *k as u8),
+    }
+}
+
+fn enabled_bits() -> u8 {
     use std::sync::atomic::Ordering::Relaxed;
-    match MODE.load(Relaxed) {
+    match ENABLED.load(Relaxed) {
         UNREAD => {
-            let off = matches!(
-                std::env::var(ENV).as_deref(),
-                Ok("off" | "portable" | "0" | "false")
-            );
-            MODE.store(if off { PORTABLE } else { KERNELS }, Relaxed);
-            off
+            let bits = parse(std::env::var(ENV).ok().as_deref());
+            ENABLED.store(bits, Relaxed);
+            bits
         }
-        mode => mode == PORTABLE,
+        bits => bits,
     }
 }
 
-/// Forces the portable path on or off for the whole process (a benchmark's paired A/B runs);
-/// it overrides `SIGIL_SIMD`. Results are the same either way; only the speed differs.
+/// Whether `kernel` may run: not turned off by [`set_kernels`] or `SIGIL_SIMD`.
+pub fn kernel_enabled(kernel: Kernel) -> bool {
+    enabled_bits() & kernel as u8 != 0
+}
+
+/// Keeps exactly `kernels` for the whole process (a benchmark's paired A/B rounds); it
+/// overrides `SIGIL_SIMD`. Results are the same either way; only the speed differs.
+pub fn set_kernels(kernels: &[Kernel]) {
+    let bits = kernels.iter().fold(0, |b, k| b | *k as u8);
+    ENABLED.store(bits, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// [`set_kernels`] with none (`true`: the portable path) or every kernel (`false`).
 pub fn force_portable(portable: bool) {
-    MODE.store(
-        if portable { PORTABLE } else { KERNELS },
-        std::sync::atomic::Ordering::Relaxed,
-    );
+    let every: Vec<Kernel> = Kernel::ALL.iter().map(|(k, _)| *k).collect();
+    set_kernels(if portable { &[] } else { &every });
 }
 
-/// Whether any kernel of this crate runs on this CPU (AVX-512 F, BW and VBMI, not forced off).
+/// Whether the CPU can run the kernels (AVX-512 F, BW and VBMI), whichever are enabled.
 pub fn kernels_active() -> bool {
-    avx512_vbmi()
+    cpu_has_avx512_vbmi()
 }
 
-/// Whether the CPU has AVX-512 F, BW and VBMI, which every kernel here needs (the standard
-/// library caches what it detects), and the portable path is not forced; false on other
-/// architectures.
-pub(crate) fn avx512_vbmi() -> bool {
-    if portable_forced() {
-        return false;
-    }
+/// Whether `kernel` is enabled and the CPU has AVX-512 F, BW and VBMI, which every kernel here
+/// needs (the standard library caches what it detects); false on other architectures.
+pub(crate) fn avx512_vbmi(kernel: Kernel) -> bool {
+    kernel_enabled(kernel) && cpu_has_avx512_vbmi()
+}
+
+fn cpu_has_avx512_vbmi() -> bool {
     #[cfg(target_arch = "x86_64")]
     return std::arch::is_x86_feature_detected!("avx512f")
         && std::arch::is_x86_feature_detected!("avx512bw")
@@ -76,10 +104,10 @@ pub(crate) fn avx512_vbmi() -> bool {
     return false;
 }
 
-/// Loads and stores of 64-byte blocks, shared by the kernels.
+/// Loads of 64-byte blocks.
 #[cfg(target_arch = "x86_64")]
 mod block {
-    use std::arch::x86_64::{__m512i, _mm512_loadu_si512, _mm512_storeu_si512};
+    use std::arch::x86_64::{__m512i, _mm512_loadu_si512};
 
     /// The 64 bytes as a vector.
     #[inline]
@@ -88,48 +116,20 @@ mod block {
         // SAFETY: `bytes` is 64 readable bytes; the load has no alignment requirement.
         unsafe { _mm512_loadu_si512(bytes.as_ptr().cast()) }
     }
-
-    /// The vector as 64 bytes.
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub(crate) fn store(v: __m512i) -> [u8; 64] {
-        let mut out = [0u8; 64];
-        // SAFETY: `out` is 64 writable bytes; the store has no alignment requirement.
-        unsafe { _mm512_storeu_si512(out.as_mut_ptr().cast(), v) };
-        out
-    }
 }
 
-/// A 256-byte table, aligned to a cache line, that the kernels look up 64 bytes at a time.
-#[derive(Clone)]
-#[repr(C, align(64))]
-pub(crate) struct ByteTable(pub(crate) [u8; 256]);
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// A [`ByteTable`] loaded into four registers, looked up 64 bytes at a time.
-#[cfg(target_arch = "x86_64")]
-#[derive(Clone, Copy)]
-pub(crate) struct LoadedTable([std::arch::x86_64::__m512i; 4]);
-
-#[cfg(target_arch = "x86_64")]
-impl LoadedTable {
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub(crate) fn new(table: &[u8; 256]) -> Self {
-        LoadedTable(std::array::from_fn(|q| {
-            block::load(table[64 * q..64 * q + 64].try_into().expect("64"))
-        }))
-    }
-
-    /// Each byte of `index` looked up: two `vpermi2b` and a blend on the high bit.
-    #[inline]
-    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi")]
-    pub(crate) fn look_up(&self, index: std::arch::x86_64::__m512i) -> std::arch::x86_64::__m512i {
-        use std::arch::x86_64::{
-            _mm512_mask_blend_epi8, _mm512_movepi8_mask, _mm512_permutex2var_epi8,
-        };
-        let [t0, t1, t2, t3] = self.0;
-        let low = _mm512_permutex2var_epi8(t0, index, t1);
-        let high = _mm512_permutex2var_epi8(t2, index, t3);
-        _mm512_mask_blend_epi8(_mm512_movepi8_mask(index), low, high)
+    #[test]
+    fn sigil_simd_values_keep_the_kernels_they_name() {
+        assert_eq!(parse(None), EVERY);
+        assert_eq!(parse(Some("")), EVERY);
+        assert_eq!(parse(Some("off")), 0);
+        assert_eq!(parse(Some("portable")), 0);
+        assert_eq!(parse(Some(" json ")), Kernel::Json as u8);
+        assert_eq!(parse(Some("json,pairs")), Kernel::Json as u8);
+        assert_eq!(parse(Some("avx9000")), 0, "unknown names keep nothing");
     }
 }

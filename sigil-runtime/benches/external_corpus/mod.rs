@@ -1,8 +1,8 @@
 //! Corpora that this repository did not write: `SIGIL_BENCH_CORPUS=a.jsonl[,b.jsonl…]`, one
 //! MCP message per line (`scripts/make-corpora.py` builds such files from real source code,
 //! API responses and logs). Each is scanned whole with `scan_json`, message by message, in
-//! paired rounds: the default path, then the portable path forced (no SIMD kernel), as
-//! `SIGIL_SIMD=off` would. A file `X.truth.jsonl` beside `X.jsonl`, in the format of
+//! paired rounds: the default path, the portable path forced (no SIMD kernel, as
+//! `SIGIL_SIMD=off` would), and the default path without each kernel in turn. A file `X.truth.jsonl` beside `X.jsonl`, in the format of
 //! `SIGIL_CORPUS_DIR`'s `truth.jsonl` (`line` from 1, `start`/`end` byte offsets in that line,
 //! `label`, `kind` or null for a decoy), adds recall and precision.
 
@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use sigil_runtime::scan::{Hit, Scanner};
 use sigil_runtime::vault::DataKind;
+use sigil_simd::Kernel;
 
 use crate::corpus::{Message, Planted};
 
@@ -84,21 +85,37 @@ fn scan_all(scanner: &Scanner, messages: &[Message]) -> Vec<Vec<Hit>> {
         .collect()
 }
 
+/// The kernel sets compared in each round: every kernel (the default), none (the portable
+/// path), and, where there is more than one kernel, every kernel but one, for each.
+fn variants() -> Vec<(String, Vec<Kernel>)> {
+    let every: Vec<Kernel> = Kernel::ALL.iter().map(|(k, _)| *k).collect();
+    let mut v = vec![
+        ("default".to_owned(), every.clone()),
+        ("portable".to_owned(), Vec::new()),
+    ];
+    for (k, name) in Kernel::ALL.into_iter().filter(|_| Kernel::ALL.len() > 1) {
+        v.push((
+            format!("without {name}"),
+            every.iter().copied().filter(|x| *x != k).collect(),
+        ));
+    }
+    v
+}
+
 /// Benchmarks every corpus named in `SIGIL_BENCH_CORPUS`.
 pub(crate) fn run(list: &str, scanner: &Scanner) {
     println!(
-        "\nexternal corpora (scan_json per message; {ROUNDS} paired rounds, default path then \
-         portable path forced; SIMD kernels {} on this CPU)",
+        "\nexternal corpora: scan_json per message, {ROUNDS} rounds; in each round the default \
+         path, the portable path (no SIMD kernel) and the default without one kernel, in turn \
+         (SIMD kernels {} on this CPU). MB/s is the median; a ratio is the median over rounds \
+         of that round's time with the kernels / without (below 1: they help).",
         if sigil_simd::kernels_active() {
-            "active"
+            "can run"
         } else {
-            "NOT active"
+            "CANNOT run"
         }
     );
-    println!(
-        "  {:<22} {:>8} {:>9} {:>9} {:>9} {:>9} {:>22}",
-        "corpus", "MB", "default", "(cpu)", "portable", "(cpu)", "time default/portable"
-    );
+    let variants = variants();
     for path in list.split(',').filter(|p| !p.is_empty()) {
         let path = Path::new(path);
         let messages = match load(path) {
@@ -109,62 +126,67 @@ pub(crate) fn run(list: &str, scanner: &Scanner) {
             }
         };
         let bytes: usize = messages.iter().map(|m| m.raw.len()).sum();
-        let (mut simd, mut portable, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut simd_cpu, mut portable_cpu) = (Vec::new(), Vec::new());
-        let mut hits = Vec::new();
-        let mut portable_hits = Vec::new();
+        let mut times = vec![Vec::new(); variants.len()];
+        let mut cpu = vec![Vec::new(); variants.len()];
+        let mut first_hits: Vec<Vec<Vec<Hit>>> = Vec::new();
         for round in 0..ROUNDS {
-            sigil_simd::force_portable(false);
-            let mut h = Vec::new();
-            let a = crate::timed(|| h = scan_all(scanner, &messages));
-            sigil_simd::force_portable(true);
-            let mut p = Vec::new();
-            let b = crate::timed(|| p = scan_all(scanner, &messages));
-            if round == 0 {
-                hits = h;
-                portable_hits = p;
+            for (i, (_, kernels)) in variants.iter().enumerate() {
+                sigil_simd::set_kernels(kernels);
+                let mut h = Vec::new();
+                let t = crate::timed(|| h = scan_all(scanner, &messages));
+                times[i].push(t.0.as_secs_f64());
+                if let Some(c) = t.1 {
+                    cpu[i].push(crate::mb_per_s(bytes, c));
+                }
+                if round == 0 {
+                    first_hits.push(h);
+                }
             }
-            simd.push(crate::mb_per_s(bytes, a.0));
-            portable.push(crate::mb_per_s(bytes, b.0));
-            if let (Some(ca), Some(cb)) = (a.1, b.1) {
-                simd_cpu.push(crate::mb_per_s(bytes, ca));
-                portable_cpu.push(crate::mb_per_s(bytes, cb));
-            }
-            ratios.push(a.0.as_secs_f64() / b.0.as_secs_f64().max(1e-9));
         }
         sigil_simd::force_portable(false);
-        assert!(
-            same_hits(&hits, &portable_hits),
-            "{}: the portable path found other hits than the default path",
-            path.display()
-        );
-        let cpu = |v: &Vec<f64>| {
-            if v.is_empty() {
+        for (i, (name, _)) in variants.iter().enumerate().skip(1) {
+            assert!(
+                same_hits(&first_hits[0], &first_hits[i]),
+                "{}: the {name} variant found other hits than the default path",
+                path.display()
+            );
+        }
+        let mb_s = |i: usize| bytes as f64 / 1e6 / median(times[i].clone());
+        let ratio = |i: usize| {
+            let r: Vec<f64> = times[0].iter().zip(&times[i]).map(|(a, b)| a / b).collect();
+            let (lo, hi) = r
+                .iter()
+                .fold((f64::MAX, 0f64), |(l, h), x| (l.min(*x), h.max(*x)));
+            format!("{:.3} ({lo:.3}..{hi:.3})", median(r))
+        };
+        let cpu_of = |i: usize| {
+            if cpu[i].is_empty() {
                 "-".to_owned()
             } else {
-                format!("{:.0}", median(v.clone()))
+                format!("{:.0}", median(cpu[i].clone()))
             }
         };
-        let mut sorted = ratios.clone();
-        sorted.sort_by(f64::total_cmp);
         println!(
-            "  {:<22} {:>8.1} {:>9.0} {:>9} {:>9.0} {:>9} {:>8.3} ({:.3}..{:.3})",
+            "\n  {}: {:.1} MB, {} messages",
             path.file_name().and_then(|n| n.to_str()).unwrap_or("?"),
             bytes as f64 / 1e6,
-            median(simd),
-            cpu(&simd_cpu),
-            median(portable),
-            cpu(&portable_cpu),
-            median(ratios),
-            sorted[0],
-            sorted[sorted.len() - 1]
+            messages.len()
         );
-        let n_hits: usize = hits.iter().map(Vec::len).sum();
+        println!(
+            "    {:<20} {:>7} {:>7}  ratio default/this",
+            "", "MB/s", "cpu"
+        );
+        for (i, (name, _)) in variants.iter().enumerate() {
+            let r = if i == 0 { String::new() } else { ratio(i) };
+            println!("    {name:<20} {:>7.0} {:>7}  {r}", mb_s(i), cpu_of(i));
+        }
+        let hits = &first_hits[0];
         if messages.iter().any(|m| !m.planted.is_empty()) {
-            crate::accuracy(&messages, &hits);
+            crate::accuracy(&messages, hits);
         } else {
+            let n: usize = hits.iter().map(Vec::len).sum();
             println!(
-                "    {n_hits} hits, no truth file ({})",
+                "    {n} hits, no truth file ({})",
                 truth_path(path).display()
             );
         }

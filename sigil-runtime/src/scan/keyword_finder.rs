@@ -20,18 +20,14 @@
 //! shortest keyword has. One-byte keywords are looked for apart (with memchr when they start
 //! with at most three distinct bytes, see [`KeywordFinder::singles`]).
 //!
-//! Where the CPU has AVX-512 (VBMI), the same filter runs 64 positions at a time in the
-//! `sigil-simd` crate: there each pair is hashed to 8 bits twice, since `vpermi2b` looks up
-//! 128-byte tables; the two 8-bit hashes let about as many positions through as the one
-//! 11-bit hash here. Both filters report the positions to [`KeywordFinder::ending_at`], and
-//! the tests compare what both find.
+//! (An AVX-512 version of this filter, 64 positions at a time, saved 7-9% of a whole
+//! `sigil scan` on external corpora, under the 10% that `unsafe` code must earn here, and was
+//! removed: see docs/src/scan-packs.md.)
 //!
 //! Work per text position is one hash and one load, plus, where the filter lets a position
 //! through, one comparison per keyword whose last pair has that position's domain (a few in
 //! the default pack; a pack of many keywords ending alike pays for each wherever they end):
 //! a scan stays linear in the text.
-
-use sigil_simd::pairs::PairFilter;
 
 use super::class_prefix::{ByteSet, Following};
 
@@ -168,9 +164,6 @@ pub(crate) struct KeywordAt<'a> {
 pub(crate) struct KeywordFinder {
     keywords: Vec<Keyword>,
     reach: Box<[u64; DOMAINS]>,
-    /// The same filter for AVX-512 (see the `sigil-simd` crate): two 8-bit pair hashes
-    /// instead of one 11-bit one, 64 positions at a time.
-    pairs: PairFilter,
     /// Keywords of two or more bytes by the domain of their last pair: those of domain `v`
     /// are `by_end[by_end_from[v]..by_end_from[v + 1]]`.
     by_end_from: Vec<u32>,
@@ -243,13 +236,6 @@ impl KeywordFinder {
             }
         }
         reach.iter_mut().for_each(|w| *w &= free);
-        let mut pairs = PairFilter::new();
-        for (bucket, &len) in shortest.iter().enumerate() {
-            // An empty bucket has no keyword to end anywhere: it stays closed here.
-            for j in (0..BLOCK).filter(|&j| len != usize::MAX && j + 1 >= len) {
-                pairs.allow_any(j, bucket);
-            }
-        }
         let mut ends: Vec<(usize, Ending)> = Vec::new();
         for &id in &long {
             let kw = &keywords[id];
@@ -258,7 +244,6 @@ impl KeywordFinder {
             for j in 0..BLOCK.min(last) {
                 let v = domain(b[last - 1 - j], b[last - j]);
                 reach[v] &= !(1 << (8 * j + kw.bucket));
-                pairs.allow(j, b[last - 1 - j], b[last - j], kw.bucket);
             }
             let n = b.len().min(8);
             let mut tail = [0u8; 8];
@@ -297,17 +282,11 @@ impl KeywordFinder {
         Self {
             keywords,
             reach,
-            pairs,
             by_end_from,
             by_end,
             singles,
             single_bytes,
         }
-    }
-
-    /// The filter for AVX-512.
-    pub(crate) fn pairs(&self) -> &PairFilter {
-        &self.pairs
     }
 
     /// The reach words.
@@ -407,18 +386,6 @@ mod tests {
                 spans.push((start, end, rule));
             }
         });
-        // The scalar filter finds the same (the vector one runs above where the CPU can).
-        let mut scalar: Vec<(usize, usize, usize)> = Vec::new();
-        pass.for_each_with(
-            text,
-            |e| {
-                if let Event::Keyword { rule, start, end } = e {
-                    scalar.push((start, end, rule));
-                }
-            },
-            false,
-        );
-        assert_eq!(spans, scalar, "vector and scalar filters differ");
         spans.sort_unstable();
         let mut out: Vec<(usize, usize, Vec<usize>)> = Vec::new();
         for (start, end, rule) in spans {

@@ -1,10 +1,9 @@
 //! The shift-and pass over the class sequences of the keyword-less rules (see
 //! `class_prefix.rs` for how the sequences are read off the patterns): per byte, one table
 //! load, a shift, an or and an and. Each step waits on the last, so a lane steps three parts
-//! of the text side by side, or, where the CPU has AVX-512, sixteen parts in vectors (the
-//! `sigil-simd` crate).
-
-use sigil_simd::shift_and::{PARTS, ShiftAnd, TILE};
+//! of the text side by side. (An AVX-512 kernel that stepped sixteen parts in vectors saved
+//! 4-7% of a whole `sigil scan` on external corpora, under the 10% that `unsafe` code must
+//! earn here, and was removed: see docs/src/scan-packs.md.)
 
 use super::class_prefix::ByteSet;
 use super::keyword_finder::BLOCK;
@@ -28,9 +27,6 @@ pub(crate) struct Lane {
     ends: u64,
     /// `(last bit, rule, length)` of each sequence.
     rules: Vec<(u32, usize, usize)>,
-    /// The same automaton for AVX-512 (see the `sigil-simd` crate), if its masks take few
-    /// enough values.
-    vector: Option<ShiftAnd>,
 }
 
 /// Shift-and automata for the class sequences of all keyword-less rules.
@@ -69,9 +65,6 @@ impl ClassLanes {
             lane.rules.push((last as u32, *rule, k));
             used += k;
         }
-        for lane in &mut lanes {
-            lane.vector = ShiftAnd::new(&lane.masks, lane.starts, lane.ends);
-        }
         Self { lanes }
     }
 
@@ -85,7 +78,7 @@ impl ClassLanes {
     #[cfg(test)]
     fn for_each(&self, text: &[u8], mut f: impl FnMut(ClassEnd)) {
         for lane in &self.lanes {
-            lane.for_each(text, &mut f, true);
+            lane.for_each(text, &mut f);
         }
     }
 }
@@ -97,7 +90,6 @@ impl Lane {
             starts: 0,
             ends: 0,
             rules: Vec::new(),
-            vector: None,
         }
     }
 
@@ -117,25 +109,7 @@ impl Lane {
     /// text is cut in three parts stepped side by side, each with its own state: the chains
     /// overlap. A part's state is first rebuilt from the 64 bytes before it (a state
     /// remembers no further back than its 64 bits), without reporting.
-    ///
-    /// With `vector`, where the CPU has AVX-512 and the text is long enough, sixteen parts
-    /// are stepped side by side in vectors instead (see the `sigil-simd` crate), and only
-    /// the 64-byte tiles in which a sequence ends are stepped again here.
-    pub(crate) fn for_each(&self, text: &[u8], f: &mut impl FnMut(ClassEnd), vector: bool) {
-        if let Some(kernel) = self
-            .vector
-            .as_ref()
-            .filter(|_| vector && text.len() >= VECTOR_MIN)
-        {
-            let mut tiles = Vec::new();
-            if kernel.run(text, &mut |tile, state| tiles.push((tile, state))) {
-                tiles.sort_unstable_by_key(|&(tile, _)| tile);
-                for (tile, state) in tiles {
-                    self.run(state, text, tile..text.len().min(tile + TILE), f);
-                }
-                return;
-            }
-        }
+    pub(crate) fn for_each(&self, text: &[u8], f: &mut impl FnMut(ClassEnd)) {
         let part = text.len() / 3;
         if part < 4 * WARM_UP {
             self.run(0, text, 0..text.len(), f);
@@ -222,10 +196,6 @@ impl Lane {
 /// Bytes a part's state is rebuilt from: as many as a state has bits.
 const WARM_UP: usize = 64;
 
-/// Texts shorter than this are stepped in scalar code: each of the vector kernel's parts
-/// first steps 64 bytes before it.
-const VECTOR_MIN: usize = 2 * PARTS * TILE;
-
 /// Out of [`Lane::step_parts`]'s loop.
 #[cold]
 #[inline(never)]
@@ -242,8 +212,8 @@ mod tests {
     use crate::scan::compiled_rule::parse_pattern;
 
     proptest::proptest! {
-        /// Stepping the text in parts side by side, in scalar code or in vectors, finds what
-        /// one pass from the start finds, at part edges too (texts long enough to be cut,
+        /// Stepping the text in three parts side by side finds what one pass from the start
+        /// finds, at part edges too (texts long enough to be cut,
         /// sequences of 4 to 16 classes).
         #[test]
         fn parts_side_by_side_find_what_one_pass_finds(
@@ -263,15 +233,10 @@ mod tests {
                 .map(|(i, p)| (i, class_prefix(&parse_pattern(p).unwrap()).unwrap()))
                 .collect();
             for lane in ClassLanes::new(&rules).lanes() {
-                let (mut parts, mut vector, mut one) = (Vec::new(), Vec::new(), Vec::new());
-                lane.for_each(&text, &mut |e| parts.push((e.rule, e.end, e.len)), false);
-                lane.for_each(&text, &mut |e| vector.push((e.rule, e.end, e.len)), true);
+                let (mut parts, mut one) = (Vec::new(), Vec::new());
+                lane.for_each(&text, &mut |e| parts.push((e.rule, e.end, e.len)));
                 lane.run(0, &text, 0..text.len(), &mut |e| one.push((e.rule, e.end, e.len)));
                 proptest::prop_assert_eq!(&parts, &one);
-                // Sixteen parts in vectors where the CPU has AVX-512 (else the same scalar
-                // parts again): the masks here take few enough values.
-                proptest::prop_assert!(lane.vector.is_some());
-                proptest::prop_assert_eq!(&vector, &one);
             }
         }
     }

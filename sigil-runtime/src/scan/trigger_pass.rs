@@ -59,28 +59,20 @@ impl TriggerPass {
     /// so of start give or take a keyword's length, except that one-byte keywords come in a
     /// pass of their own) and every place where a keyword-less rule may match (in order of
     /// end per rule).
-    pub(crate) fn for_each(&self, text: &[u8], f: impl FnMut(Event)) {
-        self.for_each_with(text, f, true);
-    }
-
-    /// [`TriggerPass::for_each`], with the keyword filter for AVX-512 where the CPU has it
-    /// (`vector`) or the scalar one (the tests compare both).
-    pub(crate) fn for_each_with(&self, text: &[u8], mut f: impl FnMut(Event), vector: bool) {
+    pub(crate) fn for_each(&self, text: &[u8], mut f: impl FnMut(Event)) {
         let finder = &self.keywords;
         let f = &mut f;
         let mut candidate = |e: usize, open: u8| {
             finder.ending_at(text, e, open, &mut |k| keyword_events(k, &mut *f));
         };
-        if !(vector && finder.pairs().run(text, &mut candidate)) {
-            positions(text, finder.reach(), |first, state| {
-                for k in 0..BLOCK {
-                    let open = !(state >> (8 * k)) as u8;
-                    if open != 0 {
-                        candidate(first + k, open);
-                    }
+        positions(text, finder.reach(), |first, state| {
+            for k in 0..BLOCK {
+                let open = !(state >> (8 * k)) as u8;
+                if open != 0 {
+                    candidate(first + k, open);
                 }
-            });
-        }
+            }
+        });
         let mut single = |i: usize| {
             finder.single_at(text, i, &mut |k| keyword_events(k, &mut *f));
         };
@@ -98,7 +90,7 @@ impl TriggerPass {
             }
         }
         for lane in self.classes.lanes() {
-            lane.for_each(text, &mut |c| class_event(c, &mut *f), vector);
+            lane.for_each(text, &mut |c| class_event(c, &mut *f));
         }
     }
 }

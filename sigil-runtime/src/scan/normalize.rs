@@ -10,18 +10,43 @@
 //! so a hit found in them is reported at its span in the input. Other NFKC compatibility forms
 //! (ligatures, circled or superscript digits) are not folded.
 
-/// The normalised form of `input` and, per normalised byte, the original span it came from;
-/// `None` when there is nothing to normalise (the common case, found in one pass).
+/// The normalised form of `input`, and where its bytes came from; `None` when there is
+/// nothing to normalise (the common case, found in one pass).
 pub(crate) struct Normalized {
     pub(crate) bytes: Vec<u8>,
-    starts: Vec<usize>,
-    ends: Vec<usize>,
+    /// Where the byte-for-byte correspondence with the input changes, in order of `at`: from
+    /// normalised byte `at`, bytes come one for one from input byte `from` on, except that a
+    /// folded character (`folded` its input length) is one byte for several. One entry per
+    /// character normalised, not per byte: a copy the size of the input is all it costs.
+    breaks: Vec<Break>,
+}
+
+#[derive(Clone, Copy)]
+struct Break {
+    at: usize,
+    from: usize,
+    folded: usize,
 }
 
 impl Normalized {
     /// The span in the original input of the normalised span `span` (non-empty).
     pub(crate) fn original(&self, span: std::ops::Range<usize>) -> std::ops::Range<usize> {
-        self.starts[span.start]..self.ends[span.end - 1]
+        self.source(span.start).start..self.source(span.end - 1).end
+    }
+
+    /// The input bytes that normalised byte `p` came from.
+    fn source(&self, p: usize) -> std::ops::Range<usize> {
+        let k = self.breaks.partition_point(|b| b.at <= p);
+        let Some(b) = k.checked_sub(1).map(|k| self.breaks[k]) else {
+            return p..p + 1;
+        };
+        match b.folded {
+            n if n > 0 && p == b.at => b.from..b.from + n,
+            _ => {
+                let from = b.from + (p - b.at);
+                from..from + 1
+            }
+        }
     }
 }
 
@@ -55,30 +80,37 @@ pub(crate) fn normalize(input: &[u8]) -> Option<Normalized> {
     let first = a.into_iter().chain(b).min()?;
     let mut out = Normalized {
         bytes: Vec::with_capacity(input.len()),
-        starts: Vec::with_capacity(input.len()),
-        ends: Vec::with_capacity(input.len()),
+        breaks: Vec::new(),
     };
     out.bytes.extend_from_slice(&input[..first]);
-    out.starts.extend(0..first);
-    out.ends.extend(1..=first);
     let mut i = first;
+    let mut copied = i;
     while i < input.len() {
-        match (input[i] >= 0xC2).then(|| unit(&input[i..])).flatten() {
-            Some(Unit::Drop(len)) => i += len,
-            Some(Unit::Fold(len, ascii)) => {
+        let Some(u) = (input[i] >= 0xC2).then(|| unit(&input[i..])).flatten() else {
+            i += 1;
+            continue;
+        };
+        out.bytes.extend_from_slice(&input[copied..i]);
+        match u {
+            Unit::Drop(len) => i += len,
+            Unit::Fold(len, ascii) => {
+                out.breaks.push(Break {
+                    at: out.bytes.len(),
+                    from: i,
+                    folded: len,
+                });
                 out.bytes.push(ascii);
-                out.starts.push(i);
-                out.ends.push(i + len);
                 i += len;
             }
-            None => {
-                out.bytes.push(input[i]);
-                out.starts.push(i);
-                out.ends.push(i + 1);
-                i += 1;
-            }
         }
+        out.breaks.push(Break {
+            at: out.bytes.len(),
+            from: i,
+            folded: 0,
+        });
+        copied = i;
     }
+    out.bytes.extend_from_slice(&input[copied..]);
     Some(out)
 }
 
@@ -109,5 +141,47 @@ mod tests {
             normalize(&[0xff, 0xe2, 0x80]).is_none(),
             "truncated sequences are bytes"
         );
+    }
+
+    /// The per-byte map the breaks stand for: each normalised byte's source, walked one by one.
+    fn per_byte(input: &[u8]) -> Vec<std::ops::Range<usize>> {
+        let mut map = Vec::new();
+        let mut i = 0;
+        while i < input.len() {
+            match (input[i] >= 0xC2).then(|| unit(&input[i..])).flatten() {
+                Some(Unit::Drop(len)) => i += len,
+                Some(Unit::Fold(len, _)) => {
+                    map.push(i..i + len);
+                    i += len;
+                }
+                None => {
+                    map.push(i..i + 1);
+                    i += 1;
+                }
+            }
+        }
+        map
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_byte_maps_back_to_the_character_it_came_from(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "a", "Z", "9", " ", "\u{200b}", "\u{ad}", "\u{202e}", "\u{feff}", "\u{ff21}",
+                "\u{ff5e}", "\u{3000}", "\u{e9}", "\u{20ac}",
+            ]), 0..60),
+        ) {
+            let input = parts.concat();
+            let map = per_byte(input.as_bytes());
+            match normalize(input.as_bytes()) {
+                None => proptest::prop_assert_eq!(map.len(), input.len()),
+                Some(n) => {
+                    proptest::prop_assert_eq!(n.bytes.len(), map.len());
+                    for (p, want) in map.iter().enumerate() {
+                        proptest::prop_assert_eq!(n.original(p..p + 1), want.clone());
+                    }
+                }
+            }
+        }
     }
 }

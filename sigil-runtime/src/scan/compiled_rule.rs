@@ -1,10 +1,14 @@
 //! One rule, compiled: its regex, which capture group it reports, and how far from a
 //! keyword (or a keyword-less match end) its matches can reach.
 //!
-//! What only a search needs (the regex, the class sequence and the start gates: most of the
-//! compile time) is its [`Matcher`]. The rules of the embedded default pack build theirs on
-//! their first keyword event, since a test compiles every one of them; any other pack's rules
-//! are compiled whole at build time, so that a pattern that does not compile is refused then.
+//! Two parts are built when first needed for the rules of the embedded default pack (a test
+//! compiles every one of them): its [`Analysis`] (the parsed pattern, keyword offsets, windows
+//! and what may follow each keyword, read off the pattern's NFA), on the rule's first keyword
+//! event, and its [`Matcher`] (the regex, the class sequence and the start gates), on its first
+//! search. A scan of a small input then builds only the rules whose keywords it holds, where
+//! analysing the default pack's 293 rules took most of a start's CPU time. Any other pack's
+//! rules are compiled whole at build time, so that a pattern that does not compile is refused
+//! then.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -45,12 +49,22 @@ pub(crate) struct CompiledRule {
     /// The regex and what searches need besides, built when first needed (see the module
     /// documentation).
     matcher: OnceLock<Matcher>,
+    /// The pattern read for keyword offsets, windows and follow sets, also when first needed.
+    analysis: OnceLock<Analysis>,
+    pattern: Arc<str>,
+    /// ASCII-lowercased keywords of the rule.
+    keywords: Vec<Box<[u8]>>,
+    validators: Vec<Validator>,
+    pub(crate) keyword_less: bool,
+}
+
+/// What the pattern says of where a rule's matches lie.
+pub(crate) struct Analysis {
     /// Offsets from a match's start where its keyword begins (see `keyword_lead.rs`), when
     /// there are few: the rule is searched anchored at a keyword's start minus each.
     pub(crate) offsets: Option<Vec<usize>>,
     /// The largest such offset, if known: windows start no further before a keyword.
     pub(crate) lead: Option<usize>,
-    validators: Vec<Validator>,
     /// For anchored rules, per keyword (ASCII-lowercased) and per offset in `offsets`, what
     /// may follow the keyword in a match starting that far before it (see `class_prefix.rs`):
     /// a start whose keyword is followed by bytes that do not fit is not searched.
@@ -59,9 +73,60 @@ pub(crate) struct CompiledRule {
     pub(crate) back: usize,
     /// Bytes after the anchor's start where a match may end.
     pub(crate) fwd: usize,
-    pub(crate) keyword_less: bool,
     /// The parsed pattern, kept for building the keyword-less automaton and the matcher.
     pub(crate) hir: Hir,
+}
+
+impl Analysis {
+    /// Reads `pattern` for a rule listing `keywords` (ASCII-lowercased).
+    fn of(pattern: &str, keywords: &[Box<[u8]>]) -> Result<Self, String> {
+        let hir = parse_pattern(pattern)?;
+        let props = hir.properties();
+        if props.minimum_len() == Some(0) {
+            return Err("pattern can match the empty string".into());
+        }
+        let max_len = props.maximum_len();
+        let keyword_strs: Vec<String> = keywords
+            .iter()
+            .map(|k| String::from_utf8_lossy(k).into_owned())
+            .collect();
+        let offsets = keyword_offsets(&hir, &keyword_strs);
+        let lead = offsets.as_ref().and_then(|o| o.last().copied());
+        let offsets = offsets.filter(|o| o.len() <= MAX_ANCHORED_TRIES);
+        let follow = match &offsets {
+            Some(offsets) => {
+                let walk = Walk::new(&hir).map_err(|e| e.to_string())?;
+                keywords
+                    .iter()
+                    .map(|kw| {
+                        let after = offsets
+                            .iter()
+                            .map(|&o| classes_after(&walk, o, kw))
+                            .collect();
+                        (kw.clone(), after)
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        Ok(Self {
+            offsets,
+            lead,
+            follow,
+            back: max_len.unwrap_or(UNBOUNDED_BACK).min(WINDOW_CAP),
+            fwd: max_len.unwrap_or(UNBOUNDED_FWD).min(WINDOW_CAP),
+            hir,
+        })
+    }
+
+    /// What may follow `keyword` (ASCII case-insensitive) per keyword offset, if the rule
+    /// lists it.
+    pub(crate) fn afters(&self, keyword: &[u8]) -> Option<&[After]> {
+        self.follow
+            .iter()
+            .find(|(kw, _)| kw.len() == keyword.len() && keyword.eq_ignore_ascii_case(kw))
+            .map(|(_, after)| after.as_slice())
+    }
 }
 
 /// What a search of one rule needs.
@@ -133,44 +198,33 @@ pub(crate) fn parse_pattern(pattern: &str) -> Result<Hir, String> {
 }
 
 impl CompiledRule {
-    /// Compiles `rule`; with `lazy` (the embedded default pack only), its matcher is left for
-    /// first use.
+    /// Compiles `rule`; with `lazy` (the embedded default pack only), its analysis and matcher
+    /// are left for first use.
     pub(crate) fn compile(rule: &Rule, origin: &str, lazy: bool) -> Result<Self, ScanError> {
         let bad = |reason: String| ScanError::InvalidRule {
             origin: origin.to_owned(),
             rule: rule.id.to_string(),
             reason,
         };
-        let hir = parse_pattern(&rule.pattern).map_err(&bad)?;
-        let props = hir.properties();
-        if props.minimum_len() == Some(0) {
-            return Err(bad("pattern can match the empty string".into()));
-        }
-        let max_len = props.maximum_len();
-        let offsets = keyword_offsets(&hir, &rule.keywords);
-        let lead = offsets.as_ref().and_then(|o| o.last().copied());
-        let offsets = offsets.filter(|o| o.len() <= MAX_ANCHORED_TRIES);
-        let follow = match &offsets {
-            Some(offsets) => {
-                let walk = Walk::new(&hir).map_err(|e| bad(e.to_string()))?;
-                rule.keywords
-                    .iter()
-                    .map(|kw| {
-                        let kw = kw.as_bytes().to_ascii_lowercase();
-                        let after = offsets
-                            .iter()
-                            .map(|&o| classes_after(&walk, o, &kw))
-                            .collect();
-                        (kw.into_boxed_slice(), after)
-                    })
-                    .collect()
-            }
-            None => Vec::new(),
-        };
-        let matcher = if lazy {
-            OnceLock::new()
+        let keywords: Vec<Box<[u8]>> = rule
+            .keywords
+            .iter()
+            .map(|k| k.as_bytes().to_ascii_lowercase().into_boxed_slice())
+            .collect();
+        let keyword_less = rule.keywords.is_empty();
+        // Keyword-less rules are needed whole at build time, for the trigger pass's lanes.
+        let (analysis, matcher) = if lazy && !keyword_less {
+            (OnceLock::new(), OnceLock::new())
         } else {
-            OnceLock::from(Matcher::build(&hir, offsets.is_some()).map_err(&bad)?)
+            let analysis = Analysis::of(&rule.pattern, &keywords).map_err(&bad)?;
+            let matcher = if lazy {
+                OnceLock::new()
+            } else {
+                OnceLock::from(
+                    Matcher::build(&analysis.hir, analysis.offsets.is_some()).map_err(&bad)?,
+                )
+            };
+            (OnceLock::from(analysis), matcher)
         };
         Ok(Self {
             id: rule.id.clone(),
@@ -179,21 +233,33 @@ impl CompiledRule {
             kind: rule.kind,
             priority: rule.priority,
             matcher,
-            offsets,
-            follow,
-            lead,
+            analysis,
+            pattern: Arc::from(rule.pattern.as_str()),
+            keywords,
             validators: rule.validators.clone(),
-            back: max_len.unwrap_or(UNBOUNDED_BACK).min(WINDOW_CAP),
-            fwd: max_len.unwrap_or(UNBOUNDED_FWD).min(WINDOW_CAP),
-            keyword_less: rule.keywords.is_empty(),
-            hir,
+            keyword_less,
+        })
+    }
+
+    /// Whether the analysis has been made (at build time, or by a use since).
+    #[cfg(test)]
+    pub(crate) fn is_analysed(&self) -> bool {
+        self.analysis.get().is_some()
+    }
+
+    /// The analysis, made now if it was left for first use.
+    pub(crate) fn analysis(&self) -> &Analysis {
+        self.analysis.get_or_init(|| {
+            Analysis::of(&self.pattern, &self.keywords)
+                .expect("every rule of the embedded default pack compiles (its tests check)")
         })
     }
 
     /// The matcher, built now if it was left for first use.
     pub(crate) fn matcher(&self) -> &Matcher {
         self.matcher.get_or_init(|| {
-            Matcher::build(&self.hir, self.offsets.is_some())
+            let a = self.analysis();
+            Matcher::build(&a.hir, a.offsets.is_some())
                 .expect("every rule of the embedded default pack compiles (its tests check)")
         })
     }
@@ -262,23 +328,15 @@ impl CompiledRule {
         }
     }
 
-    /// What may follow `keyword` (ASCII case-insensitive) per keyword offset, if the rule
-    /// lists it.
-    pub(crate) fn afters(&self, keyword: &[u8]) -> Option<&[After]> {
-        self.follow
-            .iter()
-            .find(|(kw, _)| kw.len() == keyword.len() && keyword.eq_ignore_ascii_case(kw))
-            .map(|(_, after)| after.as_slice())
-    }
-
     /// What may follow `keyword` (ASCII-lowercased) where it is part of a match: what
     /// [`CompiledRule::may_follow`] lets through at any of the keyword offsets. Anything for
     /// a rule searched in windows, and for a keyword the rule does not list.
     pub(crate) fn following(&self, keyword: &[u8]) -> Following {
-        if self.offsets.is_none() {
+        let analysis = self.analysis();
+        if analysis.offsets.is_none() {
             return Following::Anything;
         }
-        let Some(after) = self.afters(keyword) else {
+        let Some(after) = analysis.afters(keyword) else {
             return Following::Anything;
         };
         after
@@ -303,12 +361,13 @@ impl CompiledRule {
         found: impl FnOnce(Range<usize>),
     ) -> Option<usize> {
         let m = self.matcher();
-        let end = at.saturating_add(self.fwd).min(text.len());
+        let fwd = self.analysis().fwd;
+        let end = at.saturating_add(fwd).min(text.len());
         let (whole, reported) = match &m.sequence {
             Some(sequence) => {
                 let mut work = 0;
                 let walked = sequence.find_at(text, at, end, &mut work);
-                *extra += work.saturating_sub(self.fwd);
+                *extra += work.saturating_sub(fwd);
                 walked?
             }
             None => {

@@ -18,6 +18,7 @@
 
 use std::ops::Range;
 use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::sync::Arc;
 
 use regex_automata::meta;
 use regex_automata::util::captures::Captures;
@@ -27,6 +28,7 @@ use super::compiled_rule::{CompiledRule, MAX_ANCHORED_TRIES, parse_pattern};
 use super::error::ScanError;
 use super::hit::Hit;
 use super::json_spans::{Escape, decode_from, raw_span};
+use super::keyword_finder::FollowOf;
 use super::overlap::{Found, resolve};
 use super::pack::Pack;
 use super::trigger_pass::{Event, TriggerPass};
@@ -34,7 +36,7 @@ use super::trigger_pass::{Event, TriggerPass};
 type ScratchFn = Box<dyn Fn() -> Scratch + Send + Sync + UnwindSafe + RefUnwindSafe>;
 
 pub(crate) struct Engine {
-    rules: Vec<CompiledRule>,
+    rules: Arc<[CompiledRule]>,
     triggers: TriggerPass,
     allow: Option<meta::Regex>,
     scratch: Pool<Scratch, ScratchFn>,
@@ -149,20 +151,25 @@ impl Engine {
         // Each keyword with its rule and what may follow it in that rule's matches: an
         // occurrence followed by something else is no event at all (`nif` in
         // `significantly`, `server` in `server tests`).
+        // (Asked when the keyword first occurs: see `compiled_rule.rs` on what is lazy.)
         let mut pairs = Vec::new();
         for (index, pack_rule) in packs.iter().flat_map(|p| p.rules()).enumerate() {
             for kw in &pack_rule.keywords {
-                let next = rules[index].following(&kw.as_bytes().to_ascii_lowercase());
-                pairs.push((kw.clone(), index, next));
+                pairs.push((kw.clone(), index));
             }
         }
+        let rules: Arc<[CompiledRule]> = rules.into();
+        let follow: FollowOf = {
+            let rules = rules.clone();
+            Arc::new(move |keyword, rule| rules[rule].following(keyword))
+        };
         let keyword_less: Vec<_> = rules
             .iter()
             .enumerate()
             .filter(|(_, r)| r.keyword_less)
-            .map(|(i, r)| (i, &r.hir))
+            .map(|(i, r)| (i, &r.analysis().hir))
             .collect();
-        let triggers = TriggerPass::build(&pairs, &keyword_less)?;
+        let triggers = TriggerPass::build(&pairs, follow, &keyword_less)?;
         let rule_count = rules.len();
         let make: ScratchFn = Box::new(move || Scratch {
             pending: vec![None; rule_count],
@@ -185,6 +192,12 @@ impl Engine {
 
     pub(crate) fn rule_count(&self) -> usize {
         self.rules.len()
+    }
+
+    /// How many rules have been analysed so far (see `compiled_rule.rs`).
+    #[cfg(test)]
+    pub(crate) fn analysed(&self) -> usize {
+        self.rules.iter().filter(|r| r.is_analysed()).count()
     }
 
     /// Scans `text` and returns the resolved hits, sorted by start.
@@ -231,13 +244,16 @@ impl Engine {
             .saturating_mul(ANCHORED_WORK_PER_BYTE)
             .saturating_add(ANCHORED_WORK_FREE);
         self.triggers.for_each(text, |event| match event {
-            Event::Keyword { rule, start, end } if self.rules[rule].offsets.is_some() => {
+            Event::Keyword { rule, start, end }
+                if self.rules[rule].analysis().offsets.is_some() =>
+            {
                 // The gates read a few bytes around the keyword, which are in the CPU cache
                 // now: only starts that pass them wait for a search, and only those are
                 // charged to the rule's budget (past it, a window).
                 let r = &self.rules[rule];
-                let offsets = r.offsets.as_deref().unwrap_or_default();
-                let afters = r.afters(&text[start..end]);
+                let a = r.analysis();
+                let offsets = a.offsets.as_deref().unwrap_or_default();
+                let afters = a.afters(&text[start..end]);
                 let mut starts = [0usize; MAX_ANCHORED_TRIES];
                 let mut n = 0;
                 for (index, &o) in offsets.iter().enumerate().rev() {
@@ -252,7 +268,7 @@ impl Engine {
                         n += 1;
                     }
                 }
-                if scratch.spend(rule, n.saturating_mul(r.fwd), budget) {
+                if scratch.spend(rule, n.saturating_mul(a.fwd), budget) {
                     for &at in &starts[..n] {
                         self.defer(scratch, text, Deferred { rule, at });
                     }
@@ -267,7 +283,7 @@ impl Engine {
                 rule,
                 end,
                 prefix_max,
-            } if prefix_max > 0 && scratch.spend(rule, self.rules[rule].fwd, budget) => {
+            } if prefix_max > 0 && scratch.spend(rule, self.rules[rule].analysis().fwd, budget) => {
                 let at = end - prefix_max;
                 self.defer(scratch, text, Deferred { rule, at });
             }
@@ -330,7 +346,7 @@ impl Engine {
     fn window(&self, event: Event, len: usize) -> (usize, Range<usize>) {
         match event {
             Event::Keyword { rule, start, end } => {
-                let r = &self.rules[rule];
+                let r = self.rules[rule].analysis();
                 let from = match r.lead {
                     Some(lead) => start.saturating_sub(lead),
                     None => end.saturating_sub(r.back),
@@ -343,7 +359,7 @@ impl Engine {
                 prefix_max,
             } => {
                 // The match starts where the prefix does and reaches at most `fwd` beyond.
-                let r = &self.rules[rule];
+                let r = self.rules[rule].analysis();
                 let from = end.saturating_sub(prefix_max.min(r.back));
                 (rule, from..end.saturating_add(r.fwd).min(len))
             }

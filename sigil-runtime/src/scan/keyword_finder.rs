@@ -29,6 +29,8 @@
 //! the default pack; a pack of many keywords ending alike pays for each wherever they end):
 //! a scan stays linear in the text.
 
+use std::sync::{Arc, OnceLock};
+
 use super::class_prefix::{ByteSet, Following};
 
 /// Bits of a pair's domain: 2048 reach words, 16 KiB, which stay in L1.
@@ -69,14 +71,25 @@ pub(crate) fn domains(text: &[u8], from: usize, out: &mut [u16]) {
     }
 }
 
+/// What may follow a keyword (ASCII-lowercased) in the matches of a rule that lists it. The
+/// finder asks the first time the keyword occurs, since the answer is read off the rule's
+/// pattern, which the rules of the default pack read only when first needed.
+pub(crate) type FollowOf =
+    Arc<dyn Fn(&[u8], usize) -> Following + Send + Sync + std::panic::RefUnwindSafe>;
+
 /// One keyword and the rules that list it.
 struct Keyword {
     /// ASCII-lowercased.
     bytes: Vec<u8>,
     rules: Vec<usize>,
     bucket: usize,
-    /// What may follow it in a match of one of its rules: an occurrence followed by
-    /// something else is not reported (one at the end of the text is).
+    /// What may follow it, once first asked.
+    gate: OnceLock<Gate>,
+}
+
+/// What may follow a keyword in a match of one of its rules: an occurrence followed by
+/// something else is not reported (one at the end of the text is).
+struct Gate {
     next: Following,
     /// The bytes `next` allows first and second after it, tested before `next`.
     first_two: [ByteSet; 2],
@@ -84,13 +97,25 @@ struct Keyword {
 
 impl Keyword {
     /// Whether an occurrence ending before `text[end]` may be part of a match.
-    fn may_be_followed_by(&self, text: &[u8], end: usize) -> bool {
+    fn may_be_followed_by(&self, text: &[u8], end: usize, follow: &FollowOf) -> bool {
+        let gate = self.gate.get_or_init(|| {
+            let next = self
+                .rules
+                .iter()
+                .fold(Following::OneOf(Vec::new()), |all, &r| {
+                    all.or(follow(&self.bytes, r))
+                });
+            Gate {
+                first_two: next.first_two(),
+                next,
+            }
+        });
         let after = text.get(end..).unwrap_or_default();
         after
             .iter()
-            .zip(&self.first_two)
+            .zip(&gate.first_two)
             .all(|(&b, set)| set.contains(b))
-            && self.next.allows(after)
+            && gate.next.allows(after)
     }
 }
 
@@ -163,6 +188,7 @@ pub(crate) struct KeywordAt<'a> {
 
 pub(crate) struct KeywordFinder {
     keywords: Vec<Keyword>,
+    follow: FollowOf,
     reach: Box<[u64; DOMAINS]>,
     /// Keywords of two or more bytes by the domain of their last pair: those of domain `v`
     /// are `by_end[by_end_from[v]..by_end_from[v + 1]]`.
@@ -176,11 +202,11 @@ pub(crate) struct KeywordFinder {
 
 impl KeywordFinder {
     /// `keywords`: `(keyword, rule)` pairs (a keyword may repeat for several rules; empty
-    /// keywords are ignored).
-    pub(crate) fn new(pairs: &[(String, usize, Following)]) -> Self {
+    /// keywords are ignored); `follow` says what may follow each.
+    pub(crate) fn new(pairs: &[(String, usize)], follow: FollowOf) -> Self {
         let mut keywords: Vec<Keyword> = Vec::new();
         let mut index = std::collections::HashMap::new();
-        for (kw, rule, next) in pairs {
+        for (kw, rule) in pairs {
             if kw.is_empty() {
                 continue;
             }
@@ -190,8 +216,7 @@ impl KeywordFinder {
                     bytes,
                     rules: Vec::new(),
                     bucket: 0,
-                    next: Following::OneOf(Vec::new()),
-                    first_two: [ByteSet::all(); 2],
+                    gate: OnceLock::new(),
                 });
                 keywords.len() - 1
             });
@@ -199,10 +224,6 @@ impl KeywordFinder {
             if !keyword.rules.contains(rule) {
                 keyword.rules.push(*rule);
             }
-            keyword.next = std::mem::take(&mut keyword.next).or(next.clone());
-        }
-        for keyword in &mut keywords {
-            keyword.first_two = keyword.next.first_two();
         }
         // Buckets by length. A short keyword constrains few pairs, so its bucket lets many
         // positions through: short keywords share a bucket with fewer others. Each keyword
@@ -281,6 +302,7 @@ impl KeywordFinder {
         single_bytes.dedup();
         Self {
             keywords,
+            follow,
             reach,
             by_end_from,
             by_end,
@@ -310,7 +332,9 @@ impl KeywordFinder {
     ) {
         for &id in &self.singles {
             let kw = &self.keywords[id];
-            if text[i].eq_ignore_ascii_case(&kw.bytes[0]) && kw.may_be_followed_by(text, i + 1) {
+            if text[i].eq_ignore_ascii_case(&kw.bytes[0])
+                && kw.may_be_followed_by(text, i + 1, &self.follow)
+            {
                 f(KeywordAt {
                     rules: &kw.rules,
                     start: i,
@@ -345,7 +369,7 @@ impl KeywordFinder {
             // The last eight bytes matched; the rest, if any, byte by byte.
             let head = ending.len.saturating_sub(8);
             if text[start..start + head].eq_ignore_ascii_case(&kw.bytes[..head])
-                && kw.may_be_followed_by(text, e + 1)
+                && kw.may_be_followed_by(text, e + 1, &self.follow)
             {
                 f(KeywordAt {
                     rules: &kw.rules,
@@ -355,6 +379,28 @@ impl KeywordFinder {
             }
         }
     }
+}
+
+/// `(keyword, rule, what may follow it)` as the finder takes them: the pairs, and a
+/// [`FollowOf`] that answers from the list.
+#[cfg(test)]
+pub(crate) fn fixed_follow(
+    triples: &[(String, usize, Following)],
+) -> (Vec<(String, usize)>, FollowOf) {
+    let pairs = triples.iter().map(|(k, r, _)| (k.clone(), *r)).collect();
+    let table: Vec<(Vec<u8>, usize, Following)> = triples
+        .iter()
+        .map(|(k, r, f)| (k.as_bytes().to_ascii_lowercase(), *r, f.clone()))
+        .collect();
+    let follow: FollowOf = Arc::new(move |kw, rule| {
+        table
+            .iter()
+            .filter(|(k, r, _)| k == kw && *r == rule)
+            .fold(Following::OneOf(Vec::new()), |all, (_, _, f)| {
+                all.or(f.clone())
+            })
+    });
+    (pairs, follow)
 }
 
 #[cfg(test)]
@@ -379,7 +425,8 @@ mod tests {
         pairs: &[(String, usize, Following)],
         text: &[u8],
     ) -> Vec<(usize, usize, Vec<usize>)> {
-        let pass = TriggerPass::build(pairs, &[]).expect("no keyword-less rule");
+        let (pairs, follow) = fixed_follow(pairs);
+        let pass = TriggerPass::build(&pairs, follow, &[]).expect("no keyword-less rule");
         let mut spans: Vec<(usize, usize, usize)> = Vec::new();
         pass.for_each(text, |e| {
             if let Event::Keyword { rule, start, end } = e {

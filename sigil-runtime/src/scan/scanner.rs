@@ -215,8 +215,25 @@ mod tests {
     }
 
     #[test]
+    fn the_default_pack_reads_a_pattern_only_when_its_keyword_first_occurs() {
+        let scanner = Scanner::builder().default_pack().unwrap().build().unwrap();
+        // At build time only the keyword-less rules (the trigger pass needs their classes).
+        let at_start = scanner.engine.analysed();
+        assert!(at_start < 10, "{at_start} rules analysed at build time");
+        assert!(scanner.scan_text(b"hello world 42").is_empty());
+        assert_eq!(scanner.engine.analysed(), at_start);
+        let hits = scanner.scan_text(b"key AKIAZ3MHQX7RTB4LWKPN");
+        assert_eq!(hits.len(), 1);
+        let after = scanner.engine.analysed();
+        assert!(
+            after > at_start && after < at_start + 10,
+            "{after} rules analysed after one key"
+        );
+    }
+
+    #[test]
     fn every_rule_of_the_embedded_default_pack_compiles_eagerly() {
-        // What makes leaving their matchers for first use safe.
+        // What makes leaving their analyses and matchers for first use safe.
         let pack = Pack::embedded_default().unwrap();
         assert!(pack.is_embedded_default());
         for rule in pack.rules() {

@@ -13,9 +13,9 @@
 
 use regex_syntax::hir::Hir;
 
-use super::class_prefix::{Following, class_prefix};
+use super::class_prefix::class_prefix;
 use super::error::ScanError;
-use super::keyword_finder::{self, BLOCK, KeywordAt, KeywordFinder, Reach};
+use super::keyword_finder::{self, BLOCK, FollowOf, KeywordAt, KeywordFinder, Reach};
 use super::lanes::{ClassEnd, ClassLanes};
 
 /// Where a rule must run.
@@ -39,10 +39,11 @@ pub(crate) struct TriggerPass {
 }
 
 impl TriggerPass {
-    /// `keywords`: `(keyword, rule, what may follow it)`; `keyword_less`: `(rule, pattern)`
-    /// pairs.
+    /// `keywords`: `(keyword, rule)` and what may follow each (`follow`); `keyword_less`:
+    /// `(rule, pattern)` pairs.
     pub(crate) fn build(
-        keywords: &[(String, usize, Following)],
+        keywords: &[(String, usize)],
+        follow: FollowOf,
         keyword_less: &[(usize, &Hir)],
     ) -> Result<Self, ScanError> {
         let mut sequences = Vec::with_capacity(keyword_less.len());
@@ -50,7 +51,7 @@ impl TriggerPass {
             sequences.push((*rule, class_prefix(hir)?));
         }
         Ok(Self {
-            keywords: KeywordFinder::new(keywords),
+            keywords: KeywordFinder::new(keywords, follow),
             classes: ClassLanes::new(&sequences),
         })
     }
@@ -184,13 +185,15 @@ fn class_event(c: ClassEnd, f: &mut impl FnMut(Event)) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scan::class_prefix::Following;
 
     fn keyword_events_of(keywords: &[(&str, usize)], text: &str) -> Vec<(usize, usize, usize)> {
-        let pairs: Vec<(String, usize, Following)> = keywords
+        let triples: Vec<(String, usize, Following)> = keywords
             .iter()
             .map(|&(k, r)| (k.to_owned(), r, Following::Anything))
             .collect();
-        let pass = TriggerPass::build(&pairs, &[]).unwrap();
+        let (pairs, follow) = crate::scan::keyword_finder::fixed_follow(&triples);
+        let pass = TriggerPass::build(&pairs, follow, &[]).unwrap();
         let mut out = Vec::new();
         pass.for_each(text.as_bytes(), |e| {
             if let Event::Keyword { rule, start, end } = e {

@@ -6,8 +6,8 @@
 //! `corpus.jsonl` and `truth.jsonl` there), `SIGIL_BENCH_PROFILE` (only scan the corpus with
 //! `scan_json` that many times and exit: a clean run for `perf record`), `SIGIL_BENCH_MISSED`
 //! (a planted-value label: print the values of that label that were missed, with context),
-//! `SIGIL_BENCH_CORPUS` (comma-separated JSONL files of MCP messages that we did not write,
-//! scanned on the default and the portable path: see `external_corpus/mod.rs`).
+//! `SIGIL_BENCH_CORPUS` (comma-separated JSONL files of MCP messages that we did not write:
+//! see `external_corpus/mod.rs`).
 
 mod corpus;
 mod external_corpus;

@@ -1,8 +1,7 @@
 //! Corpora that this repository did not write: `SIGIL_BENCH_CORPUS=a.jsonl[,b.jsonl…]`, one
 //! MCP message per line (`scripts/make-corpora.py` builds such files from real source code,
 //! API responses and logs). Each is scanned whole with `scan_json`, message by message, in
-//! paired rounds: the default path, the portable path forced (no SIMD kernel, as
-//! `SIGIL_SIMD=off` would), and the default path without each kernel in turn. A file `X.truth.jsonl` beside `X.jsonl`, in the format of
+//! several rounds, which must find the same hits. A file `X.truth.jsonl` beside `X.jsonl`, in the format of
 //! `SIGIL_CORPUS_DIR`'s `truth.jsonl` (`line` from 1, `start`/`end` byte offsets in that line,
 //! `label`, `kind` or null for a decoy), adds recall and precision.
 
@@ -11,11 +10,10 @@ use std::path::{Path, PathBuf};
 
 use sigil_runtime::scan::{Hit, Scanner};
 use sigil_runtime::vault::DataKind;
-use sigil_simd::Kernel;
 
 use crate::corpus::{Message, Planted};
 
-/// Paired rounds per corpus.
+/// Rounds per corpus.
 const ROUNDS: usize = 7;
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -85,37 +83,12 @@ fn scan_all(scanner: &Scanner, messages: &[Message]) -> Vec<Vec<Hit>> {
         .collect()
 }
 
-/// The kernel sets compared in each round: every kernel (the default), none (the portable
-/// path), and, where there is more than one kernel, every kernel but one, for each.
-fn variants() -> Vec<(String, Vec<Kernel>)> {
-    let every: Vec<Kernel> = Kernel::ALL.iter().map(|(k, _)| *k).collect();
-    let mut v = vec![
-        ("default".to_owned(), every.clone()),
-        ("portable".to_owned(), Vec::new()),
-    ];
-    for (k, name) in Kernel::ALL.into_iter().filter(|_| Kernel::ALL.len() > 1) {
-        v.push((
-            format!("without {name}"),
-            every.iter().copied().filter(|x| *x != k).collect(),
-        ));
-    }
-    v
-}
-
 /// Benchmarks every corpus named in `SIGIL_BENCH_CORPUS`.
 pub(crate) fn run(list: &str, scanner: &Scanner) {
     println!(
-        "\nexternal corpora: scan_json per message, {ROUNDS} rounds; in each round the default \
-         path, the portable path (no SIMD kernel) and the default without one kernel, in turn \
-         (SIMD kernels {} on this CPU). MB/s is the median; a ratio is the median over rounds \
-         of that round's time with the kernels / without (below 1: they help).",
-        if sigil_simd::kernels_active() {
-            "can run"
-        } else {
-            "CANNOT run"
-        }
+        "\nexternal corpora: scan_json per message, {ROUNDS} rounds; MB/s is the median, \
+         with its range"
     );
-    let variants = variants();
     for path in list.split(',').filter(|p| !p.is_empty()) {
         let path = Path::new(path);
         let messages = match load(path) {
@@ -126,63 +99,38 @@ pub(crate) fn run(list: &str, scanner: &Scanner) {
             }
         };
         let bytes: usize = messages.iter().map(|m| m.raw.len()).sum();
-        let mut times = vec![Vec::new(); variants.len()];
-        let mut cpu = vec![Vec::new(); variants.len()];
-        let mut first_hits: Vec<Vec<Vec<Hit>>> = Vec::new();
-        for round in 0..ROUNDS {
-            for (i, (_, kernels)) in variants.iter().enumerate() {
-                sigil_simd::set_kernels(kernels);
-                let mut h = Vec::new();
-                let t = crate::timed(|| h = scan_all(scanner, &messages));
-                times[i].push(t.0.as_secs_f64());
-                if let Some(c) = t.1 {
-                    cpu[i].push(crate::mb_per_s(bytes, c));
-                }
-                if round == 0 {
-                    first_hits.push(h);
-                }
+        let (mut rates, mut cpu) = (Vec::new(), Vec::new());
+        let mut first_hits: Option<Vec<Vec<Hit>>> = None;
+        for _ in 0..ROUNDS {
+            let mut h = Vec::new();
+            let t = crate::timed(|| h = scan_all(scanner, &messages));
+            rates.push(crate::mb_per_s(bytes, t.0));
+            if let Some(c) = t.1 {
+                cpu.push(crate::mb_per_s(bytes, c));
+            }
+            match &first_hits {
+                None => first_hits = Some(h),
+                Some(first) => assert!(same_hits(first, &h), "hits differ between rounds"),
             }
         }
-        sigil_simd::force_portable(false);
-        for (i, (name, _)) in variants.iter().enumerate().skip(1) {
-            assert!(
-                same_hits(&first_hits[0], &first_hits[i]),
-                "{}: the {name} variant found other hits than the default path",
-                path.display()
-            );
-        }
-        let mb_s = |i: usize| bytes as f64 / 1e6 / median(times[i].clone());
-        let ratio = |i: usize| {
-            let r: Vec<f64> = times[0].iter().zip(&times[i]).map(|(a, b)| a / b).collect();
-            let (lo, hi) = r
-                .iter()
-                .fold((f64::MAX, 0f64), |(l, h), x| (l.min(*x), h.max(*x)));
-            format!("{:.3} ({lo:.3}..{hi:.3})", median(r))
-        };
-        let cpu_of = |i: usize| {
-            if cpu[i].is_empty() {
-                "-".to_owned()
-            } else {
-                format!("{:.0}", median(cpu[i].clone()))
-            }
+        let (lo, hi) = rates
+            .iter()
+            .fold((f64::MAX, 0f64), |(l, h), x| (l.min(*x), h.max(*x)));
+        let cpu = if cpu.is_empty() {
+            "-".to_owned()
+        } else {
+            format!("{:.0}", median(cpu))
         };
         println!(
-            "\n  {}: {:.1} MB, {} messages",
+            "\n  {}: {:.1} MB, {} messages: {:.0} MB/s ({lo:.0}..{hi:.0}), {cpu} per CPU-second",
             path.file_name().and_then(|n| n.to_str()).unwrap_or("?"),
             bytes as f64 / 1e6,
-            messages.len()
+            messages.len(),
+            median(rates),
         );
-        println!(
-            "    {:<20} {:>7} {:>7}  ratio default/this",
-            "", "MB/s", "cpu"
-        );
-        for (i, (name, _)) in variants.iter().enumerate() {
-            let r = if i == 0 { String::new() } else { ratio(i) };
-            println!("    {name:<20} {:>7.0} {:>7}  {r}", mb_s(i), cpu_of(i));
-        }
-        let hits = &first_hits[0];
+        let hits = first_hits.unwrap_or_default();
         if messages.iter().any(|m| !m.planted.is_empty()) {
-            crate::accuracy(&messages, hits);
+            crate::accuracy(&messages, &hits);
         } else {
             let n: usize = hits.iter().map(Vec::len).sum();
             println!(

@@ -9,21 +9,21 @@
 //! boundaries need no tracking. A backslash that does not start a valid escape (invalid or
 //! truncated JSON) is kept verbatim, and the text around it is scanned as plain text.
 //!
-//! Raw JSON with escapes is decoded whole once with [`decode_from`] (a copy 64 bytes at a
-//! time with AVX-512 where the CPU has it, see the `sigil-simd` crate, else eight bytes at a
-//! time; each escape recorded as an [`Escape`]), scanned as text, and hit spans mapped back
-//! with [`raw_span`].
+//! Raw JSON with escapes is decoded whole once with [`decode_from`] (eight bytes at a time;
+//! each escape recorded as an [`Escape`]), scanned as text, and hit spans mapped back with
+//! [`raw_span`]. (An AVX-512 decoder, 64 bytes at a time, saved under 10% of a whole
+//! `sigil scan` on three of four external corpora and was removed with the `sigil-simd`
+//! crate: see docs/src/scan-packs.md.)
 
 use std::ops::Range;
 
-use sigil_simd::json::Stop;
-
-/// Escapes, recorded in order: two-byte escapes (`\n`, `\"`, ...) a run at a time, as the
-/// SIMD decoder reports them (see [`sigil_simd::json::Escapes`]: the first's raw and decoded
-/// positions, and a bit for each from it), or one `\u` escape (`starts` 0), whose raw length
-/// and decoded length are read again from the raw text when a hit is mapped. One record per
-/// 64-byte block instead of one per escape: tool output has an escape every 20 bytes or so,
-/// and the records were more bytes to write than the text.
+/// Escapes, recorded in order: two-byte escapes (`\n`, `\"`, ...) a run at a time (the
+/// first's raw and decoded positions, and bit `k` for each escape whose backslash is at
+/// `raw + k`: the `n`-th of them, from 0, is decoded at `at + k - n`, since each takes two raw
+/// bytes and leaves one), or one `\u` escape (`starts` 0), whose raw length and decoded length
+/// are read again from the raw text when a hit is mapped. One record per run of up to 64 raw
+/// bytes instead of one per escape: tool output has an escape every 20 bytes or so, and the
+/// records were more bytes to write than the text.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Escape {
     pub(crate) raw: usize,
@@ -42,13 +42,9 @@ struct One {
 }
 
 impl Escape {
-    /// A single escape at `raw`, decoded at `at`, that took `raw_len` raw bytes.
-    fn single(raw: usize, at: usize, raw_len: u8) -> Self {
-        Escape {
-            raw,
-            at,
-            starts: u64::from(raw_len == 2),
-        }
+    /// A `\u` escape at `raw`, decoded at `at`.
+    fn unicode(raw: usize, at: usize) -> Self {
+        Escape { raw, at, starts: 0 }
     }
 
     /// Its escapes, in order.
@@ -63,18 +59,40 @@ impl Escape {
                 raw_len: usize::from(raw_len),
             }
         });
-        let run = sigil_simd::json::Escapes {
-            raw: self.raw,
-            at: self.at,
-            starts: self.starts,
-        };
-        unicode.into_iter().chain(run.each().map(|(raw, at)| One {
-            at,
-            raw,
-            len: 1,
-            raw_len: 2,
-        }))
+        let (raw, at) = (self.raw, self.at);
+        let mut left = self.starts;
+        let mut n = 0;
+        let run = std::iter::from_fn(move || {
+            if left == 0 {
+                return None;
+            }
+            let k = left.trailing_zeros() as usize;
+            left &= left - 1;
+            n += 1;
+            Some(One {
+                at: at + k - (n - 1),
+                raw: raw + k,
+                len: 1,
+                raw_len: 2,
+            })
+        });
+        unicode.into_iter().chain(run)
     }
+}
+
+/// Records the two-byte escape whose backslash is at `raw`, decoded at `at`: into the last
+/// record's run when it is a run that began fewer than 64 raw bytes before (nothing but plain
+/// bytes, kept backslashes and two-byte escapes come between escapes of a run, so their
+/// decoded positions follow from their raw ones), else as a new run.
+fn push_two_byte(escapes: &mut Vec<Escape>, raw: usize, at: usize) {
+    if let Some(last) = escapes.last_mut()
+        && last.starts != 0
+        && raw - last.raw < 64
+    {
+        last.starts |= 1 << (raw - last.raw);
+        return;
+    }
+    escapes.push(Escape { raw, at, starts: 1 });
 }
 
 /// Decodes the escape at `raw[j..]` (a backslash): the decoded bytes, how many, and how many
@@ -96,28 +114,12 @@ pub(crate) fn decode_from(
     base: usize,
     want: usize,
     out: &mut Vec<u8>,
-    escapes: Option<&mut Vec<Escape>>,
-) {
-    decode_with(raw, from, base, want, out, escapes, true);
-}
-
-/// [`decode_from`], with or without the SIMD kernel (the tests compare both).
-fn decode_with(
-    raw: &[u8],
-    from: usize,
-    base: usize,
-    want: usize,
-    out: &mut Vec<u8>,
     mut escapes: Option<&mut Vec<Escape>>,
-    simd: bool,
 ) {
     out.clear();
     // The decoded text is never longer than the raw: one allocation, no copies on growth.
     out.reserve(raw.len().saturating_sub(from).min(want.saturating_add(4)));
     let mut i = from;
-    if simd {
-        i = decode_blocks(raw, i, base, want, out, escapes.as_deref_mut());
-    }
     // Eight bytes at a time while they fit: copy them whole, and where one is a backslash keep
     // those before it and decode the escape. Escapes come every few dozen bytes in tool
     // output (`\n`, `\"`): a memchr and a copy call per escape cost more than the bytes.
@@ -138,7 +140,7 @@ fn decode_with(
         match raw.get(j + 1).copied().and_then(simple_escape) {
             Some(b) => {
                 if let Some(esc) = escapes.as_deref_mut() {
-                    esc.push(Escape::single(j, base + out.len(), 2));
+                    push_two_byte(esc, j, base + out.len());
                 }
                 out.push(b);
                 i = j + 2;
@@ -158,34 +160,6 @@ fn decode_with(
             return;
         }
         i = decode_one(raw, j, base, out, escapes.as_deref_mut());
-    }
-}
-
-/// Decodes from `i` 64 bytes at a time where the CPU can (AVX-512; see the `sigil-simd`
-/// crate), up to the last 64 bytes, `\u` and invalid escapes one at a time here; returns
-/// where the rest starts (`i` on a CPU without the instructions).
-fn decode_blocks(
-    raw: &[u8],
-    mut i: usize,
-    base: usize,
-    want: usize,
-    out: &mut Vec<u8>,
-    mut escapes: Option<&mut Vec<Escape>>,
-) -> usize {
-    loop {
-        let mut record = |run: sigil_simd::json::Escapes| {
-            if let Some(esc) = escapes.as_deref_mut() {
-                esc.push(Escape {
-                    raw: run.raw,
-                    at: base + run.at,
-                    starts: run.starts,
-                });
-            }
-        };
-        match sigil_simd::json::decode_simple_escapes(raw, i, out, want, &mut record) {
-            Stop::Escape(j) => i = decode_one(raw, j, base, out, escapes.as_deref_mut()),
-            Stop::Rest(j) => return j,
-        }
     }
 }
 
@@ -214,7 +188,10 @@ fn decode_one(
     match escape_at(raw, j) {
         Some((bytes, n, raw_len)) => {
             if let Some(esc) = escapes {
-                esc.push(Escape::single(j, base + out.len(), raw_len));
+                match raw_len {
+                    2 => push_two_byte(esc, j, base + out.len()),
+                    _ => esc.push(Escape::unicode(j, base + out.len())),
+                }
             }
             out.extend_from_slice(&bytes[..usize::from(n)]);
             j + usize::from(raw_len)
@@ -391,7 +368,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The block-at-a-time (SIMD) and word-at-a-time copies decode exactly as a
+        /// The word-at-a-time copy decodes exactly as a
         /// byte-by-byte reading does, escapes at any place in a block or word, across them,
         /// and cut off at the end.
         #[test]
@@ -400,8 +377,6 @@ mod tests {
                 proptest::sample::select(br#"ab\\"n/u0d8Ae"#.to_vec()), 0..400),
         ) {
             let d = decode(&raw);
-            let mut scalar = Decoded { raw: raw.clone(), text: Vec::new(), escapes: Vec::new() };
-            decode_with(&raw, 0, 0, usize::MAX, &mut scalar.text, Some(&mut scalar.escapes), false);
             let (mut text, mut escapes) = (Vec::new(), Vec::new());
             let mut i = 0;
             while i < raw.len() {
@@ -417,8 +392,7 @@ mod tests {
                     }
                 }
             }
-            // With the SIMD kernel (where the CPU has it) and without.
-            for d in [&d, &scalar] {
+            {
                 proptest::prop_assert_eq!(&d.text, &text);
                 let got: Vec<_> = d
                     .escapes
@@ -433,7 +407,7 @@ mod tests {
 
     proptest::proptest! {
         /// Mapping through records of runs of escapes finds what a walk over every escape
-        /// finds, for every span of the decoded text (long texts: the SIMD kernel records
+        /// finds, for every span of the decoded text (long texts: escapes are recorded in
         /// runs of up to 64 bytes).
         #[test]
         fn spans_map_through_runs_as_through_each_escape(

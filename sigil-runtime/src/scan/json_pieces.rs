@@ -157,4 +157,78 @@ mod tests {
         assert_eq!(texts(raw, 6..10), [("AKIA".to_owned(), false)]);
         assert!(json_pieces("", 0..5).is_empty());
     }
+
+    fn value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let text = proptest::collection::vec(
+            proptest::sample::select(vec![
+                "a",
+                "AKIA",
+                "\n",
+                "\"",
+                "\\",
+                "\u{1}",
+                "\u{e9}",
+                "\u{20ac}",
+                "\u{1f600}",
+                " ",
+                ":",
+                ",",
+                "{",
+                "]",
+            ]),
+            0..8,
+        )
+        .prop_map(|parts| parts.concat());
+        let leaf = prop_oneof![
+            text.clone().prop_map(serde_json::Value::String),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(serde_json::Value::from),
+            any::<bool>().prop_map(serde_json::Value::Bool),
+            Just(serde_json::Value::Null),
+        ];
+        leaf.prop_recursive(4, 32, 6, move |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..6).prop_map(serde_json::Value::Array),
+                proptest::collection::vec((text.clone(), inner), 0..6)
+                    .prop_map(|kv| serde_json::Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Whatever span a hit has, replacing its pieces by a pointer leaves JSON that parses
+        /// (what the pipeline's guard relies on), and each string piece is the decoded text of
+        /// its raw bytes.
+        #[test]
+        fn replacing_the_pieces_of_any_span_leaves_valid_json(
+            doc in value(),
+            a in 0usize..4096,
+            b in 0usize..4096,
+        ) {
+            let raw = doc.to_string();
+            let (a, b) = (a.min(raw.len()), b.min(raw.len()));
+            let span = a.min(b)..a.max(b);
+            let mut out = String::new();
+            let mut at = 0;
+            for p in json_pieces(&raw, span) {
+                proptest::prop_assert!(p.raw.start >= at);
+                if !p.number {
+                    let decoded: String =
+                        serde_json::from_str(&format!("\"{}\"", &raw[p.raw.clone()])).unwrap();
+                    proptest::prop_assert_eq!(&decoded, &p.text);
+                }
+                out.push_str(&raw[at..p.raw.start]);
+                out.push_str(if p.number { "\"P\"" } else { "P" });
+                at = p.raw.end;
+            }
+            out.push_str(&raw[at..]);
+            proptest::prop_assert!(
+                serde_json::from_str::<serde_json::Value>(&out).is_ok(),
+                "{} became {}", raw, out
+            );
+        }
+    }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: installs what the tests need (a Python venv
-# with the official MCP SDK, the MCP Inspector and Node 22 from npm with a lockfile), then
+# with the official MCP SDK, the MCP Inspector and Node 22, and the upstream servers `sigil proxy`
+# is tested in front of, from npm with lockfiles), then
 # `cargo test` for the workspace and pytest for the real-client tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,7 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 npm ci --prefix tests/inspector --no-audit --no-fund --loglevel=error
+npm ci --prefix tests/upstream --no-audit --no-fund --loglevel=error
 if [ -f tests/oidc/package-lock.json ]; then
   npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
 fi

@@ -19,7 +19,7 @@ fn cli() -> clap::Command {
             .about(about)
     };
     clap::Command::new("sigil")
-        .about("SIGIL's command line: scan for secrets, verify audit logs, sign rule packs, log in")
+        .about("SIGIL's command line: scan for secrets, verify audit logs, sign rule packs, log in, proxy an MCP server")
         .version(env!("CARGO_PKG_VERSION"))
         .subcommand_required(true)
         .arg_required_else_help(true)
@@ -47,6 +47,11 @@ fn cli() -> clap::Command {
             commands::keygen::Args::command(),
             "keygen",
             "Write a MAC key and an Ed25519 key pair",
+        ))
+        .subcommand(sub(
+            commands::proxy::Args::command(),
+            "proxy",
+            "Put the SIGIL pipeline in front of an MCP server that speaks stdio",
         ))
         .subcommand(sub(
             commands::login::Args::command(),
@@ -79,6 +84,7 @@ fn main() -> ExitCode {
         Some("audit") => commands::audit::run(args),
         Some("keygen") => commands::keygen::run(args),
         Some("login") => commands::login::run(args),
+        Some("proxy") => commands::proxy::run(args),
         _ => ExitCode::from(2),
     }
 }

@@ -10,6 +10,8 @@ pub(crate) mod keygen;
 pub(crate) mod login;
 pub(crate) mod pack;
 pub(crate) mod progress;
+pub(crate) mod proxy;
+pub(crate) mod proxy_policy;
 pub(crate) mod scan;
 pub(crate) mod scan_stream;
 

@@ -32,6 +32,12 @@ impl ToolOutput {
         }
     }
 
+    /// Text blocks and structured content as they are (a proxy forwarding another server's
+    /// result: when one block is the rendering of the structured content, it stays one).
+    pub fn blocks(text: Vec<String>, structured: Option<Value>) -> Self {
+        Self { text, structured }
+    }
+
     pub(crate) fn into_content(self) -> (Vec<ContentBlock>, Option<Value>) {
         (
             self.text.into_iter().map(ContentBlock::text).collect(),

@@ -1,0 +1,143 @@
+"""`sigil proxy` in front of a server we did not write (`@modelcontextprotocol/server-everything`,
+from npm with a lockfile in tests/upstream), driven by the official Python SDK over stdio."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from mcp import Client, MCPError, StdioServerParameters, types
+
+ROOT = Path(__file__).resolve().parents[2]
+EVERYTHING = ROOT / "tests/upstream/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
+POINTER = re.compile(r"\[SIGIL-VAULT: ([A-Z_]+):([a-z2-7]{26})\]")
+# Fake values, made for this test: an AWS access key id and an IBAN with valid check digits.
+FAKE_AWS = "AKIAZ3MHQX7RTB4LWKPN"
+FAKE_IBAN = "DE44500105175407324931"
+SECRET_OF_THE_PROXY = "not-for-the-upstream-5b1f"
+
+POLICY = """
+[upstream]
+env = ["PATH", "FAKE_AWS_KEY", "FAKE_IBAN"]
+[defaults]
+risk = "low"
+[[tool]]
+name = "trigger-*"
+hidden = true
+[[tool]]
+name = "get-sum"
+risk = "high"
+confirm = true
+"""
+
+
+def sigil_bin() -> str:
+    path = os.environ.get("SIGIL_BIN")
+    if not path or not Path(path).exists():
+        pytest.fail("SIGIL_BIN must point at the built `sigil` binary")
+    return path
+
+
+def node() -> str:
+    found = shutil.which("node")
+    if not found or not EVERYTHING.exists():
+        pytest.fail("node and tests/upstream (npm ci --prefix tests/upstream) are needed")
+    return found
+
+
+def proxied(policy: str = POLICY, trust: str = "high") -> tuple[StdioServerParameters, Path]:
+    home = Path(tempfile.mkdtemp(prefix="sigil-proxy-"))
+    (home / "policy.toml").write_text(policy)
+    env = {
+        "PATH": os.environ["PATH"],
+        "XDG_DATA_HOME": str(home / "data"),
+        "FAKE_AWS_KEY": FAKE_AWS,
+        "FAKE_IBAN": FAKE_IBAN,
+        "SECRET_OF_THE_PROXY": SECRET_OF_THE_PROXY,
+        "RUST_LOG": "warn",
+    }
+    args = ["proxy", "--config", str(home / "policy.toml"), "--audit", str(home / "audit"),
+            "--trust", trust, "--quiet", "--", node(), str(EVERYTHING), "stdio"]
+    return StdioServerParameters(command=sigil_bin(), args=args, env=env), home
+
+
+def direct() -> StdioServerParameters:
+    return StdioServerParameters(command=node(), args=[str(EVERYTHING), "stdio"], env={"PATH": os.environ["PATH"]})
+
+
+async def approve(context, params):
+    return types.ElicitResult(action="accept", content={"approve": True})
+
+
+async def decline(context, params):
+    return types.ElicitResult(action="decline")
+
+
+@pytest.mark.anyio
+async def test_the_tool_list_is_the_upstreams_minus_what_the_policy_hides():
+    async with Client(direct(), mode="legacy") as client:
+        upstream = {t.name: t for t in (await client.list_tools()).tools}
+    server, _ = proxied()
+    async with Client(server, mode="legacy") as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    hidden = {n for n in upstream if n.startswith("trigger-")}
+    assert hidden, "server-everything has trigger-* tools"
+    assert set(tools) == set(upstream) - hidden
+    assert tools["echo"].input_schema["properties"] == upstream["echo"].input_schema["properties"]
+
+
+@pytest.mark.anyio
+async def test_calls_pass_and_a_hidden_tool_is_not_callable():
+    server, _ = proxied()
+    async with Client(server, mode="legacy", elicitation_callback=approve) as client:
+        r = await client.call_tool("echo", {"message": "hello through sigil"})
+        assert not r.is_error and "hello through sigil" in r.content[0].text
+        r = await client.call_tool("get-structured-content", {"location": "New York"})
+        assert not r.is_error and r.structured_content is not None, r
+        assert "temperature" in r.structured_content, r.structured_content
+        # Confirmed by the human (policy: confirm = true), then forwarded.
+        r = await client.call_tool("get-sum", {"a": 2, "b": 3})
+        assert not r.is_error and "5" in r.content[0].text, r
+        with pytest.raises(MCPError):
+            await client.call_tool("trigger-long-running-operation", {"duration": 1, "steps": 1})
+
+
+@pytest.mark.anyio
+async def test_a_declined_confirmation_is_not_forwarded():
+    server, _ = proxied()
+    async with Client(server, mode="legacy", elicitation_callback=decline) as client:
+        with pytest.raises(MCPError):
+            await client.call_tool("get-sum", {"a": 2, "b": 3})
+
+
+@pytest.mark.anyio
+async def test_get_env_returns_pointers_and_only_the_listed_variables():
+    server, home = proxied()
+    async with Client(server, mode="legacy") as client:
+        r = await client.call_tool("get-env", {})
+        text = r.content[0].text
+    assert FAKE_AWS not in text and FAKE_IBAN not in text, text
+    env = json.loads(text)
+    # Only what the policy lists reaches the upstream process.
+    assert SECRET_OF_THE_PROXY not in text and "XDG_DATA_HOME" not in env, sorted(env)
+    assert POINTER.fullmatch(env["FAKE_AWS_KEY"]).group(1) == "CLOUD_KEY", env["FAKE_AWS_KEY"]
+    assert POINTER.fullmatch(env["FAKE_IBAN"]).group(1) == "IBAN", env["FAKE_IBAN"]
+    log = (home / "audit" / "audit.jsonl").read_text()
+    assert FAKE_AWS not in log and FAKE_IBAN not in log
+    assert '"tool":"get-env"' in log
+
+
+@pytest.mark.anyio
+async def test_arguments_are_checked_against_the_upstream_schema_before_forwarding():
+    server, _ = proxied()
+    async with Client(server, mode="legacy") as client:
+        # Refused before the human is asked (get-sum needs confirmation) and before the upstream.
+        r = await client.call_tool("get-sum", {"a": "two", "b": 3})
+        assert r.is_error and "must be of type number" in r.content[0].text, r
+        r = await client.call_tool("echo", {"message": "x", "smuggled": "y"})
+        assert r.is_error and "`smuggled`" in r.content[0].text and "nothing was run" in r.content[0].text, r

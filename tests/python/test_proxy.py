@@ -1,17 +1,25 @@
 """`sigil proxy` in front of a server we did not write (`@modelcontextprotocol/server-everything`,
-from npm with a lockfile in tests/upstream), driven by the official Python SDK over stdio."""
+from npm with a lockfile in tests/upstream), driven by the official Python SDK over stdio and
+over Streamable HTTP (both protocol eras)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import socket
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 from mcp import Client, MCPError, StdioServerParameters, types
+
+from conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 EVERYTHING = ROOT / "tests/upstream/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
@@ -141,3 +149,70 @@ async def test_arguments_are_checked_against_the_upstream_schema_before_forwardi
         assert r.is_error and "must be of type number" in r.content[0].text, r
         r = await client.call_tool("echo", {"message": "x", "smuggled": "y"})
         assert r.is_error and "`smuggled`" in r.content[0].text and "nothing was run" in r.content[0].text, r
+
+
+@contextlib.contextmanager
+def proxied_http(policy: str = POLICY):
+    server, home = proxied(policy)
+    port = free_port()
+    args = list(server.args)
+    args[args.index("--"):args.index("--")] = ["--http", f"127.0.0.1:{port}"]
+    stderr = (home / "proxy.stderr").open("wb")
+    proc = subprocess.Popen([server.command, *args], env=server.env, stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"proxy exited: {(home / 'proxy.stderr').read_text()}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                break
+            if time.monotonic() > deadline:
+                raise TimeoutError("the proxy did not listen within 20 s")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/mcp", home
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        stderr.close()
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("mode", ["legacy", "auto"])
+async def test_over_http_in_both_eras(mode):
+    with proxied_http() as (url, home):
+        async with Client(url, mode=mode, elicitation_callback=approve) as client:
+            names = {t.name for t in (await client.list_tools()).tools}
+            assert "echo" in names and not any(n.startswith("trigger-") for n in names)
+            r = await client.call_tool("echo", {"message": f"key {FAKE_AWS}"})
+            assert FAKE_AWS not in r.content[0].text and "[SIGIL-VAULT: CLOUD_KEY:" in r.content[0].text, r
+            r = await client.call_tool("get-sum", {"a": 20, "b": 22})
+            assert not r.is_error and "42" in r.content[0].text, r
+    assert FAKE_AWS not in (home / "audit" / "audit.jsonl").read_text()
+
+
+def test_http_binds_only_loopback():
+    server, _ = proxied()
+    args = list(server.args)
+    args[args.index("--"):args.index("--")] = ["--http", "0.0.0.0:0"]
+    p = subprocess.run([server.command, *args], env=server.env, capture_output=True, timeout=30)
+    assert p.returncode == 2 and b"only loopback" in p.stderr, p.stderr
+
+
+@pytest.mark.anyio
+async def test_a_python_server_from_pypi_behind_the_proxy():
+    # mcp-server-time, installed from PyPI by requirements.txt into this venv.
+    time_server = Path(sys.executable).with_name("mcp-server-time")
+    assert time_server.exists(), time_server
+    home = Path(tempfile.mkdtemp(prefix="sigil-proxy-"))
+    (home / "policy.toml").write_text('[[tool]]\nname = "convert_time"\nhidden = true\n')
+    server = StdioServerParameters(
+        command=sigil_bin(),
+        args=["proxy", "--config", str(home / "policy.toml"), "--audit", str(home / "audit"), "--quiet",
+              "--", str(time_server), "--local-timezone", "UTC"],
+        env={"PATH": os.environ["PATH"], "XDG_DATA_HOME": str(home / "data")},
+    )
+    async with Client(server, mode="legacy") as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+        assert names == {"get_current_time"}, names
+        r = await client.call_tool("get_current_time", {"timezone": "Europe/Berlin"})
+        assert not r.is_error and "Europe/Berlin" in r.content[0].text, r

@@ -1,5 +1,5 @@
-//! `sigil proxy [--config POLICY] [--audit DIR] [--trust LEVEL] -- CMD [ARGS...]`: the SIGIL
-//! pipeline in front of an existing MCP server that speaks stdio, in any language.
+//! `sigil proxy [--config POLICY] [--audit DIR] [--trust LEVEL] [--http ADDR] -- CMD [ARGS...]`:
+//! the SIGIL pipeline in front of an existing MCP server that speaks stdio, in any language.
 //!
 //! The upstream is started as a child process with an explicit environment: only the variables
 //! the policy's `[upstream] env` names pass. Its tools are listed once, at start (every page),
@@ -8,10 +8,11 @@
 //! server's (identity, trust gate, rate limit, schema validation, vault pointers, confirmation,
 //! scanning of arguments and results, audit, envelope) before it is forwarded upstream, and the
 //! upstream's result comes back through the scanner: no security rule is written a second time
-//! here. Downstream is stdio, for a desktop client's config: put `sigil proxy --` in front of
-//! the command it already has.
+//! here. Downstream is stdio, for a desktop client's config (put `sigil proxy --` in front of
+//! the command it already has), or Streamable HTTP on loopback with `--http`, in both protocol
+//! eras.
 //!
-//! Not yet (issue 15): HTTP on either side, pinning and linting of tool definitions,
+//! Not yet (issue 15): an HTTP upstream, identity over HTTP, pinning and linting of tool definitions,
 //! `list_changed`, prompts, resources, progress, cancellation, server-to-client requests.
 //! Content other than text and structured content (images, audio, embedded binary resources)
 //! is not forwarded: the client gets a line saying what was withheld.
@@ -46,6 +47,10 @@ pub(crate) struct Args {
     /// Trust of the local user on stdio: low, medium or high
     #[arg(long, value_name = "LEVEL", default_value = "medium")]
     trust: String,
+    /// Serve Streamable HTTP at http://ADDR/mcp instead of stdio (loopback addresses only: the
+    /// caller is the local user, as on stdio)
+    #[arg(long, value_name = "ADDR")]
+    http: Option<std::net::SocketAddr>,
     /// No start-up banner on stderr
     #[arg(long)]
     quiet: bool,
@@ -72,6 +77,15 @@ pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
             }
         },
     };
+    if let Some(addr) = args.http
+        && !addr.ip().is_loopback()
+    {
+        eprintln!(
+            "sigil proxy: --http {addr}: only loopback addresses (127.0.0.1, ::1), since every \
+             caller is the local user"
+        );
+        return ExitCode::from(2);
+    }
     let Some(trust) = TrustLevel::parse(&args.trust) else {
         eprintln!(
             "sigil proxy: --trust `{}` is not low, medium or high",
@@ -110,10 +124,14 @@ async fn serve(args: Args, policy: Policy, trust: TrustLevel) -> Result<(), Stri
     let shown = program.to_string_lossy().into_owned();
     let transport =
         TokioChildProcess::new(command).map_err(|e| format!("cannot start `{shown}`: {e}"))?;
-    let upstream = ()
-        .serve(transport)
-        .await
-        .map_err(|e| format!("`{shown}` did not start an MCP session: {e}"))?;
+    let upstream = ().serve(transport).await.map_err(|e| {
+        format!(
+            "`{shown}` did not start an MCP session: {e} (it gets only the environment \
+                 variables that the policy's [upstream] env lists: {:?}; many servers need PATH \
+                 and HOME)",
+            policy.upstream_env()
+        )
+    })?;
     let tools = upstream
         .list_all_tools()
         .await
@@ -146,7 +164,11 @@ async fn serve(args: Args, policy: Policy, trust: TrustLevel) -> Result<(), Stri
         });
     }
     let server = builder.build().map_err(|e| e.to_string())?;
-    let served = server.serve_stdio().await.map_err(|e| e.to_string());
+    let served = match args.http {
+        Some(addr) => server.serve_http_on(addr).await,
+        None => server.serve_stdio().await,
+    }
+    .map_err(|e| e.to_string());
     let _ = upstream.cancel().await;
     served
 }

@@ -187,6 +187,9 @@ async def test_over_http_in_both_eras(mode):
             assert FAKE_AWS not in r.content[0].text and "[SIGIL-VAULT: CLOUD_KEY:" in r.content[0].text, r
             r = await client.call_tool("get-sum", {"a": 20, "b": 22})
             assert not r.is_error and "42" in r.content[0].text, r
+            # Hidden in this era too (a peer let hidden tools be called on the stateless path).
+            with pytest.raises(MCPError):
+                await client.call_tool("trigger-long-running-operation", {"duration": 1, "steps": 1})
     assert FAKE_AWS not in (home / "audit" / "audit.jsonl").read_text()
 
 

@@ -12,7 +12,10 @@
 //! the command it already has), or Streamable HTTP on loopback with `--http`, in both protocol
 //! eras.
 //!
-//! Not yet (issue 15): an HTTP upstream, identity over HTTP, pinning and linting of tool definitions,
+//! A tool whose definition holds invisible or control characters is not listed, and text that
+//! reads like instructions is reported on stderr (see `proxy_lint.rs`).
+//!
+//! Not yet (issue 15): an HTTP upstream, identity over HTTP, pinning of tool definitions,
 //! `list_changed`, prompts, resources, progress, cancellation, server-to-client requests.
 //! Content other than text and structured content (images, audio, embedded binary resources)
 //! is not forwarded: the client gets a line saying what was withheld.
@@ -32,6 +35,7 @@ use sigil_runtime::identity::{Caller, TrustLevel};
 use sigil_runtime::server::{SigilServer, ToolDef};
 use sigil_runtime::tool::{GatedCall, ToolError, ToolOutput};
 
+use super::proxy_lint::{lint, report};
 use super::proxy_policy::{Decision, Policy};
 
 /// Put the SIGIL pipeline in front of an MCP server that speaks stdio.
@@ -149,10 +153,19 @@ async fn serve(args: Args, policy: Policy, trust: TrustLevel) -> Result<(), Stri
     if let Some(dir) = &args.audit {
         builder = builder.data_dir(dir);
     }
+    let names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
     for tool in tools {
         let Decision::Visible(spec) = policy.decide(&tool) else {
             continue;
         };
+        // Tool poisoning: a definition with hidden characters is not listed (see proxy_lint.rs).
+        let findings = lint(&tool, &names);
+        if let Some(line) = report(&tool, &findings) {
+            eprintln!("sigil proxy: {line}");
+        }
+        if findings.rejected() {
+            continue;
+        }
         let mut def = ToolDef::new(spec).input_schema(Value::Object((*tool.input_schema).clone()));
         if let Some(out) = &tool.output_schema {
             def = def.output_schema(Value::Object((**out).clone()));

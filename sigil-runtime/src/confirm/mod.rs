@@ -8,4 +8,4 @@ mod visible;
 pub(crate) use gate::{ConfirmGate, ConfirmSubject, Mrtr};
 pub use gate::{ConfirmRefusal, INPUT_KEY};
 pub use preview::{MAX_PREVIEW_CHARS, PreviewTooLong, confirmation_message};
-pub use visible::{visible, visible_line};
+pub use visible::{is_hidden, visible, visible_line};

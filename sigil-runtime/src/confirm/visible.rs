@@ -45,8 +45,10 @@ pub fn visible(text: &str) -> String {
     out
 }
 
-/// Characters a reader cannot see, or that change how the text around them reads.
-fn is_hidden(c: char) -> bool {
+/// Characters a reader cannot see, or that change how the text around them reads: controls
+/// (ANSI escapes start with one), bidi, zero-width, tag and private-use characters. The one rule
+/// for the confirmation, logs, and `sigil proxy`'s lint of tool descriptions.
+pub fn is_hidden(c: char) -> bool {
     c.is_control()
         || matches!(
             c,

@@ -12,6 +12,7 @@ pub(crate) mod pack;
 pub(crate) mod progress;
 pub(crate) mod proxy;
 pub(crate) mod proxy_lint;
+pub(crate) mod proxy_pins;
 pub(crate) mod proxy_policy;
 pub(crate) mod scan;
 pub(crate) mod scan_stream;

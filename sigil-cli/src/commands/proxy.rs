@@ -15,7 +15,10 @@
 //! A tool whose definition holds invisible or control characters is not listed, and text that
 //! reads like instructions is reported on stderr (see `proxy_lint.rs`).
 //!
-//! Not yet (issue 15): an HTTP upstream, identity over HTTP, pinning of tool definitions,
+//! Each tool's definition is pinned in a lockfile (see `proxy_pins.rs`): a changed one is
+//! hidden until `sigil proxy approve` shows the diff and pins it again.
+//!
+//! Not yet (issue 15): an HTTP upstream, identity over HTTP,
 //! `list_changed`, prompts, resources, progress, cancellation, server-to-client requests.
 //! Content other than text and structured content (images, audio, embedded binary resources)
 //! is not forwarded: the client gets a line saying what was withheld.
@@ -27,24 +30,41 @@ use std::sync::Arc;
 
 use clap::Parser;
 use rmcp::ServiceExt;
-use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock, ResourceContents};
-use rmcp::service::{Peer, RoleClient};
+use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock, ResourceContents, Tool};
+use rmcp::service::{Peer, RoleClient, RunningService};
 use rmcp::transport::TokioChildProcess;
 use serde_json::Value;
+use sigil_runtime::confirm::visible_line;
 use sigil_runtime::identity::{Caller, TrustLevel};
 use sigil_runtime::server::{SigilServer, ToolDef};
-use sigil_runtime::tool::{GatedCall, ToolError, ToolOutput};
+use sigil_runtime::tool::{GatedCall, ToolError, ToolOutput, ToolSpec};
 
 use super::proxy_lint::{lint, report};
+use super::proxy_pins::{PinMode, Pins, Verdict};
 use super::proxy_policy::{Decision, Policy};
 
 /// Put the SIGIL pipeline in front of an MCP server that speaks stdio.
 #[derive(Debug, Parser)]
 #[command(name = "sigil proxy", bin_name = "sigil proxy")]
 pub(crate) struct Args {
+    /// `approve`: show what changed in the upstream's tools since they were pinned, and pin
+    /// them as they are now
+    #[arg(value_name = "ACTION", value_parser = ["approve"])]
+    action: Option<String>,
     /// Policy file (TOML): tool risks, visibility, the upstream's environment
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Lockfile of pinned tool definitions [default: the config's path with `.lock`, else
+    /// proxy.lock in the data directory]
+    #[arg(long, value_name = "FILE")]
+    lock: Option<PathBuf>,
+    /// Pinning: tofu (pin what is new, hide what changed), strict (only what the lockfile
+    /// holds; never written) or off
+    #[arg(long, value_name = "MODE", default_value = "tofu")]
+    pin: String,
+    /// With `approve`: pin without asking
+    #[arg(long)]
+    yes: bool,
     /// Directory for the signed audit log and the keys [default: the data directory]
     #[arg(long, value_name = "DIR")]
     audit: Option<PathBuf>,
@@ -107,7 +127,12 @@ pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(serve(args, policy, trust)) {
+    let done = if args.action.as_deref() == Some("approve") {
+        runtime.block_on(approve(args, policy))
+    } else {
+        runtime.block_on(serve(args, policy, trust))
+    };
+    match done {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("sigil proxy: {e}");
@@ -116,7 +141,11 @@ pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
     }
 }
 
-async fn serve(args: Args, policy: Policy, trust: TrustLevel) -> Result<(), String> {
+/// The upstream, started with the environment the policy lists, and its tools (every page).
+async fn connect(
+    args: &Args,
+    policy: &Policy,
+) -> Result<(RunningService<RoleClient, ()>, Vec<Tool>, String), String> {
     let (program, rest) = args.command.split_first().ok_or("no upstream command")?;
     let mut command = tokio::process::Command::new(program);
     command.args(rest).env_clear();
@@ -131,8 +160,8 @@ async fn serve(args: Args, policy: Policy, trust: TrustLevel) -> Result<(), Stri
     let upstream = ().serve(transport).await.map_err(|e| {
         format!(
             "`{shown}` did not start an MCP session: {e} (it gets only the environment \
-                 variables that the policy's [upstream] env lists: {:?}; many servers need PATH \
-                 and HOME)",
+             variables that the policy's [upstream] env lists: {:?}; many servers need PATH \
+             and HOME)",
             policy.upstream_env()
         )
     })?;
@@ -140,6 +169,108 @@ async fn serve(args: Args, policy: Policy, trust: TrustLevel) -> Result<(), Stri
         .list_all_tools()
         .await
         .map_err(|e| format!("`{shown}` did not list its tools: {e}"))?;
+    Ok((upstream, tools, shown))
+}
+
+/// The lockfile's path.
+fn lock_path(args: &Args) -> Result<PathBuf, String> {
+    if let Some(lock) = &args.lock {
+        return Ok(lock.clone());
+    }
+    if let Some(config) = &args.config {
+        return Ok(config.with_extension("lock"));
+    }
+    let dir = sigil_runtime::basics::data_dir().map_err(|e| e.to_string())?;
+    Ok(dir.join("proxy.lock"))
+}
+
+/// The tools the policy and the lint leave visible, each with its spec.
+fn admitted(policy: &Policy, tools: Vec<Tool>) -> Vec<(Tool, ToolSpec)> {
+    let names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
+    tools
+        .into_iter()
+        .filter_map(|tool| {
+            let Decision::Visible(spec) = policy.decide(&tool) else {
+                return None;
+            };
+            // Tool poisoning: a definition with hidden characters is not listed.
+            let findings = lint(&tool, &names);
+            if let Some(line) = report(&tool, &findings) {
+                eprintln!("sigil proxy: {line}");
+            }
+            (!findings.rejected()).then_some((tool, spec))
+        })
+        .collect()
+}
+
+/// `sigil proxy approve`: prints what changed since the tools were pinned and pins them.
+async fn approve(args: Args, policy: Policy) -> Result<(), String> {
+    let lock = lock_path(&args)?;
+    let mut pins = Pins::load(&lock)?;
+    let (upstream, tools, _) = connect(&args, &policy).await?;
+    let _ = upstream.cancel().await;
+    let mut changed = Vec::new();
+    for (tool, _) in admitted(&policy, tools) {
+        let verdict = pins.verdict(&tool);
+        if verdict == Verdict::Same {
+            continue;
+        }
+        let what = if verdict == Verdict::New {
+            "new"
+        } else {
+            "changed"
+        };
+        println!("tool \"{}\" ({what}):", visible_line(&tool.name));
+        for line in pins.diff(&tool) {
+            println!("  {line}");
+        }
+        changed.push(tool);
+    }
+    if changed.is_empty() {
+        println!(
+            "nothing to approve: every tool is as pinned in {}",
+            lock.display()
+        );
+        return Ok(());
+    }
+    if !args.yes
+        && !ask(&format!(
+            "pin these {} tool(s) as they are now?",
+            changed.len()
+        ))
+    {
+        return Err(format!("not approved; {} is unchanged", lock.display()));
+    }
+    for tool in &changed {
+        pins.pin(tool);
+    }
+    pins.save(&lock)?;
+    println!("approved {} tool(s) in {}", changed.len(), lock.display());
+    Ok(())
+}
+
+/// Asks on the terminal; no terminal (or anything but y) is no.
+fn ask(question: &str) -> bool {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        eprintln!("sigil proxy: {question} (no terminal to ask on: pass --yes)");
+        return false;
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    matches!(answer.trim(), "y" | "Y" | "yes")
+}
+
+async fn serve(args: Args, policy: Policy, trust: TrustLevel) -> Result<(), String> {
+    let mode = PinMode::parse(&args.pin)?;
+    let lock = lock_path(&args)?;
+    let mut pins = match mode {
+        PinMode::Off => Pins::default(),
+        _ => Pins::load(&lock)?,
+    };
+    let (upstream, tools, shown) = connect(&args, &policy).await?;
     let (name, version) = upstream
         .peer_info()
         .and_then(|i| i.server_info.clone())
@@ -153,18 +284,28 @@ async fn serve(args: Args, policy: Policy, trust: TrustLevel) -> Result<(), Stri
     if let Some(dir) = &args.audit {
         builder = builder.data_dir(dir);
     }
-    let names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
-    for tool in tools {
-        let Decision::Visible(spec) = policy.decide(&tool) else {
-            continue;
-        };
-        // Tool poisoning: a definition with hidden characters is not listed (see proxy_lint.rs).
-        let findings = lint(&tool, &names);
-        if let Some(line) = report(&tool, &findings) {
-            eprintln!("sigil proxy: {line}");
-        }
-        if findings.rejected() {
-            continue;
+    let mut pinned = 0;
+    for (tool, spec) in admitted(&policy, tools) {
+        match (mode, pins.verdict(&tool)) {
+            (PinMode::Off, _) | (_, Verdict::Same) => {}
+            (PinMode::Tofu, Verdict::New) => {
+                pins.pin(&tool);
+                pinned += 1;
+            }
+            (_, verdict) => {
+                let why = if verdict == Verdict::New {
+                    "is not in the lockfile (--pin strict)"
+                } else {
+                    "changed since it was pinned"
+                };
+                eprintln!(
+                    "sigil proxy: tool \"{}\" hidden: its definition {why} ({}); review and pin \
+                     it with `sigil proxy approve` and the same options",
+                    visible_line(&tool.name),
+                    lock.display()
+                );
+                continue;
+            }
         }
         let mut def = ToolDef::new(spec).input_schema(Value::Object((*tool.input_schema).clone()));
         if let Some(out) = &tool.output_schema {
@@ -175,6 +316,15 @@ async fn serve(args: Args, policy: Policy, trust: TrustLevel) -> Result<(), Stri
         builder = builder.tool(def, move |call| {
             forward(peer.clone(), upstream_name.clone(), call)
         });
+    }
+    if pinned > 0 {
+        pins.save(&lock)?;
+        if !args.quiet {
+            eprintln!(
+                "sigil proxy: pinned {pinned} new tool(s) in {}",
+                lock.display()
+            );
+        }
     }
     let server = builder.build().map_err(|e| e.to_string())?;
     let served = match args.http {

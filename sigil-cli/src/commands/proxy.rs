@@ -15,8 +15,9 @@
 //! A tool whose definition holds invisible or control characters is not listed, and text that
 //! reads like instructions is reported on stderr (see `proxy_lint.rs`).
 //!
-//! Each tool's definition is pinned in a lockfile (see `proxy_pins.rs`): a changed one is
-//! hidden until `sigil proxy approve` shows the diff and pins it again.
+//! Each tool's definition, and the server's `instructions`, are pinned in a lockfile (see
+//! `proxy_pins.rs`): a changed one is withheld until `sigil proxy approve` shows the diff and
+//! pins it again.
 //!
 //! Not yet (issue 15): an HTTP upstream, identity over HTTP,
 //! `list_changed`, prompts, resources, progress, cancellation, server-to-client requests.
@@ -39,7 +40,7 @@ use sigil_runtime::identity::{Caller, TrustLevel};
 use sigil_runtime::server::{SigilServer, ToolDef};
 use sigil_runtime::tool::{GatedCall, ToolError, ToolOutput, ToolSpec};
 
-use super::proxy_lint::{lint, report};
+use super::proxy_lint::{lint, lint_instructions, report};
 use super::proxy_pins::{PinMode, Pins, Verdict};
 use super::proxy_policy::{Decision, Policy};
 
@@ -203,12 +204,46 @@ fn admitted(policy: &Policy, tools: Vec<Tool>) -> Vec<(Tool, ToolSpec)> {
         .collect()
 }
 
+/// The upstream's `instructions`, unless the lint rejects them (then they are not passed on).
+fn instructions(upstream: &RunningService<RoleClient, ()>, names: &[String]) -> Option<String> {
+    let text = upstream.peer_info()?.instructions.clone()?;
+    let findings = lint_instructions(&text, names);
+    if findings.rejected() {
+        eprintln!(
+            "sigil proxy: the server's instructions are not passed on: they hold {} invisible or \
+             control character(s)",
+            findings.hidden.len()
+        );
+        return None;
+    }
+    if !findings.flagged.is_empty() {
+        let kinds: Vec<&str> = findings.flagged.iter().map(|(_, k)| *k).collect();
+        eprintln!(
+            "sigil proxy: the server's instructions, flagged: {}",
+            kinds.join(", ")
+        );
+    }
+    Some(text)
+}
+
 /// `sigil proxy approve`: prints what changed since the tools were pinned and pins them.
 async fn approve(args: Args, policy: Policy) -> Result<(), String> {
     let lock = lock_path(&args)?;
     let mut pins = Pins::load(&lock)?;
     let (upstream, tools, _) = connect(&args, &policy).await?;
+    let names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
+    let text = instructions(&upstream, &names);
     let _ = upstream.cancel().await;
+    let mut changed_instructions = None;
+    if let Some(text) = text
+        && pins.instructions_verdict(&text) != Verdict::Same
+    {
+        println!("the server's instructions:");
+        for line in pins.instructions_diff(&text) {
+            println!("  {line}");
+        }
+        changed_instructions = Some(text);
+    }
     let mut changed = Vec::new();
     for (tool, _) in admitted(&policy, tools) {
         let verdict = pins.verdict(&tool);
@@ -226,23 +261,21 @@ async fn approve(args: Args, policy: Policy) -> Result<(), String> {
         }
         changed.push(tool);
     }
-    if changed.is_empty() {
+    if changed.is_empty() && changed_instructions.is_none() {
         println!(
-            "nothing to approve: every tool is as pinned in {}",
+            "nothing to approve: everything is as pinned in {}",
             lock.display()
         );
         return Ok(());
     }
-    if !args.yes
-        && !ask(&format!(
-            "pin these {} tool(s) as they are now?",
-            changed.len()
-        ))
-    {
+    if !args.yes && !ask("pin these as they are now?") {
         return Err(format!("not approved; {} is unchanged", lock.display()));
     }
     for tool in &changed {
         pins.pin(tool);
+    }
+    if let Some(text) = &changed_instructions {
+        pins.pin_instructions(text);
     }
     pins.save(&lock)?;
     println!("approved {} tool(s) in {}", changed.len(), lock.display());
@@ -284,6 +317,7 @@ async fn serve(args: Args, policy: Policy, trust: TrustLevel) -> Result<(), Stri
     if let Some(dir) = &args.audit {
         builder = builder.data_dir(dir);
     }
+    let names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
     let mut pinned = 0;
     for (tool, spec) in admitted(&policy, tools) {
         match (mode, pins.verdict(&tool)) {
@@ -316,6 +350,21 @@ async fn serve(args: Args, policy: Policy, trust: TrustLevel) -> Result<(), Stri
         builder = builder.tool(def, move |call| {
             forward(peer.clone(), upstream_name.clone(), call)
         });
+    }
+    if let Some(text) = instructions(&upstream, &names) {
+        match (mode, pins.instructions_verdict(&text)) {
+            (PinMode::Off, _) | (_, Verdict::Same) => builder = builder.instructions(text),
+            (PinMode::Tofu, Verdict::New) => {
+                pins.pin_instructions(&text);
+                pinned += 1;
+                builder = builder.instructions(text);
+            }
+            _ => eprintln!(
+                "sigil proxy: the server's instructions are not passed on: they are new or \
+                 changed since they were pinned ({}); review them with `sigil proxy approve`",
+                lock.display()
+            ),
+        }
     }
     if pinned > 0 {
         pins.save(&lock)?;

@@ -64,7 +64,25 @@ pub(crate) fn lint(tool: &Tool, others: &[String]) -> Findings {
     {
         strings_of("annotations", &v, &mut texts);
     }
-    for (field, text) in &texts {
+    check(&texts, &tool.name, others, &mut f);
+    f
+}
+
+/// Lints the server's `instructions` (sent to the client at initialize, read by the model).
+pub(crate) fn lint_instructions(text: &str, others: &[String]) -> Findings {
+    let mut f = Findings::default();
+    check(
+        &[("instructions".into(), text.to_owned())],
+        "",
+        others,
+        &mut f,
+    );
+    f
+}
+
+/// The checks, on each `(field, text)` of a definition whose tool is `own` (empty: none).
+fn check(texts: &[(String, String)], own: &str, others: &[String], f: &mut Findings) {
+    for (field, text) in texts {
         for c in text.chars() {
             if is_hidden(c) && !matches!(c, '\n' | '\t' | '\r') {
                 f.hidden.push((field.clone(), u32::from(c)));
@@ -84,18 +102,17 @@ pub(crate) fn lint(tool: &Tool, others: &[String]) -> Findings {
         if field != "name"
             && others
                 .iter()
-                .filter(|o| o.as_str() != tool.name && o.len() >= 4)
+                .filter(|o| o.as_str() != own && o.len() >= 4)
                 .any(|o| mentions(&lower, &o.to_ascii_lowercase()))
         {
             f.flagged.push((field.clone(), "the name of another tool"));
         }
     }
-    f
 }
 
 /// Whether the field at `path` is prose: the title or description, or a schema's.
 fn is_prose(path: &str) -> bool {
-    matches!(path, "title" | "description")
+    matches!(path, "title" | "description" | "instructions")
         || path.ends_with(".description")
         || path.ends_with(".title")
 }

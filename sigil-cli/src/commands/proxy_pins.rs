@@ -38,6 +38,8 @@ impl PinMode {
 #[derive(Debug, Default, Clone, PartialEq)]
 pub(crate) struct Pins {
     tools: BTreeMap<String, Pin>,
+    /// The server's `instructions`, as a JSON string.
+    instructions: Option<Pin>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -101,6 +103,39 @@ fn sha256_of(definition: &Value) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A pin as the lockfile holds it, if its definition hashes to its sha256.
+fn checked(pin: &Value) -> Result<Pin, String> {
+    let (Some(sha256), Some(definition)) = (
+        pin.get("sha256").and_then(Value::as_str),
+        pin.get("definition"),
+    ) else {
+        return Err("no sha256 or definition".into());
+    };
+    let definition = sorted(definition.clone());
+    if sha256_of(&definition) != sha256 {
+        return Err("the definition does not hash to its sha256 (edited by hand?)".into());
+    }
+    Ok(Pin {
+        sha256: sha256.to_owned(),
+        definition,
+    })
+}
+
+fn pin_of(definition: Value) -> Pin {
+    Pin {
+        sha256: sha256_of(&definition),
+        definition,
+    }
+}
+
+fn verdict_of(pin: Option<&Pin>, definition: &Value) -> Verdict {
+    match pin {
+        None => Verdict::New,
+        Some(p) if p.sha256 == sha256_of(definition) => Verdict::Same,
+        Some(_) => Verdict::Changed,
+    }
+}
+
 impl Pins {
     /// Reads a lockfile; a missing one is empty.
     pub(crate) fn load(path: &Path) -> Result<Self, String> {
@@ -116,30 +151,14 @@ impl Pins {
             .and_then(Value::as_object)
             .ok_or_else(|| format!("{}: no `tools` object", path.display()))?;
         let mut pins = Self::default();
+        if let Some(pin) = v.get("instructions") {
+            pins.instructions =
+                Some(checked(pin).map_err(|e| format!("{}: instructions: {e}", path.display()))?);
+        }
         for (name, pin) in tools {
-            let (Some(sha256), Some(definition)) = (
-                pin.get("sha256").and_then(Value::as_str),
-                pin.get("definition"),
-            ) else {
-                return Err(format!(
-                    "{}: tool `{name}` lacks sha256 or definition",
-                    path.display()
-                ));
-            };
-            let definition = sorted(definition.clone());
-            if sha256_of(&definition) != sha256 {
-                return Err(format!(
-                    "{}: tool `{name}`: the definition does not hash to its sha256 (edited by hand?)",
-                    path.display()
-                ));
-            }
-            pins.tools.insert(
-                name.clone(),
-                Pin {
-                    sha256: sha256.to_owned(),
-                    definition,
-                },
-            );
+            let pin =
+                checked(pin).map_err(|e| format!("{}: tool `{name}`: {e}", path.display()))?;
+            pins.tools.insert(name.clone(), pin);
         }
         Ok(pins)
     }
@@ -156,8 +175,11 @@ impl Pins {
                 )
             })
             .collect();
-        let text = serde_json::to_string_pretty(&json!({"version": 1, "tools": tools}))
-            .map_err(|e| e.to_string())?;
+        let mut doc = json!({"version": 1, "tools": tools});
+        if let Some(p) = &self.instructions {
+            doc["instructions"] = json!({"sha256": p.sha256, "definition": p.definition});
+        }
+        let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
         sigil_runtime::basics::private_file::replace_atomically(
             path,
             format!("{text}\n").as_bytes(),
@@ -167,23 +189,39 @@ impl Pins {
 
     /// What the lockfile says of `tool`.
     pub(crate) fn verdict(&self, tool: &Tool) -> Verdict {
-        match self.tools.get(tool.name.as_ref()) {
-            None => Verdict::New,
-            Some(p) if p.sha256 == sha256_of(&definition(tool)) => Verdict::Same,
-            Some(_) => Verdict::Changed,
-        }
+        verdict_of(self.tools.get(tool.name.as_ref()), &definition(tool))
     }
 
     /// Pins `tool` as it is now.
     pub(crate) fn pin(&mut self, tool: &Tool) {
-        let definition = definition(tool);
-        self.tools.insert(
-            tool.name.to_string(),
-            Pin {
-                sha256: sha256_of(&definition),
-                definition,
-            },
-        );
+        self.tools
+            .insert(tool.name.to_string(), pin_of(definition(tool)));
+    }
+
+    /// What the lockfile says of the server's `instructions`.
+    pub(crate) fn instructions_verdict(&self, text: &str) -> Verdict {
+        verdict_of(self.instructions.as_ref(), &json!(text))
+    }
+
+    /// Pins the server's `instructions` as they are now.
+    pub(crate) fn pin_instructions(&mut self, text: &str) {
+        self.instructions = Some(pin_of(json!(text)));
+    }
+
+    /// The change from the pinned `instructions` to `text`, as [`Pins::diff`] shows a tool's.
+    pub(crate) fn instructions_diff(&self, text: &str) -> Vec<String> {
+        let lines = |t: &str| {
+            t.lines()
+                .map(sigil_runtime::confirm::visible_line)
+                .collect::<Vec<_>>()
+        };
+        let old = self
+            .instructions
+            .as_ref()
+            .and_then(|p| p.definition.as_str())
+            .map(lines)
+            .unwrap_or_default();
+        line_diff(&old, &lines(text))
     }
 
     /// The change from the pinned definition of `tool` to its definition now, as lines of
@@ -290,6 +328,29 @@ mod tests {
         assert!(err.contains("does not hash"), "{err}");
         std::fs::write(&path, "{\"tools\": 3}").unwrap();
         assert!(Pins::load(&path).is_err());
+    }
+
+    #[test]
+    fn instructions_are_pinned_beside_the_tools() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("proxy.lock");
+        let mut pins = Pins::default();
+        assert_eq!(pins.instructions_verdict("Use read first."), Verdict::New);
+        pins.pin_instructions("Use read first.");
+        pins.save(&path).unwrap();
+        let loaded = Pins::load(&path).unwrap();
+        assert_eq!(
+            loaded.instructions_verdict("Use read first."),
+            Verdict::Same
+        );
+        assert_eq!(
+            loaded.instructions_verdict("Use read, then mail."),
+            Verdict::Changed
+        );
+        assert_eq!(
+            loaded.instructions_diff("Use read first.\nThen mail it."),
+            ["+ Then mail it."]
+        );
     }
 
     #[test]

@@ -33,6 +33,19 @@ def bank_env(data_home: str) -> dict[str, str]:
     return {**os.environ, "XDG_DATA_HOME": data_home, "RUST_LOG": "warn"}
 
 
+def wait_listening(proc: subprocess.Popen, port: int, stderr_path: Path, what: str) -> None:
+    """Waits until `proc` listens on 127.0.0.1:`port` (20 s at most); fails with its stderr if it exits."""
+    deadline = time.monotonic() + 20
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited: {stderr_path.read_text()}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not listen within 20 s")
+        time.sleep(0.05)
+
+
 @contextlib.contextmanager
 def http_bank(trust: str, extra: list[str] | None = None, data_home: str | None = None):
     port = free_port()
@@ -47,15 +60,7 @@ def http_bank(trust: str, extra: list[str] | None = None, data_home: str | None 
         env=bank_env(data_home),
     )
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"bank exited: {stderr_path.read_text()}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError("bank did not listen within 20 s")
-            time.sleep(0.05)
+        wait_listening(proc, port, stderr_path, "bank")
         yield f"http://127.0.0.1:{port}/mcp"
     finally:
         proc.terminate()

@@ -9,17 +9,15 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 from mcp import Client, MCPError, StdioServerParameters, types
 
-from conftest import free_port
+from conftest import free_port, wait_listening
 
 ROOT = Path(__file__).resolve().parents[2]
 EVERYTHING = ROOT / "tests/upstream/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
@@ -160,15 +158,7 @@ def proxied_http(policy: str = POLICY):
     stderr = (home / "proxy.stderr").open("wb")
     proc = subprocess.Popen([server.command, *args], env=server.env, stdout=subprocess.DEVNULL, stderr=stderr)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"proxy exited: {(home / 'proxy.stderr').read_text()}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError("the proxy did not listen within 20 s")
-            time.sleep(0.05)
+        wait_listening(proc, port, home / "proxy.stderr", "the proxy")
         yield f"http://127.0.0.1:{port}/mcp", home
     finally:
         proc.terminate()

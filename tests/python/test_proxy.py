@@ -255,3 +255,15 @@ async def test_a_changed_definition_is_hidden_until_approved():
     assert not (other / "policy.lock").exists()
     assert await listed(other, "Reads the note.", "--pin", "off") == {"read_note"}
     assert not (other / "policy.lock").exists()
+
+
+@pytest.mark.anyio
+async def test_an_image_passes_as_the_upstream_sent_it():
+    async with Client(direct(), mode="legacy") as client:
+        want = [c for c in (await client.call_tool("get-tiny-image", {})).content if c.type == "image"]
+    server, _ = proxied()
+    async with Client(server, mode="legacy") as client:
+        r = await client.call_tool("get-tiny-image", {})
+    got = [c for c in r.content if c.type == "image"]
+    assert want and [(c.mime_type, c.data) for c in got] == [(c.mime_type, c.data) for c in want], r
+    assert [c.type for c in r.content] == ["text", "image", "text"], [c.type for c in r.content]

@@ -21,8 +21,8 @@
 //!
 //! Not yet (issue 15): an HTTP upstream, identity over HTTP,
 //! `list_changed`, prompts, resources, progress, cancellation, server-to-client requests.
-//! Content other than text and structured content (images, audio, embedded binary resources)
-//! is not forwarded: the client gets a line saying what was withheld.
+//! Text, structured content, images and audio are forwarded (the pipeline scans them all);
+//! embedded binary resources and resource links are not: the client gets a line instead.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -400,29 +400,40 @@ async fn forward(
     output_of(result)
 }
 
-/// The text blocks and structured content of an upstream result; a line for each block of
-/// another kind, saying it was withheld. An error result becomes a tool error with its text.
+/// The upstream result as the tool's output, block by block in its order: text, images and
+/// audio (whose bytes the pipeline scans too), the text of embedded text resources, and a line
+/// for each block of another kind, saying it was withheld. An error result becomes a tool error
+/// with its text.
 fn output_of(result: CallToolResult) -> Result<ToolOutput, ToolError> {
-    let texts: Vec<String> = result
-        .content
-        .iter()
-        .map(|c| match c {
-            ContentBlock::Text(t) => t.text.clone(),
-            ContentBlock::Resource(r) => match &r.resource {
-                ResourceContents::TextResourceContents { text, .. } => text.clone(),
-                ResourceContents::BlobResourceContents { uri, .. } => {
-                    format!("[sigil proxy: binary resource {uri} withheld]")
-                }
-                _ => "[sigil proxy: a resource of an unknown kind withheld]".to_owned(),
-            },
-            ContentBlock::Image(i) => format!("[sigil proxy: image ({}) withheld]", i.mime_type),
-            ContentBlock::Audio(a) => format!("[sigil proxy: audio ({}) withheld]", a.mime_type),
-            ContentBlock::ResourceLink(l) => format!("[sigil proxy: resource link {}]", l.uri),
-            _ => "[sigil proxy: content of an unknown kind withheld]".to_owned(),
-        })
-        .collect();
     if result.is_error == Some(true) {
+        let texts: Vec<String> = result
+            .content
+            .iter()
+            .filter_map(|c| match c {
+                ContentBlock::Text(t) => Some(t.text.clone()),
+                _ => None,
+            })
+            .collect();
         return Err(ToolError::new(texts.join("\n")));
     }
-    Ok(ToolOutput::blocks(texts, result.structured_content))
+    let mut out = ToolOutput::blocks(Vec::new(), result.structured_content);
+    for c in result.content {
+        out = match c {
+            ContentBlock::Text(t) => out.and_text(t.text),
+            ContentBlock::Image(i) => out.and_image(i.data, i.mime_type),
+            ContentBlock::Audio(a) => out.and_audio(a.data, a.mime_type),
+            ContentBlock::Resource(r) => match r.resource {
+                ResourceContents::TextResourceContents { text, .. } => out.and_text(text),
+                ResourceContents::BlobResourceContents { uri, .. } => {
+                    out.and_text(format!("[sigil proxy: binary resource {uri} withheld]"))
+                }
+                _ => out.and_text("[sigil proxy: a resource of an unknown kind withheld]"),
+            },
+            ContentBlock::ResourceLink(l) => {
+                out.and_text(format!("[sigil proxy: resource link {}]", l.uri))
+            }
+            _ => out.and_text("[sigil proxy: content of an unknown kind withheld]"),
+        };
+    }
+    Ok(out)
 }

@@ -236,6 +236,37 @@ impl ContentGuard for ScanVaultGuard {
                     .collect();
             }
         }
+        // Images and audio: a pointer cannot stand inside their bytes, so one that holds a
+        // finding (a key base64-encoded as an "image") is withheld, with a line saying why.
+        let mut shift = 0;
+        for mut m in std::mem::take(&mut output.media) {
+            // Text blocks put in place of earlier media come before this one.
+            m.after_texts += shift;
+            let mut hits = self.scanner.scan_text(m.data.as_bytes());
+            hits.extend(self.scanner.scan_text(m.mime_type.as_bytes()));
+            for hit in &hits {
+                tally.count(hit);
+                if self.action(hit.category) == ScanAction::Block {
+                    return Err(Blocked::Content {
+                        side: Side::Result,
+                        category: hit.category,
+                        rule: hit.rule.to_string(),
+                    });
+                }
+            }
+            match hits.first() {
+                None => output.media.push(m),
+                Some(hit) => {
+                    tally.interceptions += 1;
+                    let what = if m.audio { "audio" } else { "an image" };
+                    output.text.insert(
+                        m.after_texts.min(output.text.len()),
+                        format!("[SIGIL: {what} withheld: it held {}]", hit.kind.tag()),
+                    );
+                    shift += 1;
+                }
+            }
+        }
         Ok(tally.into_report())
     }
 

@@ -13,6 +13,18 @@ use crate::tool::ToolError;
 pub struct ToolOutput {
     pub(crate) text: Vec<String>,
     pub(crate) structured: Option<Value>,
+    /// Images and audio, each after as many text blocks as were added before it.
+    pub(crate) media: Vec<Media>,
+}
+
+/// An image or audio block: its bytes (base64) are scanned too, and the block is withheld when
+/// they hold anything the scanner finds, since a pointer cannot stand inside them.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Media {
+    pub(crate) after_texts: usize,
+    pub(crate) audio: bool,
+    pub(crate) data: String,
+    pub(crate) mime_type: String,
 }
 
 impl ToolOutput {
@@ -20,7 +32,7 @@ impl ToolOutput {
     pub fn text(text: impl Into<String>) -> Self {
         Self {
             text: vec![text.into()],
-            structured: None,
+            ..Self::default()
         }
     }
 
@@ -29,20 +41,69 @@ impl ToolOutput {
         Self {
             text: vec![value.to_string()],
             structured: Some(value),
+            ..Self::default()
         }
     }
 
     /// Text blocks and structured content as they are (a proxy forwarding another server's
     /// result: when one block is the rendering of the structured content, it stays one).
     pub fn blocks(text: Vec<String>, structured: Option<Value>) -> Self {
-        Self { text, structured }
+        Self {
+            text,
+            structured,
+            ..Self::default()
+        }
+    }
+
+    /// Adds a text block after the blocks so far.
+    pub fn and_text(mut self, text: impl Into<String>) -> Self {
+        self.text.push(text.into());
+        self
+    }
+
+    /// Adds an image (`data` in base64) after the blocks so far. Its bytes are scanned like
+    /// text (inside base64 too); when they hold a finding the image is withheld, with a text
+    /// block saying so.
+    pub fn and_image(self, data: impl Into<String>, mime_type: impl Into<String>) -> Self {
+        self.and_media(false, data.into(), mime_type.into())
+    }
+
+    /// Adds an audio block, as [`ToolOutput::and_image`] does an image.
+    pub fn and_audio(self, data: impl Into<String>, mime_type: impl Into<String>) -> Self {
+        self.and_media(true, data.into(), mime_type.into())
+    }
+
+    fn and_media(mut self, audio: bool, data: String, mime_type: String) -> Self {
+        self.media.push(Media {
+            after_texts: self.text.len(),
+            audio,
+            data,
+            mime_type,
+        });
+        self
     }
 
     pub(crate) fn into_content(self) -> (Vec<ContentBlock>, Option<Value>) {
-        (
-            self.text.into_iter().map(ContentBlock::text).collect(),
-            self.structured,
-        )
+        let mut content = Vec::with_capacity(self.text.len() + self.media.len());
+        let mut media = self.media.into_iter().peekable();
+        for (i, text) in self.text.into_iter().enumerate() {
+            while let Some(m) = media.next_if(|m| m.after_texts <= i) {
+                content.push(m.into_block());
+            }
+            content.push(ContentBlock::text(text));
+        }
+        content.extend(media.map(Media::into_block));
+        (content, self.structured)
+    }
+}
+
+impl Media {
+    fn into_block(self) -> ContentBlock {
+        if self.audio {
+            ContentBlock::Audio(rmcp::model::AudioContent::new(self.data, self.mime_type))
+        } else {
+            ContentBlock::image(self.data, self.mime_type)
+        }
     }
 }
 

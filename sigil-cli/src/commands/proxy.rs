@@ -392,12 +392,45 @@ async fn forward(
     name: String,
     call: GatedCall,
 ) -> Result<ToolOutput, ToolError> {
+    // The upstream must read the call the pipeline checked and the human saw: keys that differ
+    // only in case could be read as one key by a case-folding server (duplicate keys were
+    // already refused when the request was parsed).
+    if let Some((a, b)) = case_variant_keys(call.arguments()) {
+        return Err(ToolError::invalid_arguments(format!(
+            "the arguments hold keys that differ only in case (`{}` and `{}`); nothing was sent \
+             upstream",
+            visible_line(&a),
+            visible_line(&b)
+        )));
+    }
     let params = CallToolRequestParams::new(name).with_arguments(call.arguments().clone());
     let result = peer
         .call_tool(params)
         .await
         .map_err(|e| ToolError::new(format!("the upstream server failed: {e}")))?;
     output_of(result)
+}
+
+/// Two keys of one object, anywhere in `args`, that are equal but for ASCII case.
+fn case_variant_keys(args: &serde_json::Map<String, Value>) -> Option<(String, String)> {
+    let mut seen: std::collections::HashMap<String, &String> = std::collections::HashMap::new();
+    for (k, v) in args {
+        if let Some(other) = seen.insert(k.to_ascii_lowercase(), k) {
+            return Some((other.clone(), k.clone()));
+        }
+        if let Some(found) = nested_case_variants(v) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+fn nested_case_variants(v: &Value) -> Option<(String, String)> {
+    match v {
+        Value::Object(m) => case_variant_keys(m),
+        Value::Array(a) => a.iter().find_map(nested_case_variants),
+        _ => None,
+    }
 }
 
 /// The upstream result as the tool's output, block by block in its order: text, images and
@@ -436,4 +469,25 @@ fn output_of(result: CallToolResult) -> Result<ToolOutput, ToolError> {
         };
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_that_differ_only_in_case_are_found_at_any_depth() {
+        let args = |v: Value| v.as_object().unwrap().clone();
+        let (a, b) =
+            case_variant_keys(&args(serde_json::json!({"path": "a", "Path": "b"}))).unwrap();
+        assert_eq!(
+            [a.as_str(), b.as_str()].map(str::to_ascii_lowercase),
+            ["path", "path"]
+        );
+        assert_ne!(a, b);
+        let nested = serde_json::json!({"opts": [{"to": "x", "TO": "y"}]});
+        assert!(case_variant_keys(&args(nested)).is_some());
+        let fine = serde_json::json!({"path": "a", "paths": ["Path", "path"], "o": {"path": 1}});
+        assert_eq!(case_variant_keys(&args(fine)), None);
+    }
 }

@@ -249,6 +249,15 @@ async def test_a_changed_definition_is_hidden_until_approved():
     p = approve_cli(home, poisoned, "--yes")
     assert p.returncode == 0 and "approved 1 tool(s)" in p.stdout, p
     assert await listed(home, poisoned) == {"read_note"}
+    # The audit log says what was pinned and hidden, with hashes, never the description.
+    records = [json.loads(line) for line in (home / "audit" / "audit.jsonl").read_text().splitlines()]
+    # (A tool that is not served is named by its name's digest, as any name the server does
+    # not know: the name comes from the upstream.)
+    decided = [(r["tool"], r["reason"]) for r in records if r["event"] == "tool_definition"]
+    assert decided[0][0] == "read_note" and decided[0][1].startswith("pinned (sha256 "), decided
+    assert decided[1][0].startswith("unknown:sha256:"), decided
+    assert decided[1][1].startswith("hidden: its definition changed since it was pinned (pinned sha256 "), decided
+    assert not any("IMPORTANT" in json.dumps(r) for r in records)
     # Strict mode: only what the lockfile holds, and it is never written.
     other = Path(tempfile.mkdtemp(prefix="sigil-pins-"))
     assert await listed(other, "Reads the note.", "--pin", "strict") == set()

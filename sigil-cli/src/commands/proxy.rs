@@ -185,8 +185,13 @@ fn lock_path(args: &Args) -> Result<PathBuf, String> {
     Ok(dir.join("proxy.lock"))
 }
 
-/// The tools the policy and the lint leave visible, each with its spec.
-fn admitted(policy: &Policy, tools: Vec<Tool>) -> Vec<(Tool, ToolSpec)> {
+/// The tools the policy and the lint leave visible, each with its spec; what the lint rejected
+/// goes to `notes` (for the audit log).
+fn admitted(
+    policy: &Policy,
+    tools: Vec<Tool>,
+    notes: &mut Vec<(String, String)>,
+) -> Vec<(Tool, ToolSpec)> {
     let names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
     tools
         .into_iter()
@@ -199,7 +204,19 @@ fn admitted(policy: &Policy, tools: Vec<Tool>) -> Vec<(Tool, ToolSpec)> {
             if let Some(line) = report(&tool, &findings) {
                 eprintln!("sigil proxy: {line}");
             }
-            (!findings.rejected()).then_some((tool, spec))
+            if findings.rejected() {
+                notes.push((
+                    tool.name.to_string(),
+                    format!(
+                        "hidden by the lint: {} invisible or control character(s) in its \
+                         definition (sha256 {})",
+                        findings.hidden.len(),
+                        Pins::sha256_now(&tool)
+                    ),
+                ));
+                return None;
+            }
+            Some((tool, spec))
         })
         .collect()
 }
@@ -245,7 +262,7 @@ async fn approve(args: Args, policy: Policy) -> Result<(), String> {
         changed_instructions = Some(text);
     }
     let mut changed = Vec::new();
-    for (tool, _) in admitted(&policy, tools) {
+    for (tool, _) in admitted(&policy, tools, &mut Vec::new()) {
         let verdict = pins.verdict(&tool);
         if verdict == Verdict::Same {
             continue;
@@ -319,12 +336,15 @@ async fn serve(args: Args, policy: Policy, trust: TrustLevel) -> Result<(), Stri
     }
     let names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
     let mut pinned = 0;
-    for (tool, spec) in admitted(&policy, tools) {
+    let mut notes = Vec::new();
+    for (tool, spec) in admitted(&policy, tools, &mut notes) {
+        let now = Pins::sha256_now(&tool);
         match (mode, pins.verdict(&tool)) {
             (PinMode::Off, _) | (_, Verdict::Same) => {}
             (PinMode::Tofu, Verdict::New) => {
                 pins.pin(&tool);
                 pinned += 1;
+                notes.push((tool.name.to_string(), format!("pinned (sha256 {now})")));
             }
             (_, verdict) => {
                 let why = if verdict == Verdict::New {
@@ -332,6 +352,11 @@ async fn serve(args: Args, policy: Policy, trust: TrustLevel) -> Result<(), Stri
                 } else {
                     "changed since it was pinned"
                 };
+                let was = pins.pinned_sha256(&tool.name).unwrap_or("none");
+                notes.push((
+                    tool.name.to_string(),
+                    format!("hidden: its definition {why} (pinned sha256 {was}, now {now})"),
+                ));
                 eprintln!(
                     "sigil proxy: tool \"{}\" hidden: its definition {why} ({}); review and pin \
                      it with `sigil proxy approve` and the same options",
@@ -357,14 +382,25 @@ async fn serve(args: Args, policy: Policy, trust: TrustLevel) -> Result<(), Stri
             (PinMode::Tofu, Verdict::New) => {
                 pins.pin_instructions(&text);
                 pinned += 1;
-                builder = builder.instructions(text);
+                builder = builder
+                    .instructions(text)
+                    .definition_note("(server instructions)", "pinned");
             }
-            _ => eprintln!(
-                "sigil proxy: the server's instructions are not passed on: they are new or \
-                 changed since they were pinned ({}); review them with `sigil proxy approve`",
-                lock.display()
-            ),
+            _ => {
+                eprintln!(
+                    "sigil proxy: the server's instructions are not passed on: they are new or \
+                     changed since they were pinned ({}); review them with `sigil proxy approve`",
+                    lock.display()
+                );
+                builder = builder.definition_note(
+                    "(server instructions)",
+                    "withheld: new in strict mode, or changed since pinned",
+                );
+            }
         }
+    }
+    for (tool, reason) in notes {
+        builder = builder.definition_note(tool, reason);
     }
     if pinned > 0 {
         pins.save(&lock)?;

@@ -187,6 +187,16 @@ impl Pins {
         .map_err(|e| format!("{}: {e}", path.display()))
     }
 
+    /// The SHA-256 (hex) of `tool`'s definition as it is now.
+    pub(crate) fn sha256_now(tool: &Tool) -> String {
+        sha256_of(&definition(tool))
+    }
+
+    /// The pinned SHA-256 of the tool named `name`, if it is pinned.
+    pub(crate) fn pinned_sha256(&self, name: &str) -> Option<&str> {
+        self.tools.get(name).map(|p| p.sha256.as_str())
+    }
+
     /// What the lockfile says of `tool`.
     pub(crate) fn verdict(&self, tool: &Tool) -> Verdict {
         verdict_of(self.tools.get(tool.name.as_ref()), &definition(tool))

@@ -55,6 +55,10 @@ pub enum EventKind {
     /// A client sent a legacy `_sigil` envelope asserting its own identity or trust: recorded,
     /// never decided on.
     SelfAsserted,
+    /// What a front door decided about a tool's definition before serving it (`sigil proxy`:
+    /// pinned, changed since pinned, approved, or rejected by the lint; `reason` says which,
+    /// with the definition's SHA-256, never its text).
+    ToolDefinition,
     /// A message was refused at the wire, before any handling: not JSON, not JSON-RPC, ill-typed
     /// params, duplicate keys, a second `initialize` (`reason` gives the category, the length and
     /// the parse position; never the message).
@@ -63,7 +67,7 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [EventKind; 24] = [
+    pub const ALL: [EventKind; 25] = [
         Self::ServerStart,
         Self::ServerStop,
         Self::Session,
@@ -88,6 +92,7 @@ impl EventKind {
         Self::KeyEpoch,
         Self::SelfAsserted,
         Self::RequestRejected,
+        Self::ToolDefinition,
     ];
 
     /// The kind whose wire name is `name`.
@@ -122,6 +127,7 @@ impl EventKind {
             Self::KeyEpoch => "key_epoch",
             Self::SelfAsserted => "self_asserted",
             Self::RequestRejected => "request_rejected",
+            Self::ToolDefinition => "tool_definition",
         }
     }
 }

@@ -38,6 +38,8 @@ use crate::tool::ServerIdentity;
 pub(crate) struct Pipeline {
     pub(crate) identity: ServerIdentity,
     pub(crate) instructions: Option<String>,
+    /// Decisions about tool definitions made before the server was built, recorded at start.
+    pub(crate) definition_notes: Vec<(String, String)>,
     pub(crate) tools: Vec<Registered>,
     pub(crate) index: HashMap<String, usize>,
     pub(crate) identity_source: Arc<dyn IdentitySource>,

@@ -64,6 +64,7 @@ type Pending = BoundTool;
 pub struct SigilServerBuilder {
     identity: ServerIdentity,
     instructions: Option<String>,
+    definition_notes: Vec<(String, String)>,
     tools: Vec<Pending>,
     identity_source: Arc<dyn IdentitySource>,
     guard: Option<Arc<dyn ContentGuard>>,
@@ -105,6 +106,7 @@ impl SigilServerBuilder {
         Self {
             identity,
             instructions: None,
+            definition_notes: Vec::new(),
             tools: Vec::new(),
             identity_source: Arc::new(ExtensionsOrDefault::new(Caller::anonymous())),
             guard: None,
@@ -146,6 +148,15 @@ impl SigilServerBuilder {
     #[must_use]
     pub fn instructions(mut self, text: impl Into<String>) -> Self {
         self.instructions = Some(text.into());
+        self
+    }
+
+    /// Records, when the server starts, a decision taken about `tool`'s definition before it
+    /// was built (a `tool_definition` audit record; `sigil proxy` notes what it pinned, hid and
+    /// why). `reason` must say what was decided, never the definition's text.
+    #[must_use]
+    pub fn definition_note(mut self, tool: impl Into<String>, reason: impl Into<String>) -> Self {
+        self.definition_notes.push((tool.into(), reason.into()));
         self
     }
 
@@ -308,6 +319,7 @@ impl SigilServerBuilder {
         let pipeline = Pipeline {
             identity: self.identity,
             instructions: self.instructions,
+            definition_notes: self.definition_notes,
             tools,
             index,
             identity_source,

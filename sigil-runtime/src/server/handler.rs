@@ -78,6 +78,15 @@ impl SigilServer {
             .record(kind, Who::Anonymous)
             .reason(format_args!("{} {}", id.name, id.version))
             .append();
+        if kind == EventKind::ServerStart {
+            for (tool, reason) in &self.pipeline.definition_notes {
+                self.pipeline
+                    .record(EventKind::ToolDefinition, Who::Anonymous)
+                    .tool(tool)
+                    .reason(reason)
+                    .append();
+            }
+        }
     }
 }
 

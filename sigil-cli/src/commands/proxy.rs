@@ -337,6 +337,7 @@ async fn serve(args: Args, policy: Policy, trust: TrustLevel) -> Result<(), Stri
     let names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
     let mut pinned = 0;
     let mut notes = Vec::new();
+    let mut withheld = Vec::new();
     for (tool, spec) in admitted(&policy, tools, &mut notes) {
         let now = Pins::sha256_now(&tool);
         match (mode, pins.verdict(&tool)) {
@@ -357,12 +358,16 @@ async fn serve(args: Args, policy: Policy, trust: TrustLevel) -> Result<(), Stri
                     tool.name.to_string(),
                     format!("hidden: its definition {why} (pinned sha256 {was}, now {now})"),
                 ));
-                eprintln!(
-                    "sigil proxy: tool \"{}\" hidden: its definition {why} ({}); review and pin \
-                     it with `sigil proxy approve` and the same options",
-                    visible_line(&tool.name),
+                let advice = format!(
+                    "its definition {why} ({}); review and pin it with `sigil proxy approve` and \
+                     the same options",
                     lock.display()
                 );
+                eprintln!(
+                    "sigil proxy: tool \"{}\" hidden: {advice}",
+                    visible_line(&tool.name)
+                );
+                withheld.push((tool.name.to_string(), advice));
                 continue;
             }
         }
@@ -401,6 +406,9 @@ async fn serve(args: Args, policy: Policy, trust: TrustLevel) -> Result<(), Stri
     }
     for (tool, reason) in notes {
         builder = builder.definition_note(tool, reason);
+    }
+    for (tool, why) in withheld {
+        builder = builder.withheld(tool, why);
     }
     if pinned > 0 {
         pins.save(&lock)?;

@@ -58,6 +58,18 @@ impl Pipeline {
             // The audit gets the name's digest (it is the client's text, and not needed in
             // clear); the client gets its own name back, escaped.
             let logged = self.tool_for_log(&name);
+            if let Some(why) = self.withheld.get(&name) {
+                let r = Refusal::Withheld {
+                    tool: logged,
+                    why: why.clone(),
+                };
+                self.record_refusal(EventKind::CallRefused, &caller, &name, &digest, &r);
+                let shown = Refusal::Withheld {
+                    tool: visible(&name),
+                    why: why.clone(),
+                };
+                return Err(shown.to_error());
+            }
             let r = Refusal::UnknownTool(logged);
             self.record_refusal(EventKind::CallRefused, &caller, &name, &digest, &r);
             return Err(Refusal::UnknownTool(visible(&name)).to_error());

@@ -40,6 +40,8 @@ pub(crate) struct Pipeline {
     pub(crate) instructions: Option<String>,
     /// Decisions about tool definitions made before the server was built, recorded at start.
     pub(crate) definition_notes: Vec<(String, String)>,
+    /// Tools not served, each with why: a call gets that reason, not "unknown tool".
+    pub(crate) withheld: HashMap<String, String>,
     pub(crate) tools: Vec<Registered>,
     pub(crate) index: HashMap<String, usize>,
     pub(crate) identity_source: Arc<dyn IdentitySource>,

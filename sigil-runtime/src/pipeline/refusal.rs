@@ -22,6 +22,14 @@ use crate::policy::Denied;
 pub enum Refusal {
     /// No such tool, or it is disabled, or the caller may not see it.
     UnknownTool(String),
+    /// A tool the server knows but does not serve now, and says why (`sigil proxy`: its
+    /// definition changed since it was pinned).
+    Withheld {
+        /// The tool, escaped.
+        tool: String,
+        /// Why, and what to do about it.
+        why: String,
+    },
     /// No identity could be established where one is required.
     Unauthenticated(String),
     /// The caller's trust is below what the tool requires.
@@ -145,6 +153,7 @@ impl Refusal {
     pub fn code_name(&self) -> &'static str {
         match self {
             Self::UnknownTool(_) => "unknown_tool",
+            Self::Withheld { .. } => "tool_withheld",
             Self::Unauthenticated(_) => "unauthenticated",
             Self::TrustTooLow { .. } => "trust_too_low",
             Self::InsufficientScope(_) => "insufficient_scope",
@@ -168,6 +177,7 @@ impl Refusal {
     pub fn message(&self) -> String {
         match self {
             Self::UnknownTool(t) => format!("unknown tool `{t}`"),
+            Self::Withheld { tool, why } => format!("tool `{tool}` is withheld: {why}"),
             Self::Unauthenticated(r) => format!("not authenticated: {r}"),
             Self::TrustTooLow {
                 required,
@@ -215,9 +225,10 @@ impl Refusal {
     /// The JSON-RPC error the client receives.
     pub fn to_error(&self) -> ErrorData {
         let code = match self {
-            Self::UnknownTool(_) | Self::InvalidArguments(_) | Self::UnknownArguments(_) => {
-                ErrorCode::INVALID_PARAMS.0
-            }
+            Self::UnknownTool(_)
+            | Self::Withheld { .. }
+            | Self::InvalidArguments(_)
+            | Self::UnknownArguments(_) => ErrorCode::INVALID_PARAMS.0,
             Self::PointerUnresolved(_) => codes::BLOCKED,
             Self::PreviewTooLong { .. } => codes::CONFIRMATION_UNAVAILABLE,
             Self::Unauthenticated(_) => codes::UNAUTHENTICATED,

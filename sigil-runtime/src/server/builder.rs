@@ -65,6 +65,7 @@ pub struct SigilServerBuilder {
     identity: ServerIdentity,
     instructions: Option<String>,
     definition_notes: Vec<(String, String)>,
+    withheld: HashMap<String, String>,
     tools: Vec<Pending>,
     identity_source: Arc<dyn IdentitySource>,
     guard: Option<Arc<dyn ContentGuard>>,
@@ -107,6 +108,7 @@ impl SigilServerBuilder {
             identity,
             instructions: None,
             definition_notes: Vec::new(),
+            withheld: HashMap::new(),
             tools: Vec::new(),
             identity_source: Arc::new(ExtensionsOrDefault::new(Caller::anonymous())),
             guard: None,
@@ -148,6 +150,15 @@ impl SigilServerBuilder {
     #[must_use]
     pub fn instructions(mut self, text: impl Into<String>) -> Self {
         self.instructions = Some(text.into());
+        self
+    }
+
+    /// A tool that is not served, and why: it is not listed, and a call to it is refused with
+    /// `why` (a front door withholding a tool until someone acts, as `sigil proxy` does with a
+    /// definition that changed). A served tool of the same name wins.
+    #[must_use]
+    pub fn withheld(mut self, tool: impl Into<String>, why: impl Into<String>) -> Self {
+        self.withheld.insert(tool.into(), why.into());
         self
     }
 
@@ -320,6 +331,7 @@ impl SigilServerBuilder {
             identity: self.identity,
             instructions: self.instructions,
             definition_notes: self.definition_notes,
+            withheld: self.withheld,
             tools,
             index,
             identity_source,

@@ -283,3 +283,19 @@ async def test_an_image_passes_as_the_upstream_sent_it():
     got = [c for c in r.content if c.type == "image"]
     assert want and [(c.mime_type, c.data) for c in got] == [(c.mime_type, c.data) for c in want], r
     assert [c.type for c in r.content] == ["text", "image", "text"], [c.type for c in r.content]
+
+
+@pytest.mark.anyio
+async def test_a_definition_with_hidden_characters_is_not_listed_and_says_why():
+    home = Path(tempfile.mkdtemp(prefix="sigil-lint-"))
+    # A right-to-left override and a Unicode tag run: text a reader would not see as it is.
+    poisoned = "Reads the note.\u202e\U000e0049\U000e0047\U000e004e\U000e004f\U000e0052\U000e0045"
+    assert await listed(home, poisoned) == set()
+    env = {"PATH": os.environ["PATH"], "XDG_DATA_HOME": str(home / "data"), "FIXTURE_DESCRIPTION": poisoned}
+    server = StdioServerParameters(command=sigil_bin(), args=changing(home, poisoned), env=env)
+    async with Client(server, mode="legacy") as client:
+        with pytest.raises(MCPError) as e:
+            await client.call_tool("read_note", {})
+    assert "withheld" in str(e.value) and "invisible or control characters" in str(e.value), e.value
+    # Nothing of a rejected definition is pinned: there was nothing to write.
+    assert not (home / "policy.lock").exists()

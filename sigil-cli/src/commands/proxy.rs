@@ -186,11 +186,12 @@ fn lock_path(args: &Args) -> Result<PathBuf, String> {
 }
 
 /// The tools the policy and the lint leave visible, each with its spec; what the lint rejected
-/// goes to `notes` (for the audit log).
+/// goes to `notes` (for the audit log) and `withheld` (with why, for a call to it).
 fn admitted(
     policy: &Policy,
     tools: Vec<Tool>,
     notes: &mut Vec<(String, String)>,
+    withheld: &mut Vec<(String, String)>,
 ) -> Vec<(Tool, ToolSpec)> {
     let names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
     tools
@@ -213,6 +214,12 @@ fn admitted(
                         findings.hidden.len(),
                         Pins::sha256_now(&tool)
                     ),
+                ));
+                withheld.push((
+                    tool.name.to_string(),
+                    "its definition holds invisible or control characters, which could hide \
+                     instructions from a reader"
+                        .to_owned(),
                 ));
                 return None;
             }
@@ -262,7 +269,7 @@ async fn approve(args: Args, policy: Policy) -> Result<(), String> {
         changed_instructions = Some(text);
     }
     let mut changed = Vec::new();
-    for (tool, _) in admitted(&policy, tools, &mut Vec::new()) {
+    for (tool, _) in admitted(&policy, tools, &mut Vec::new(), &mut Vec::new()) {
         let verdict = pins.verdict(&tool);
         if verdict == Verdict::Same {
             continue;
@@ -338,7 +345,7 @@ async fn serve(args: Args, policy: Policy, trust: TrustLevel) -> Result<(), Stri
     let mut pinned = 0;
     let mut notes = Vec::new();
     let mut withheld = Vec::new();
-    for (tool, spec) in admitted(&policy, tools, &mut notes) {
+    for (tool, spec) in admitted(&policy, tools, &mut notes, &mut withheld) {
         let now = Pins::sha256_now(&tool);
         match (mode, pins.verdict(&tool)) {
             (PinMode::Off, _) | (_, Verdict::Same) => {}

@@ -135,14 +135,20 @@ def call(i, tool, arguments):
     return {"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": {"name": tool, "arguments": arguments}}
 
 
-def source(c, dirs):
-    files = sorted(p for d in dirs for p in glob.glob(os.path.join(d, "**", "*.rs"), recursive=True))
+def texts(c, dirs, pattern, max_len=None):
+    """(path, text) of the files matching `pattern` under `dirs`, in a seeded shuffled order;
+    files that are not UTF-8 text, or longer than `max_len`, are skipped."""
+    files = sorted(p for d in dirs for p in glob.glob(os.path.join(d, "**", pattern), recursive=True))
     c.r.shuffle(files)
-    i = 0
     for path in files:
         text = read_text(path)
-        if not text:
-            continue
+        if text and (max_len is None or len(text) <= max_len):
+            yield path, text
+
+
+def source(c, dirs):
+    i = 0
+    for path, text in texts(c, dirs, "*.rs"):
         for piece in range(0, len(text), PIECE):
             i += 1
             rel = os.path.relpath(path, os.path.commonpath(dirs) if dirs else "/")
@@ -154,13 +160,8 @@ def source(c, dirs):
 
 
 def api(c, dirs):
-    files = sorted(p for d in dirs for p in glob.glob(os.path.join(d, "**", "*.json"), recursive=True))
-    c.r.shuffle(files)
     i = 0
-    for path in files:
-        text = read_text(path)
-        if not text or len(text) > 2 << 20:
-            continue
+    for path, text in texts(c, dirs, "*.json", max_len=2 << 20):
         try:
             doc = json.loads(text)
         except ValueError:

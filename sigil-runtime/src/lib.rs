@@ -13,5 +13,6 @@ pub mod policy;
 pub mod scan;
 pub mod schema;
 pub mod server;
+pub mod state;
 pub mod tool;
 pub mod vault;

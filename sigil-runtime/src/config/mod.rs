@@ -28,6 +28,10 @@
 //!
 //! [[oidc.issuers]]           # bearer tokens on HTTP (see `config::oidc`)
 //! issuer = "https://login.example.eu"
+//!
+//! [state]                    # several replicas: shared state (feature `redis`) and keys
+//! url = "redis://127.0.0.1:6379"
+//! keys = "/etc/sigil/keys"   # from `sigil keygen --out DIR`; required with `url`
 //! ```
 
 use std::collections::BTreeMap;
@@ -79,6 +83,29 @@ pub struct SigilConfig {
     pub tools: BTreeMap<String, ToolConfig>,
     /// The OAuth resource server (bearer tokens on HTTP), if any.
     pub oidc: Option<OidcSection>,
+    /// Shared state for several replicas, and the key directory they share.
+    #[serde(default)]
+    pub state: StateSection,
+}
+
+/// `[state]`: where replicas share state, and the key directory they read.
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateSection {
+    /// `redis://[user:password@]host:port[/db]` or `rediss://…`; none: state in memory.
+    pub url: Option<String>,
+    /// The key directory (`sigil keygen --out DIR`). Required with `url`.
+    pub keys: Option<std::path::PathBuf>,
+}
+
+impl fmt::Debug for StateSection {
+    /// The URL may hold a password: it is never printed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StateSection")
+            .field("url", &self.url.as_ref().map(|_| "<set>"))
+            .field("keys", &self.keys)
+            .finish()
+    }
 }
 
 /// What happens to a value the scanner finds.

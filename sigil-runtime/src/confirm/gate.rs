@@ -6,8 +6,7 @@
 //!   sealed `requestState`; the client retries with `inputResponses`. The state binds principal,
 //!   tool, argument digest, nonce and expiry; the nonce is spent once, server side.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rmcp::model::{
@@ -19,6 +18,7 @@ use rmcp::service::{Peer, RoleServer};
 
 use crate::basics::now_secs;
 use crate::confirm::state::ConfirmBinding;
+use crate::state::{self, MemoryState, SharedState, StateError};
 
 /// The key under which our elicitation travels in `inputRequests` / `inputResponses`.
 pub const INPUT_KEY: &str = "sigil_confirm";
@@ -63,11 +63,12 @@ pub(crate) struct ConfirmSubject<'a> {
     pub(crate) message: String,
 }
 
-/// Seals states, remembers spent nonces.
+/// Seals states; remembers spent nonces in the state store, so that with a shared store an
+/// approval spent on one replica is spent on all.
 pub(crate) struct ConfirmGate {
     codec: RequestStateCodec,
     ttl: Duration,
-    spent: Mutex<HashMap<String, u64>>,
+    spent: SharedState,
 }
 
 impl std::fmt::Debug for ConfirmGate {
@@ -89,6 +90,8 @@ pub(crate) enum Mrtr {
     Approved,
     /// Refused.
     Refused(ConfirmRefusal),
+    /// The store of spent nonces could not be reached: refuse, the approval stays unspent.
+    Unavailable(StateError),
 }
 
 fn random_hex16() -> String {
@@ -137,17 +140,19 @@ fn approved(result: &ElicitResult) -> Result<(), ConfirmRefusal> {
 }
 
 impl ConfirmGate {
-    /// A gate with a fresh random sealing key; states live `ttl`.
+    /// A gate with a fresh random sealing key and spent nonces in memory: one process.
     pub(crate) fn new(ttl: Duration) -> Result<Self, &'static str> {
-        let mut key = [0u8; 32];
-        getrandom::fill(&mut key).map_err(|_| "the OS random number generator failed")?;
+        let mut key = zeroize::Zeroizing::new([0u8; 32]);
+        getrandom::fill(key.as_mut()).map_err(|_| "the OS random number generator failed")?;
         let codec =
             RequestStateCodec::try_new(key.to_vec()).map_err(|_| "the sealing key was refused")?;
-        Ok(Self {
-            codec,
-            ttl,
-            spent: Mutex::new(HashMap::new()),
-        })
+        Ok(Self::with(codec, Arc::new(MemoryState::new()), ttl))
+    }
+
+    /// A gate sealing with `codec` (a key ring every replica shares) and spending nonces in
+    /// `spent`; states live `ttl`.
+    pub(crate) fn with(codec: RequestStateCodec, spent: SharedState, ttl: Duration) -> Self {
+        Self { codec, ttl, spent }
     }
 
     /// Legacy era: ask now over the session and wait.
@@ -217,8 +222,10 @@ impl ConfirmGate {
             .map_err(|_| ConfirmRefusal::Declined)
             .and_then(|r| approved(&r));
         // Spend the nonce whatever the answer: a state is good for one decision.
-        if !self.spend(&binding.nonce, binding.exp, now) {
-            return Mrtr::Refused(ConfirmRefusal::Replayed);
+        match self.spend(&binding.nonce, binding.exp, now) {
+            Ok(true) => {}
+            Ok(false) => return Mrtr::Refused(ConfirmRefusal::Replayed),
+            Err(e) => return Mrtr::Unavailable(e),
         }
         match verdict {
             Ok(()) => Mrtr::Approved,
@@ -250,18 +257,12 @@ impl ConfirmGate {
         Mrtr::Ask { requests, state }
     }
 
-    /// Records `nonce` as spent; `false` if it already was.
-    fn spend(&self, nonce: &str, exp: u64, now: u64) -> bool {
-        let mut spent = self
-            .spent
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        spent.retain(|_, e| *e >= now);
-        if spent.contains_key(nonce) {
-            return false;
-        }
-        spent.insert(nonce.to_owned(), exp);
-        true
+    /// Records `nonce` as spent until the state expires; `false` if it already was.
+    fn spend(&self, nonce: &str, exp: u64, now: u64) -> Result<bool, StateError> {
+        // Kept a second past expiry: by then the sealed state itself is refused as expired.
+        let ttl = Duration::from_secs(exp.saturating_sub(now) + 1);
+        self.spent
+            .put_new(&state::key("once:confirm", nonce), b"", ttl)
     }
 }
 
@@ -300,6 +301,7 @@ mod tests {
             Mrtr::Approved => Ok(()),
             Mrtr::Refused(r) => Err(r),
             Mrtr::Ask { .. } => panic!("asked again"),
+            Mrtr::Unavailable(e) => panic!("{e}"),
         }
     }
 

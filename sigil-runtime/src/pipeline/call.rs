@@ -1,7 +1,5 @@
 //! `tools/call` through every gate, in order.
 
-use std::time::Instant;
-
 use rmcp::ErrorData;
 use rmcp::RoleServer;
 use rmcp::model::{
@@ -80,16 +78,21 @@ impl Pipeline {
             }
             return Err(self.refuse(&caller, &name, &digest, r));
         }
-        if let Some(rate) = tool.spec.rate
-            && !self.limiter.try_acquire(
-                &caller.principal().to_string(),
-                &name,
-                rate,
-                Instant::now(),
-            )
-        {
-            let r = Refusal::RateLimited(rate.to_string());
-            return Err(self.refuse_as(EventKind::RateLimited, &caller, &name, &digest, r));
+        if let Some(rate) = tool.spec.rate {
+            match self
+                .limiter
+                .try_acquire(&caller.principal().to_string(), &name, rate)
+            {
+                Ok(true) => {}
+                Ok(false) => {
+                    let r = Refusal::RateLimited(rate.to_string());
+                    return Err(self.refuse_as(EventKind::RateLimited, &caller, &name, &digest, r));
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "the rate limit could not be checked");
+                    return Err(self.refuse(&caller, &name, &digest, Refusal::StateUnavailable));
+                }
+            }
         }
 
         // 3. validate against the advertised schema: undeclared arguments first, named all.
@@ -264,6 +267,10 @@ impl Pipeline {
                 }
                 Mrtr::Approved => Ok(()),
                 Mrtr::Refused(r) => Err(r),
+                Mrtr::Unavailable(e) => {
+                    tracing::error!(error = %e, "a confirmation could not be checked as unspent");
+                    return Err(Refusal::StateUnavailable);
+                }
             }
         } else {
             self.record(EventKind::ConfirmRequested, Who::Caller(caller))

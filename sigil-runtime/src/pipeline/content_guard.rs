@@ -39,8 +39,9 @@ pub enum Blocked {
         /// The rule that found it.
         rule: String,
     },
-    /// An intercepted value could not be kept in the vault, so it cannot be replaced by a
-    /// pointer; the result is withheld rather than sent in clear.
+    /// The vault's store could not be reached: an intercepted value cannot be replaced by a
+    /// pointer, so the result is withheld rather than sent in clear; or a pointer in the
+    /// arguments cannot be resolved, so the tool does not run.
     VaultUnavailable,
 }
 
@@ -58,7 +59,9 @@ impl std::fmt::Display for Blocked {
                 };
                 write!(f, "{verb} {} data (rule `{rule}`)", category.as_str())
             }
-            Self::VaultUnavailable => f.write_str("the vault could not store an intercepted value"),
+            Self::VaultUnavailable => {
+                f.write_str("the vault could not be reached to store or resolve a value")
+            }
         }
     }
 }

@@ -49,6 +49,8 @@ pub(crate) struct Pipeline {
     pub(crate) audit: Arc<dyn AuditSink>,
     pub(crate) limiter: RateLimiter,
     pub(crate) confirm: ConfirmGate,
+    /// Where rate limits, spent approvals and vault records live, for the banner.
+    pub(crate) state: String,
     /// Calls running now (a stopping server lets them finish, within a bound).
     pub(crate) in_flight: InFlight,
     /// The PID step-up offered when a caller's trust is too low (see `pipeline::step_up_offer`).

@@ -63,9 +63,12 @@ pub enum Refusal {
     Blocked(Blocked),
     /// The audit trail could not record the decision: fail closed.
     AuditUnavailable,
+    /// The state shared by the server's replicas (rate limits, spent approvals) could not be
+    /// reached: fail closed, never decide from one replica's memory.
+    StateUnavailable,
 }
 
-/// Our error codes: the block -32080..-32089 (-32089 is free), in this order. See the module
+/// Our error codes: the block -32080..-32089, in this order. See the module
 /// documentation for the codes it keeps clear of.
 pub mod codes {
     /// Identity missing or refused.
@@ -86,12 +89,14 @@ pub mod codes {
     pub const BLOCKED: i32 = -32087;
     /// Audit trail unavailable.
     pub const AUDIT_UNAVAILABLE: i32 = -32088;
+    /// The shared state (Redis, for several replicas) unavailable.
+    pub const STATE_UNAVAILABLE: i32 = -32089;
 
     #[cfg(test)]
     mod tests {
         use super::*;
 
-        const OURS: [i32; 9] = [
+        const OURS: [i32; 10] = [
             UNAUTHENTICATED,
             TRUST_TOO_LOW,
             INSUFFICIENT_SCOPE,
@@ -101,6 +106,7 @@ pub mod codes {
             CONFIRMATION_INVALID,
             BLOCKED,
             AUDIT_UNAVAILABLE,
+            STATE_UNAVAILABLE,
         ];
 
         #[test]
@@ -170,6 +176,7 @@ impl Refusal {
             Self::Confirmation(ConfirmRefusal::Unavailable) => "confirmation_unavailable",
             Self::Blocked(_) => "blocked",
             Self::AuditUnavailable => "audit_unavailable",
+            Self::StateUnavailable => "state_unavailable",
         }
     }
 
@@ -213,6 +220,7 @@ impl Refusal {
             Self::Confirmation(c) => format!("not executed: {}", c.reason()),
             Self::Blocked(r) => format!("blocked: {r}"),
             Self::AuditUnavailable => "refused: the audit trail cannot record this call".to_owned(),
+            Self::StateUnavailable => "refused: the server's shared state is unavailable; nothing was run, try again later".to_owned(),
         }
     }
 
@@ -242,6 +250,7 @@ impl Refusal {
             Self::Confirmation(_) => codes::CONFIRMATION_INVALID,
             Self::Blocked(_) => codes::BLOCKED,
             Self::AuditUnavailable => codes::AUDIT_UNAVAILABLE,
+            Self::StateUnavailable => codes::STATE_UNAVAILABLE,
         };
         let mut data = json!({ "reason": self.code_name() });
         match self {

@@ -21,7 +21,7 @@ use crate::pipeline::preview_mask::PreviewMask;
 use crate::pipeline::{Blocked, ContentGuard, GuardReport, Side};
 use crate::scan::{Category, Hit, Scanner, json_pieces, redact};
 use crate::tool::{ToolOutput, ToolSpec};
-use crate::vault::{ResolveRequest, Vault};
+use crate::vault::{ResolveRequest, Vault, VaultRefusal};
 
 /// Scanner + vault behind the pipeline's content seam.
 pub struct ScanVaultGuard {
@@ -187,6 +187,16 @@ impl ContentGuard for ScanVaultGuard {
                 return Err(e);
             }
         };
+        if outcomes
+            .iter()
+            .any(|o| o.refusal == Some(VaultRefusal::Unavailable))
+        {
+            // The store is down: the tool would get a pointer instead of the value it reveals.
+            if let Value::Object(m) = value {
+                *args = m;
+            }
+            return Err(Blocked::VaultUnavailable);
+        }
         for o in outcomes {
             if o.is_resolved() {
                 report.resolved.push(o.pointer.kind.tag().to_owned());

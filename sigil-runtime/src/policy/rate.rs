@@ -1,9 +1,12 @@
 //! Rate limits: `"10/min"`, enforced per principal and tool with a token bucket.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use crate::state::{self, MemoryState, SharedState, StateError};
 
 /// A rate: `count` calls per `per`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,46 +77,51 @@ impl fmt::Display for Rate {
     }
 }
 
-struct Bucket {
-    tokens: f64,
-    last: Instant,
+/// Rate limits per (principal, tool), as token buckets in the state store: capacity `count`,
+/// refilled continuously over `per`. With a shared store, every replica takes from the same
+/// bucket, so `10/min` is ten calls a minute in all.
+pub struct RateLimiter {
+    state: SharedState,
 }
 
-/// Token buckets keyed by (principal, tool). Capacity = `count`, refilled continuously.
-#[derive(Default)]
-pub struct RateLimiter {
-    buckets: Mutex<HashMap<(String, String), Bucket>>,
+impl Default for RateLimiter {
+    /// Buckets in this process's memory.
+    fn default() -> Self {
+        Self::new(Arc::new(MemoryState::new()))
+    }
 }
 
 impl fmt::Debug for RateLimiter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RateLimiter").finish_non_exhaustive()
+        f.debug_struct("RateLimiter")
+            .field("state", &self.state.describe())
+            .finish()
     }
 }
 
 impl RateLimiter {
-    /// Takes one token for `principal` calling `tool`; `false` when the bucket is empty.
-    pub fn try_acquire(&self, principal: &str, tool: &str, rate: Rate, now: Instant) -> bool {
-        let mut buckets = self
-            .buckets
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let capacity = f64::from(rate.count);
-        let bucket = buckets
-            .entry((principal.to_owned(), tool.to_owned()))
-            .or_insert(Bucket {
-                tokens: capacity,
-                last: now,
-            });
-        let elapsed = now.saturating_duration_since(bucket.last).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * rate.per_second()).min(capacity);
-        bucket.last = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            true
-        } else {
-            false
+    /// Buckets in `state`.
+    pub fn new(state: SharedState) -> Self {
+        Self { state }
+    }
+
+    /// Takes one token for `principal` calling `tool`; `Ok(false)` when the bucket is empty,
+    /// `Err` when the store cannot say (the caller refuses the call).
+    ///
+    /// The bucket's key is a digest of principal, tool and rate: no name reaches the store.
+    pub fn try_acquire(&self, principal: &str, tool: &str, rate: Rate) -> Result<bool, StateError> {
+        let mut digest = Sha256::new();
+        for part in [principal, tool, &rate.to_string()] {
+            digest.update((part.len() as u64).to_be_bytes());
+            digest.update(part.as_bytes());
         }
+        let id: String = digest
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        self.state
+            .take_token(&state::key("rate", &id), rate.count, rate.per)
     }
 }
 
@@ -134,15 +142,15 @@ mod tests {
     }
 
     #[test]
-    fn bucket_empties_then_refills() {
+    fn buckets_are_per_principal_and_tool() {
         let limiter = RateLimiter::default();
-        let rate = Rate::parse("2/sec").unwrap();
-        let t0 = Instant::now();
-        assert!(limiter.try_acquire("p", "t", rate, t0));
-        assert!(limiter.try_acquire("p", "t", rate, t0));
-        assert!(!limiter.try_acquire("p", "t", rate, t0));
-        // another principal has its own bucket
-        assert!(limiter.try_acquire("q", "t", rate, t0));
-        assert!(limiter.try_acquire("p", "t", rate, t0 + Duration::from_millis(600)));
+        let rate = Rate::parse("2/min").unwrap();
+        assert!(limiter.try_acquire("p", "t", rate).unwrap());
+        assert!(limiter.try_acquire("p", "t", rate).unwrap());
+        assert!(!limiter.try_acquire("p", "t", rate).unwrap());
+        assert!(limiter.try_acquire("q", "t", rate).unwrap());
+        assert!(limiter.try_acquire("p", "u", rate).unwrap());
+        // Lengths are part of the key: ("pt", "") is not ("p", "t").
+        assert!(limiter.try_acquire("pt", "", rate).unwrap());
     }
 }

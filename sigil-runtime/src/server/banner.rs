@@ -98,6 +98,7 @@ impl SigilServer {
         }
         let _ = writeln!(out, "  scanning: {}", p.guard.describe());
         let _ = writeln!(out, "  audit:    {}", p.audit.describe());
+        let _ = writeln!(out, "  state:    {}", p.state);
         let connect = match served {
             Served::Stdio => "waiting for an MCP client on stdin; give a client this command \
                               (Claude Desktop `mcpServers`, VS Code `mcp.json`, or \

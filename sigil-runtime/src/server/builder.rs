@@ -9,21 +9,21 @@ use serde_json::{Map, Value};
 
 use std::path::PathBuf;
 
-use crate::audit::{AuditConfig, AuditKeys, AuditLog, AuditSink, MemoryAudit};
+use crate::audit::{AuditConfig, AuditLog, AuditSink, MemoryAudit};
 use crate::config::SigilConfig;
-use crate::confirm::ConfirmGate;
 use crate::identity::pid::{PidStepUp, StepUpIdentity};
 use crate::identity::resource_server::ResourceServer;
 use crate::identity::{Caller, ExtensionsOrDefault, IdentitySource};
 use crate::pipeline::{ContentGuard, InFlight, NoGuard, Pipeline, ScanVaultGuard, register};
-use crate::policy::RateLimiter;
 use crate::scan::Scanner;
-use crate::server::{BuildError, Dangerous, SigilServer};
+use crate::server::state_setup::StateSetup;
+use crate::server::{BuildError, Dangerous, KeyDir, SigilServer};
+use crate::state::SharedState;
 use crate::tool::{
     BoundTool, ErasedHandler, GatedCall, ServerIdentity, SigilService, ToolError, ToolOutput,
     ToolSpec,
 };
-use crate::vault::{MasterKey, Vault};
+use crate::vault::Vault;
 
 /// A tool known only at run time: its spec and JSON schemas.
 #[derive(Debug, Clone)]
@@ -77,6 +77,8 @@ pub struct SigilServerBuilder {
     scanning: Option<(Scanner, Arc<Vault>)>,
     oidc: Option<Arc<ResourceServer>>,
     pid: Option<Arc<PidStepUp>>,
+    state: Option<SharedState>,
+    keys: Option<KeyDir>,
 }
 
 impl std::fmt::Debug for SigilServerBuilder {
@@ -120,6 +122,8 @@ impl SigilServerBuilder {
             scanning: None,
             oidc: None,
             pid: None,
+            state: None,
+            keys: None,
         }
     }
 
@@ -241,6 +245,25 @@ impl SigilServerBuilder {
         self
     }
 
+    /// Where the state that replicas must share lives: rate-limit buckets, spent approvals and
+    /// the default vault's records. Default: this process's memory, or `[state] url` of the
+    /// configuration. A store shared with other processes needs [`keys`](Self::keys).
+    #[must_use]
+    pub fn state(mut self, state: SharedState) -> Self {
+        self.state = Some(state);
+        self
+    }
+
+    /// The keys every replica shares (vault, `requestState` sealing, audit), from a key
+    /// directory made by `sigil keygen --out DIR`. Default: `[state] keys` of the
+    /// configuration, else keys of this process (the vault and audit keys of the data
+    /// directory, a fresh sealing key).
+    #[must_use]
+    pub fn keys(mut self, keys: KeyDir) -> Self {
+        self.keys = Some(keys);
+        self
+    }
+
     /// No start-up banner on stderr (see [`SigilServer::banner`]).
     #[must_use]
     pub fn quiet(mut self, quiet: bool) -> Self {
@@ -283,8 +306,8 @@ impl SigilServerBuilder {
             }
             tools.push(registered);
         }
-        let confirm = ConfirmGate::new(Duration::from_secs(self.config.confirm.timeout_secs))
-            .map_err(|_| BuildError::Random)?;
+        let shared = StateSetup::resolve(self.state, self.keys, &self.config.state)?;
+        let confirm = shared.confirm_gate(Duration::from_secs(self.config.confirm.timeout_secs))?;
         let allows = |what| self.dangerous.contains(&what);
         for what in &self.dangerous {
             tracing::warn!(server = %self.identity.name, "built with {what}");
@@ -308,7 +331,7 @@ impl SigilServerBuilder {
             (None, Some(guard)) => guard,
             (None, None) if allows(Dangerous::NoScanning) => Arc::new(NoGuard),
             (None, None) => {
-                let (scanner, vault) = default_scanning(&default_dir()?)?;
+                let (scanner, vault) = default_scanning(&shared, &default_dir()?)?;
                 Arc::new(ScanVaultGuard::new(scanner, vault, self.config.scan))
             }
         };
@@ -318,7 +341,7 @@ impl SigilServerBuilder {
             }
             Some(sink) => sink,
             None if allows(Dangerous::MemoryAudit) => Arc::new(MemoryAudit::new()),
-            None => default_audit(&default_dir()?)?,
+            None => default_audit(&shared, &default_dir()?)?,
         };
         let identity_source: Arc<dyn IdentitySource> = match &self.pid {
             Some(step_up) => Arc::new(StepUpIdentity {
@@ -337,8 +360,9 @@ impl SigilServerBuilder {
             identity_source,
             guard,
             audit,
-            limiter: RateLimiter::default(),
+            limiter: shared.limiter(),
             confirm,
+            state: shared.describe(),
             in_flight: InFlight::default(),
             pid: self.pid,
         };
@@ -351,20 +375,25 @@ impl SigilServerBuilder {
     }
 }
 
-/// The default scanner pack, vaulting in memory under the vault key of `dir` (created `0600` on
-/// first run).
-fn default_scanning(dir: &std::path::Path) -> Result<(Scanner, Arc<Vault>), BuildError> {
-    let key = MasterKey::load_or_create_at(dir).map_err(|e| BuildError::Defaults(e.to_string()))?;
+/// The default scanner pack, vaulting into the default vault of `shared` (see
+/// [`StateSetup::default_vault`]).
+fn default_scanning(
+    shared: &StateSetup,
+    dir: &std::path::Path,
+) -> Result<(Scanner, Arc<Vault>), BuildError> {
+    let vault = shared.default_vault(dir)?;
     let scanner = Scanner::default_pack()
         .map_err(|e| BuildError::Defaults(format!("the default scanner: {e}")))?;
-    Ok((scanner, Arc::new(Vault::in_memory(key))))
+    Ok((scanner, vault))
 }
 
-/// The audit log `dir/audit.jsonl`, with its keys in `dir` (created on first run).
-fn default_audit(dir: &std::path::Path) -> Result<Arc<dyn AuditSink>, BuildError> {
-    let failed = |e: crate::audit::AuditError| BuildError::Defaults(format!("audit log: {e}"));
-    let keys = AuditKeys::load_or_create_in(dir).map_err(failed)?;
-    let log =
-        AuditLog::open(dir.join("audit.jsonl"), keys, AuditConfig::default()).map_err(failed)?;
+/// The audit log `dir/audit.jsonl`, with the keys of `shared` (see [`StateSetup::audit_keys`]).
+fn default_audit(
+    shared: &StateSetup,
+    dir: &std::path::Path,
+) -> Result<Arc<dyn AuditSink>, BuildError> {
+    let keys = shared.audit_keys(dir)?;
+    let log = AuditLog::open(dir.join("audit.jsonl"), keys, AuditConfig::default())
+        .map_err(|e| BuildError::Defaults(format!("audit log: {e}")))?;
     Ok(Arc::new(log))
 }

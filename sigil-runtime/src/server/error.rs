@@ -49,6 +49,9 @@ pub enum BuildError {
     Rustls(rustls::Error),
     /// The client certificate trust anchors are unusable.
     ClientAuth(QcError),
+    /// The shared state or the key directory cannot be used: a store that does not answer, a
+    /// shared store without a key directory, a key directory that does not load.
+    State(String),
 }
 
 impl fmt::Display for BuildError {
@@ -79,6 +82,7 @@ impl fmt::Display for BuildError {
             Self::Key => f.write_str("tls: no valid private key block in the key file"),
             Self::Rustls(e) => write!(f, "tls: {e}"),
             Self::ClientAuth(e) => write!(f, "mtls: {e}"),
+            Self::State(m) => write!(f, "shared state: {m}"),
         }
     }
 }

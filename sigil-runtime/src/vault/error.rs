@@ -8,6 +8,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::basics::private_file::NotPrivate;
+use crate::state::StateError;
 
 /// An error from the vault: key loading, storage, or a malformed pointer.
 #[derive(Debug)]
@@ -71,6 +72,8 @@ pub enum VaultError {
     Encrypt,
     /// The text is not exactly one well-formed pointer.
     MalformedPointer,
+    /// The shared state store holding the records failed.
+    State(StateError),
 }
 
 impl fmt::Display for VaultError {
@@ -114,6 +117,7 @@ impl fmt::Display for VaultError {
             Self::Random => f.write_str("vault: the system random source failed"),
             Self::Encrypt => f.write_str("vault: encryption failed"),
             Self::MalformedPointer => f.write_str("vault: not a vault pointer"),
+            Self::State(e) => write!(f, "vault: {e}"),
         }
     }
 }
@@ -122,6 +126,7 @@ impl std::error::Error for VaultError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Io { source, .. } => Some(source),
+            Self::State(e) => Some(e),
             _ => None,
         }
     }

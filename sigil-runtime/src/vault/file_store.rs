@@ -27,10 +27,9 @@ use super::hex;
 use super::master_key::MasterKey;
 use super::pointer::PointerId;
 use super::record::SealedRecord;
+use super::record_line::RecordLine;
 use super::seal::key_check;
 use super::store::{RecordIndex, VaultStore};
-use crate::basics::DataKind;
-use crate::basics::TrustLevel;
 use crate::basics::private_file::{self, OpenError};
 use crate::basics::unix_ms;
 
@@ -42,50 +41,6 @@ struct Header {
     format: String,
     version: u32,
     key_check: String,
-}
-
-#[derive(Serialize, Deserialize)]
-struct RecordLine {
-    id: String,
-    kind: String,
-    owner: String,
-    trust: TrustLevel,
-    expires_at_ms: u64,
-    nonce: String,
-    ciphertext: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    dedup: Option<String>,
-}
-
-impl RecordLine {
-    fn from_record(r: &SealedRecord) -> Self {
-        Self {
-            id: r.id.to_string(),
-            kind: r.kind.tag().to_owned(),
-            owner: r.owner.clone(),
-            trust: r.trust,
-            expires_at_ms: r.expires_at_ms,
-            nonce: hex::encode(&r.nonce),
-            ciphertext: hex::encode(&r.ciphertext),
-            dedup: r.dedup.as_ref().map(|t| hex::encode(t)),
-        }
-    }
-
-    fn into_record(self) -> Option<SealedRecord> {
-        Some(SealedRecord {
-            id: PointerId::parse(&self.id)?,
-            kind: DataKind::ALL.into_iter().find(|k| k.tag() == self.kind)?,
-            owner: self.owner,
-            trust: self.trust,
-            expires_at_ms: self.expires_at_ms,
-            nonce: hex::decode_array(&self.nonce)?,
-            ciphertext: hex::decode(&self.ciphertext)?,
-            dedup: match self.dedup {
-                Some(t) => Some(hex::decode_array(&t)?),
-                None => None,
-            },
-        })
-    }
 }
 
 struct FileState {
@@ -273,12 +228,12 @@ impl VaultStore for FileStore {
         Ok(())
     }
 
-    fn get(&self, id: &PointerId) -> Option<SealedRecord> {
-        self.read_state().index.get(id).cloned()
+    fn get(&self, id: &PointerId) -> Result<Option<SealedRecord>, VaultError> {
+        Ok(self.read_state().index.get(id).cloned())
     }
 
-    fn get_by_dedup(&self, tag: &[u8; 32]) -> Option<SealedRecord> {
-        self.read_state().index.get_by_dedup(tag).cloned()
+    fn get_by_dedup(&self, tag: &[u8; 32]) -> Result<Option<SealedRecord>, VaultError> {
+        Ok(self.read_state().index.get_by_dedup(tag).cloned())
     }
 
     fn purge_expired(&self, now_ms: u64) -> Result<usize, VaultError> {

@@ -155,6 +155,21 @@ impl MasterKey {
         }
     }
 
+    /// Creates the key file `path` (mode `0600`, written atomically) with a fresh key; fails if
+    /// the file exists, so that no key is ever overwritten.
+    pub fn create_file(path: &Path) -> Result<Self, VaultError> {
+        let key = Self::generate()?;
+        let line = Zeroizing::new(encode_hex_line(&key.bytes));
+        private_file::create_atomically(path, &line)
+            .map_err(|e| VaultError::io("create key file", path, e))?;
+        Ok(key)
+    }
+
+    /// A copy, for the one vault a key directory's key is handed to.
+    pub(crate) fn clone_key(&self) -> Self {
+        Self::from_bytes(*self.bytes)
+    }
+
     /// The key bytes, for the vault's key derivation only.
     pub(crate) fn expose(&self) -> &[u8; 32] {
         &self.bytes

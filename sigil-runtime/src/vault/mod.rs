@@ -40,10 +40,12 @@ mod key_text;
 mod master_key;
 mod pointer;
 mod record;
+mod record_line;
 mod resolve_request;
 mod resolve_text;
 mod seal;
 mod service;
+mod shared_store;
 mod store;
 
 pub use crate::basics::DataKind;
@@ -55,4 +57,5 @@ pub use pointer::{Pointer, PointerId, find_pointers, looks_like_pointer};
 pub use record::SealedRecord;
 pub use resolve_request::{ResolveOutcome, ResolveRequest, VaultRefusal};
 pub use service::Vault;
+pub use shared_store::SharedStore;
 pub use store::{MemoryStore, VaultStore};

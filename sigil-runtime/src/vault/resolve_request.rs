@@ -59,6 +59,9 @@ pub enum VaultRefusal {
     Expired,
     /// The record failed authentication: tampered with, or sealed under another key.
     Corrupt,
+    /// The store holding the records could not be read (a shared store that is down). The
+    /// pipeline refuses the call rather than pass the pointer on unresolved.
+    Unavailable,
 }
 
 impl VaultRefusal {
@@ -71,6 +74,7 @@ impl VaultRefusal {
             Self::KindNotRevealed => "kind_not_revealed",
             Self::Expired => "expired",
             Self::Corrupt => "corrupt",
+            Self::Unavailable => "store_unavailable",
         }
     }
 }
@@ -89,6 +93,7 @@ impl fmt::Display for VaultRefusal {
             }
             Self::Expired => f.write_str("the vault record has expired"),
             Self::Corrupt => f.write_str("the vault record failed authentication"),
+            Self::Unavailable => f.write_str("the vault's store could not be read"),
         }
     }
 }

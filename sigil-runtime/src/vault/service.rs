@@ -23,6 +23,8 @@ use crate::basics::{Principal, TrustLevel};
 /// Encrypted values behind opaque pointers. `Send + Sync`; share it in an `Arc`.
 pub struct Vault {
     key: MasterKey,
+    /// Keys rotated out: they still open what they sealed, and seal nothing new.
+    retired: Vec<MasterKey>,
     records: Box<dyn VaultStore>,
     config: VaultConfig,
     last_purge_ms: AtomicU64,
@@ -33,6 +35,7 @@ impl Vault {
     pub fn new(key: MasterKey, store: impl VaultStore + 'static, config: VaultConfig) -> Self {
         Self {
             key,
+            retired: Vec::new(),
             records: Box::new(store),
             config,
             last_purge_ms: AtomicU64::new(unix_ms(SystemTime::now())),
@@ -52,6 +55,14 @@ impl Vault {
     ) -> Result<Self, VaultError> {
         let store = FileStore::open(path, &key)?;
         Ok(Self::new(key, store, config))
+    }
+
+    /// The same vault, also opening records sealed under `retired` keys (rotated out; see
+    /// `sigil keygen --rotate`). New records are sealed under the current key only.
+    #[must_use]
+    pub fn with_retired_keys(mut self, retired: Vec<MasterKey>) -> Self {
+        self.retired = retired;
+        self
     }
 
     /// The configuration.
@@ -98,7 +109,10 @@ impl Vault {
             .then(|| seal::dedup_tag(&self.key, &owner, kind, trust, value.as_bytes()));
         let ttl_ms = u64::try_from(self.config.ttl.as_millis()).unwrap_or(u64::MAX);
         let mut expires_at_ms = now_ms.saturating_add(ttl_ms);
-        let existing = dedup.and_then(|tag| self.same_value(&tag, &owner, kind, trust, value));
+        let existing = match dedup {
+            Some(tag) => self.same_value(&tag, &owner, kind, trust, value)?,
+            None => None,
+        };
         let id = match existing {
             // Renewing never shortens the life of a pointer already handed out.
             Some(record) => {
@@ -138,18 +152,25 @@ impl Vault {
         kind: DataKind,
         trust: TrustLevel,
         value: &str,
-    ) -> Option<SealedRecord> {
-        let record = self.records.get_by_dedup(tag)?;
+    ) -> Result<Option<SealedRecord>, VaultError> {
+        let Some(record) = self.records.get_by_dedup(tag)? else {
+            return Ok(None);
+        };
         if record.owner != owner || record.kind != kind || record.trust != trust {
-            return None;
+            return Ok(None);
         }
-        let plain = seal::open(
-            &self.key,
-            &record.binding(),
-            &record.nonce,
-            &record.ciphertext,
-        )?;
-        (plain.as_slice() == value.as_bytes()).then_some(record)
+        let same = self
+            .open(&record)
+            .is_some_and(|plain| plain.as_slice() == value.as_bytes());
+        Ok(same.then_some(record))
+    }
+
+    /// The record's plaintext, under the current key or a retired one; `None` if it does not
+    /// authenticate under any.
+    fn open(&self, record: &SealedRecord) -> Option<Zeroizing<Vec<u8>>> {
+        std::iter::once(&self.key)
+            .chain(&self.retired)
+            .find_map(|key| seal::open(key, &record.binding(), &record.nonce, &record.ciphertext))
     }
 
     /// The value behind `pointer`, if `req` may have it.
@@ -170,11 +191,14 @@ impl Vault {
         pointer: &Pointer,
         req: &ResolveRequest<'_>,
     ) -> (Option<String>, Result<Zeroizing<String>, VaultRefusal>) {
-        let Some(record) = self
-            .records
-            .get(&pointer.id)
-            .filter(|r| r.kind == pointer.kind)
-        else {
+        let found = match self.records.get(&pointer.id) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::error!(error = %e, "the vault's store could not be read");
+                return (None, Err(VaultRefusal::Unavailable));
+            }
+        };
+        let Some(record) = found.filter(|r| r.kind == pointer.kind) else {
             return (None, Err(VaultRefusal::UnknownPointer));
         };
         let result = self.check_and_open(&record, req);
@@ -201,13 +225,7 @@ impl Vault {
                 presented: req.trust,
             });
         }
-        let mut plain = seal::open(
-            &self.key,
-            &record.binding(),
-            &record.nonce,
-            &record.ciphertext,
-        )
-        .ok_or(VaultRefusal::Corrupt)?;
+        let mut plain = self.open(record).ok_or(VaultRefusal::Corrupt)?;
         let bytes = std::mem::take(&mut *plain);
         match String::from_utf8(bytes) {
             Ok(text) => Ok(Zeroizing::new(text)),
@@ -273,10 +291,10 @@ mod tests {
             fn put(&self, r: SealedRecord) -> Result<(), VaultError> {
                 self.0.put(r)
             }
-            fn get(&self, id: &PointerId) -> Option<SealedRecord> {
+            fn get(&self, id: &PointerId) -> Result<Option<SealedRecord>, VaultError> {
                 self.0.get(id)
             }
-            fn get_by_dedup(&self, t: &[u8; 32]) -> Option<SealedRecord> {
+            fn get_by_dedup(&self, t: &[u8; 32]) -> Result<Option<SealedRecord>, VaultError> {
                 self.0.get_by_dedup(t)
             }
             fn purge_expired(&self, now: u64) -> Result<usize, VaultError> {

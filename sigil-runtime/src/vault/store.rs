@@ -11,19 +11,21 @@ use super::record::SealedRecord;
 ///
 /// Putting a record with an id already present replaces it (a refresh of the same pointer).
 #[diagnostic::on_unimplemented(
-    note = "`{Self}` is not a vault store; use `MemoryStore` or `FileStore`, or implement \
+    note = "`{Self}` is not a vault store; use `MemoryStore`, `FileStore` or `SharedStore`, or implement \
             `sigil_runtime::vault::VaultStore`"
 )]
 pub trait VaultStore: Send + Sync {
     /// Stores or replaces a record.
     fn put(&self, record: SealedRecord) -> Result<(), VaultError>;
-    /// The record with this id, if any (expired or not).
-    fn get(&self, id: &PointerId) -> Option<SealedRecord>;
+    /// The record with this id, if any (expired or not). `Err` when the store cannot be read:
+    /// the vault then fails closed.
+    fn get(&self, id: &PointerId) -> Result<Option<SealedRecord>, VaultError>;
     /// The record carrying this dedup tag, if any.
-    fn get_by_dedup(&self, tag: &[u8; 32]) -> Option<SealedRecord>;
+    fn get_by_dedup(&self, tag: &[u8; 32]) -> Result<Option<SealedRecord>, VaultError>;
     /// Drops every record expired at `now_ms`; returns how many were dropped.
     fn purge_expired(&self, now_ms: u64) -> Result<usize, VaultError>;
-    /// How many records are held.
+    /// How many records are held (a store shared with other processes says 0: it does not
+    /// count them).
     fn len(&self) -> usize;
     /// Whether no record is held.
     fn is_empty(&self) -> bool {
@@ -108,20 +110,22 @@ impl VaultStore for MemoryStore {
         Ok(())
     }
 
-    fn get(&self, id: &PointerId) -> Option<SealedRecord> {
-        self.index
+    fn get(&self, id: &PointerId) -> Result<Option<SealedRecord>, VaultError> {
+        Ok(self
+            .index
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(id)
-            .cloned()
+            .cloned())
     }
 
-    fn get_by_dedup(&self, tag: &[u8; 32]) -> Option<SealedRecord> {
-        self.index
+    fn get_by_dedup(&self, tag: &[u8; 32]) -> Result<Option<SealedRecord>, VaultError> {
+        Ok(self
+            .index
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get_by_dedup(tag)
-            .cloned()
+            .cloned())
     }
 
     fn purge_expired(&self, now_ms: u64) -> Result<usize, VaultError> {

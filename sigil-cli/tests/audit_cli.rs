@@ -16,6 +16,10 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 struct Setup {
     dir: tempfile::TempDir,
     log: PathBuf,
@@ -205,7 +209,12 @@ fn keygen_writes_private_keys_and_refuses_to_overwrite() {
     let out = s.home().join("k");
     let o = s.run(&["keygen", "--out", out.to_str().unwrap()]);
     assert!(o.status.success());
-    for name in ["audit-mac.key", "audit-signing.key"] {
+    for name in [
+        "audit-mac.key",
+        "audit-signing.key",
+        "vault-1.key",
+        "request-state-1.key",
+    ] {
         assert_eq!(
             std::fs::metadata(out.join(name))
                 .unwrap()
@@ -225,6 +234,31 @@ fn keygen_writes_private_keys_and_refuses_to_overwrite() {
             .success()
     );
     assert_ne!(std::fs::read(out.join("audit-mac.key")).unwrap(), before);
+    // --force replaces the audit keys only: a vault key that sealed records is never replaced.
+    assert!(!out.join("vault-2.key").exists());
+}
+
+#[test]
+fn keygen_rotate_adds_a_generation_and_needs_a_complete_directory() {
+    let s = Setup::new();
+    let out = s.home().join("k");
+    let dir = out.to_str().unwrap();
+    let o = s.run(&["keygen", "--rotate", "--out", dir]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("sigil keygen --out"), "{}", stderr(&o));
+    assert!(s.run(&["keygen", "--out", dir]).status.success());
+    let vault_1 = std::fs::read(out.join("vault-1.key")).unwrap();
+    let o = s.run(&["keygen", "--rotate", "--out", dir]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("vault-2.key") && stdout(&o).contains("request-state-2.key"));
+    assert_eq!(std::fs::read(out.join("vault-1.key")).unwrap(), vault_1);
+    assert_eq!(
+        s.run(&["keygen", "--rotate", "--force", "--out", dir])
+            .status
+            .code(),
+        Some(2),
+        "--force and --rotate do not go together"
+    );
 }
 
 #[test]

@@ -101,8 +101,16 @@ pub mod prelude {
 /// and HTTPS.
 pub mod server {
     pub use sigil_runtime::server::{
-        BuildError, Dangerous, HttpsConfig, Served, SigilServer, SigilServerBuilder, ToolDef,
+        BuildError, Dangerous, HttpsConfig, KeyDir, KeyDirError, Served, SigilServer,
+        SigilServerBuilder, ToolDef,
     };
+}
+
+/// State that several replicas of one server share (rate limits, spent approvals, vault
+/// records): in memory by default, on Redis with the `redis` feature. See
+/// [`SigilServerBuilder::state`](server::SigilServerBuilder::state).
+pub mod state {
+    pub use sigil_runtime::state::*;
 }
 
 /// Who is calling: callers, principals and trust levels, and the ways to verify them (OIDC

@@ -181,3 +181,28 @@ async def test_mrtr_approval_is_bound_and_single_use(transport):
             again = await client.session.call_tool("transfer_funds", args, input_responses={"other": yes["sigil_confirm"]}, allow_input_required=True)
             assert isinstance(again, types.InputRequiredResult)
             assert (await balance(client))["transfers"] == 1
+
+
+@pytest.mark.anyio
+async def test_a_retry_is_not_charged_twice_and_a_forged_state_runs_nothing():
+    """`transfer_funds` is 10/min: a confirmed call takes one token (the retry carrying the
+    approval was charged when it was asked for), and a retry with a forged state is refused
+    without running anything."""
+    with bank("http", "high") as server:
+        async with Client(server, mode="auto", elicitation_callback=answering(True)) as client:
+            args = {"to_iban": "DE89370400440532013000", "amount_cents": 1}
+            yes = {"sigil_confirm": {"action": "accept", "content": {"approve": True}}}
+            for _ in range(12):
+                with pytest.raises(MCPError) as e:
+                    await client.session.call_tool("transfer_funds", args, input_responses=yes, request_state="rs1.forged.state")
+                assert e.value.code == -32086, e.value.error
+            assert (await balance(client))["transfers"] == 0
+            ok = 0
+            for _ in range(10):
+                r = await client.call_tool("transfer_funds", args)
+                ok += not r.is_error
+            assert ok == 10, "ten confirmed transfers fit in 10/min"
+            with pytest.raises(MCPError) as e:
+                await client.call_tool("transfer_funds", args)
+            assert e.value.code == -32083
+            assert (await balance(client))["transfers"] == 10

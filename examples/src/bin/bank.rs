@@ -6,13 +6,19 @@
 //! cargo run -p sigil-examples --bin bank                            # stdio
 //! cargo run -p sigil-examples --bin bank -- --trust high            # the local user's trust
 //! cargo run -p sigil-examples --bin bank -- --http 127.0.0.1:8080   # Streamable HTTP at /mcp
+//! cargo run -p sigil-examples --bin bank -- --http 127.0.0.1:8081 \
+//!     --state redis://127.0.0.1:6379 --keys ./keys                   # one replica of several
 //! ```
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 use sigil::prelude::*;
+use sigil::server::KeyDir;
+use sigil::state::{RedisOptions, RedisState};
 use sigil_examples::Bank;
 
 /// The SIGIL example bank: an MCP server with four tools of rising risk.
@@ -28,6 +34,12 @@ struct Args {
     /// Print no start-up banner.
     #[arg(long)]
     quiet: bool,
+    /// Share rate limits, approvals and vault records with other replicas in this Redis.
+    #[arg(long, value_name = "URL", requires = "keys")]
+    state: Option<String>,
+    /// The key directory every replica reads (made by `sigil keygen --out DIR`).
+    #[arg(long, value_name = "DIR")]
+    keys: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -42,10 +54,23 @@ async fn main() -> ExitCode {
     let user = std::env::var("USER").unwrap_or_else(|_| "operator".into());
     // Safe by default: scanning with the default rule pack, and a signed audit log in
     // ~/.local/share/sigil (see `sigil audit verify`).
-    let built = SigilServer::for_service(Bank::new())
+    let mut builder = SigilServer::for_service(Bank::new())
         .default_caller(Caller::local(user, args.trust))
-        .quiet(args.quiet)
-        .build();
+        .quiet(args.quiet);
+    // Several replicas: the keys from one directory, the state in one Redis.
+    if let Some(dir) = &args.keys {
+        match KeyDir::open(dir) {
+            Ok(keys) => builder = builder.keys(keys),
+            Err(e) => return fail(e),
+        }
+    }
+    if let Some(url) = &args.state {
+        match RedisState::connect(url, RedisOptions::default()) {
+            Ok(state) => builder = builder.state(Arc::new(state)),
+            Err(e) => return fail(e),
+        }
+    }
+    let built = builder.build();
     let served = match built {
         Ok(server) => match args.http {
             Some(addr) => server.serve_http_on(addr).await,
@@ -55,11 +80,13 @@ async fn main() -> ExitCode {
     };
     match served {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("bank: {e}");
-            ExitCode::FAILURE
-        }
+        Err(e) => fail(e),
     }
+}
+
+fn fail(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("bank: {e}");
+    ExitCode::FAILURE
 }
 
 fn trust(s: &str) -> Result<TrustLevel, String> {

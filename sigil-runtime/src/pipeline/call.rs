@@ -78,7 +78,13 @@ impl Pipeline {
             }
             return Err(self.refuse(&caller, &name, &digest, r));
         }
-        if let Some(rate) = tool.spec.rate {
+        // A retry that carries a sealed approval was charged when the approval was asked for: a
+        // confirmed call takes one token, not two. A forged or replayed state gets past this
+        // but not past the confirmation gate, so every call that runs was charged once.
+        // (2026-07-28 only: a legacy session asks again in the call, whatever it carries.)
+        let charged_at_ask =
+            tool.spec.needs_confirm() && params.request_state.is_some() && is_stateless(&ctx);
+        if let (Some(rate), false) = (tool.spec.rate, charged_at_ask) {
             match self
                 .limiter
                 .try_acquire(&caller.principal().to_string(), &name, rate)
@@ -241,9 +247,7 @@ impl Pipeline {
             digest,
             message,
         };
-        let stateless = ctx
-            .protocol_version()
-            .is_some_and(|v| v.as_str() >= ProtocolVersion::V_2026_07_28.as_str());
+        let stateless = is_stateless(ctx);
 
         let verdict = if stateless {
             let can_elicit = ctx
@@ -456,4 +460,11 @@ fn merge_rules(a: &GuardReport, b: &GuardReport) -> Vec<(String, u32)> {
         }
     }
     out
+}
+
+/// Whether the call is in the 2026-07-28 era: confirmation through `InputRequiredResult` and a
+/// retry with the sealed `requestState`, rather than in the session.
+fn is_stateless(ctx: &RequestContext<RoleServer>) -> bool {
+    ctx.protocol_version()
+        .is_some_and(|v| v.as_str() >= ProtocolVersion::V_2026_07_28.as_str())
 }

@@ -74,7 +74,7 @@ impl MemoryState {
 impl Inner {
     fn sweep_if_due(&mut self, now: Instant) {
         self.writes = self.writes.wrapping_add(1);
-        if self.writes % SWEEP_EVERY != 0 {
+        if !self.writes.is_multiple_of(SWEEP_EVERY) {
             return;
         }
         self.values.retain(|_, (_, expires)| *expires > now);

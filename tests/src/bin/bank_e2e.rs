@@ -66,6 +66,12 @@
 //! `$XDG_DATA_HOME/sigil/audit.jsonl` (else `~/.local/share/sigil/audit.jsonl`), with its keys
 //! created beside it on first run (mode 0600) and signed checkpoints in `PATH.checkpoints`.
 //! `sigil audit verify PATH` checks it with those keys.
+//!
+//! With `--state redis://HOST:PORT --keys DIR` bank is one replica of several: rate limits,
+//! spent approvals and vault records live in Redis, and the vault, `requestState` and audit keys
+//! come from the key directory `DIR` that `sigil keygen --out DIR` made (every replica reads the
+//! same one). Each replica writes its own audit chain (`--audit-log`), signed with those keys.
+//! `--keys DIR` alone takes the keys from `DIR` and keeps the state in memory.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -84,7 +90,8 @@ use sigil::identity::qualified_cert::{AnchorKind, TrustAnchors};
 use sigil::identity::resource_server::ResourceServer;
 use sigil::prelude::*;
 use sigil::scan::Scanner;
-use sigil::server::{HttpsConfig, SigilServer, ToolDef};
+use sigil::server::{HttpsConfig, KeyDir, SigilServer, ToolDef};
+use sigil::state::{MemoryState, RedisOptions, RedisState, SharedState};
 use sigil::tool::ToolSpec;
 use sigil::vault::{MasterKey, Vault};
 use sigil_examples::Bank;
@@ -109,6 +116,8 @@ struct Options {
     introspection_client: Option<String>,
     quiet: bool,
     deploy_tool: bool,
+    state: Option<String>,
+    keys: Option<PathBuf>,
 }
 
 const USAGE: &str =
@@ -118,7 +127,8 @@ const USAGE: &str =
              [--oidc-introspection-client ID]]
             [--oidc-issuer URL --oidc-login --oidc-client-id ID]  (stdio, after `sigil login`)
             [--tls-cert FILE --tls-key FILE [--mtls-ca FILE] [--mtls-ca-nonqualified FILE]]
-            [--pid-issuer-key FILE ... [--pid-base-url URL]]";
+            [--pid-issuer-key FILE ... [--pid-base-url URL]]
+            [--state redis://HOST:PORT --keys DIR]  (one replica of several, sharing Redis)";
 
 fn parse_options() -> Result<Options, String> {
     let mut opts = Options {
@@ -140,6 +150,8 @@ fn parse_options() -> Result<Options, String> {
         introspection_client: None,
         quiet: false,
         deploy_tool: false,
+        state: None,
+        keys: None,
     };
     if let Ok(t) = std::env::var("SIGIL_TRUST") {
         opts.trust = parse_trust(&t)?;
@@ -179,6 +191,8 @@ fn parse_options() -> Result<Options, String> {
             "--oidc-login" => opts.oidc_login = true,
             "--quiet" => opts.quiet = true,
             "--deploy-tool" => opts.deploy_tool = true,
+            "--state" => opts.state = Some(value("--state")?),
+            "--keys" => opts.keys = Some(PathBuf::from(value("--keys")?)),
             "--oidc-introspection-client" => {
                 opts.introspection_client = Some(value("--oidc-introspection-client")?);
             }
@@ -220,6 +234,11 @@ fn parse_options() -> Result<Options, String> {
     if (opts.mtls_ca.is_some() || opts.mtls_ca_nonqualified.is_some()) && opts.tls_cert.is_none() {
         return Err(format!(
             "--mtls-ca and --mtls-ca-nonqualified need --tls-cert and --tls-key\n{USAGE}"
+        ));
+    }
+    if opts.state.is_some() && opts.keys.is_none() {
+        return Err(format!(
+            "--state needs --keys DIR: replicas share their keys (sigil keygen --out DIR)\n{USAGE}"
         ));
     }
     if opts.http.is_none() && !opts.pid_keys.is_empty() {
@@ -345,13 +364,20 @@ async fn stdio_session(opts: &Options, issuer: &str) -> Result<SessionIdentity, 
     token.verify(&verifier).await.map_err(|e| e.to_string())
 }
 
-/// Opens the audit log; its keys live in the default key directory (created 0600 on first run).
-fn open_audit(path: Option<&std::path::Path>) -> Result<Arc<AuditLog>, Box<dyn std::error::Error>> {
+/// Opens the audit log; its keys come from `--keys DIR`, else from the default key directory
+/// (created 0600 on first run).
+fn open_audit(
+    path: Option<&std::path::Path>,
+    key_dir: Option<&std::path::Path>,
+) -> Result<Arc<AuditLog>, Box<dyn std::error::Error>> {
     let path = match path {
         Some(p) => p.to_path_buf(),
         None => default_log_path()?,
     };
-    let keys = AuditKeys::load_or_create_in(&default_key_dir()?)?;
+    let keys = match key_dir {
+        Some(dir) => AuditKeys::load_from(dir)?,
+        None => AuditKeys::load_or_create_in(&default_key_dir()?)?,
+    };
     Ok(Arc::new(AuditLog::open(
         &path,
         keys,
@@ -385,6 +411,22 @@ fn https_config(opts: &Options) -> Result<Option<HttpsConfig>, String> {
     tls.client_auth(&anchors)
         .map(Some)
         .map_err(|e| e.to_string())
+}
+
+/// `--state URL` (Redis) and `--keys DIR`: the state and keys this replica shares with others.
+fn shared_state(opts: &Options) -> Result<Option<(SharedState, KeyDir)>, String> {
+    let Some(dir) = &opts.keys else {
+        return Ok(None);
+    };
+    let keys = KeyDir::open(dir).map_err(|e| format!("--keys: {e}"))?;
+    let state: SharedState = match &opts.state {
+        Some(url) => Arc::new(
+            RedisState::connect(url, RedisOptions::default())
+                .map_err(|e| format!("--state: {e}"))?,
+        ),
+        None => Arc::new(MemoryState::new()),
+    };
+    Ok(Some((state, keys)))
 }
 
 fn parse_trust(s: &str) -> Result<TrustLevel, String> {
@@ -428,7 +470,7 @@ async fn main() -> ExitCode {
         },
         None => SigilConfig::default(),
     };
-    let audit = match open_audit(opts.audit_log.as_deref()) {
+    let audit = match open_audit(opts.audit_log.as_deref(), opts.keys.as_deref()) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("bank: audit log: {e}");
@@ -520,11 +562,19 @@ async fn main() -> ExitCode {
             }
         }
     }
+    match shared_state(&opts) {
+        // With a key directory, the default vault: sealed under its keys, in the shared state.
+        Ok(Some((state, keys))) => builder = builder.state(state).keys(keys),
+        Ok(None) => builder = builder.scanning(scanner, vault),
+        Err(e) => {
+            eprintln!("bank: {e}");
+            return ExitCode::from(2);
+        }
+    }
     let server = match builder
         .config(config)
         .quiet(opts.quiet)
         .audit(audit)
-        .scanning(scanner, vault)
         .build()
     {
         Ok(s) => s,

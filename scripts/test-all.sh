@@ -24,8 +24,10 @@ echo "== cargo test"
 cargo test -j2 --workspace
 
 echo "== real clients (Python MCP SDK, MCP Inspector)"
-cargo build -j2 -p sigil-tests --bin bank-e2e -p sigil-cli
+cargo build -j2 -p sigil-tests --bin bank-e2e
+cargo build -j2 -p sigil-cli --bin sigil -p sigil-examples --bin bank
 export BANK_BIN="$CARGO_TARGET_DIR/debug/bank-e2e"
 export SIGIL_BIN="$CARGO_TARGET_DIR/debug/sigil"
+export EXAMPLE_BANK_BIN="$CARGO_TARGET_DIR/debug/bank"
 cd "$root/tests/python"
 "$venv/bin/python" -m pytest -q -p no:cacheprovider

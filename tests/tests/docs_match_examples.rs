@@ -30,3 +30,18 @@ fn the_guide_includes_the_files_it_shows() {
         assert!(std::path::Path::new(&format!("{root}/{included}")).exists());
     }
 }
+
+#[test]
+fn the_deployment_sigil_toml_is_one_sigil_accepts() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let path = format!("{root}/docs/deploy/sigil.toml");
+    let config = sigil::config::SigilConfig::load(std::path::Path::new(&path)).unwrap();
+    assert!(
+        config
+            .http
+            .allowed_hosts
+            .iter()
+            .any(|h| h == "bank.internal")
+    );
+    assert!(config.tools.contains_key("transfer_funds"));
+}

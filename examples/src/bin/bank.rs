@@ -34,12 +34,23 @@ struct Args {
     /// Print no start-up banner.
     #[arg(long)]
     quiet: bool,
-    /// Share rate limits, approvals and vault records with other replicas in this Redis.
-    #[arg(long, value_name = "URL", requires = "keys")]
+    /// Share rate limits, approvals and vault records with other replicas in this Redis
+    /// (redis://[:PASSWORD@]HOST:PORT or rediss:// for TLS).
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "keys",
+        env = "SIGIL_STATE_URL",
+        hide_env_values = true
+    )]
     state: Option<String>,
     /// The key directory every replica reads (made by `sigil keygen --out DIR`).
     #[arg(long, value_name = "DIR")]
     keys: Option<PathBuf>,
+    /// A sigil.toml that tightens the tools or sets `[http]` (the host names a load balancer
+    /// sends) and `[state]`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -57,6 +68,12 @@ async fn main() -> ExitCode {
     let mut builder = SigilServer::for_service(Bank::new())
         .default_caller(Caller::local(user, args.trust))
         .quiet(args.quiet);
+    if let Some(path) = &args.config {
+        match sigil::config::SigilConfig::load(path) {
+            Ok(config) => builder = builder.config(config),
+            Err(e) => return fail(e),
+        }
+    }
     // Several replicas: the keys from one directory, the state in one Redis.
     if let Some(dir) = &args.keys {
         match KeyDir::open(dir) {

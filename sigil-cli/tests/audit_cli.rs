@@ -316,3 +316,53 @@ fn a_writer_killed_mid_stream_leaves_a_log_that_verifies_up_to_the_crash() {
     let o = s.run(&["audit", "verify", s.log()]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
+
+#[test]
+fn verify_of_a_directory_reports_each_replicas_chain_and_the_one_that_breaks() {
+    let s = Setup::new();
+    let chains = s.home().join("chains");
+    for name in ["a", "b"] {
+        std::fs::create_dir_all(chains.join(name)).unwrap();
+        let log = chains.join(name).join("audit.jsonl");
+        let o = s.run(&[
+            "audit",
+            "append",
+            log.to_str().unwrap(),
+            "--event",
+            "call_allowed",
+            "--count",
+            "3",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let dir = chains.to_str().unwrap();
+    let o = s.run(&["audit", "verify", dir]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert_eq!(out.matches("== ").count(), 2, "{out}");
+    assert_eq!(out.matches("OK: ").count(), 2, "{out}");
+    // Edit one record of b's chain: the report says which chain broke, and where.
+    let b = chains.join("b").join("audit.jsonl");
+    let text = std::fs::read_to_string(&b).unwrap();
+    std::fs::write(&b, text.replacen("call_allowed", "call_refused", 1)).unwrap();
+    let o = s.run(&["audit", "verify", dir, "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let reports: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(reports.len(), 2);
+    let broken: Vec<_> = reports.iter().filter(|r| r["status"] == "failed").collect();
+    assert_eq!(broken.len(), 1);
+    assert!(
+        broken[0]["chain"]
+            .as_str()
+            .unwrap()
+            .ends_with("b/audit.jsonl")
+    );
+    let empty = s.home().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let o = s.run(&["audit", "verify", empty.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no audit log"), "{}", stderr(&o));
+}

@@ -250,3 +250,31 @@ fn keys_are_created_once_private_and_reloaded() {
         "{refused:?}"
     );
 }
+
+#[test]
+fn a_replica_names_itself_in_every_record_and_the_name_is_sealed() {
+    let f = Fixture::new();
+    f.write(3, config().replica("bank-0").unwrap());
+    f.write(2, config().replica("bank-0").unwrap());
+    assert_eq!(f.verify().outcome, Outcome::Intact);
+    let lines = f.lines();
+    assert!(lines.len() >= 5);
+    for line in &lines {
+        let record: serde_json::Value = serde_json::from_slice(line).unwrap();
+        assert_eq!(record["replica"], "bank-0", "{record}");
+    }
+    // The name is under the MAC: a record moved to another replica's name is caught.
+    let mut edited = lines.clone();
+    edited[1] = String::from_utf8(edited[1].clone())
+        .unwrap()
+        .replace("\"replica\":\"bank-0\"", "\"replica\":\"bank-1\"")
+        .into_bytes();
+    f.set_lines(&edited);
+    assert!(matches!(f.verify().outcome, Outcome::Failed(_)));
+    for bad in ["", "bank 0", "bank/0", "bänk", &"x".repeat(65), "a\nb"] {
+        assert!(
+            matches!(config().replica(bad), Err(AuditError::BadReplicaName(_))),
+            "{bad:?}"
+        );
+    }
+}

@@ -80,19 +80,22 @@ class Cluster:
         self.redis = redis
         self.replicas: dict[int, subprocess.Popen] = {}
         self.logs: dict[int, Path] = {}
+        self.names: dict[int, str] = {}
         for name in ("a", "b"):
             self.start_replica(name)
         self.lb = RoundRobin(list(self.replicas))
 
-    def start_replica(self, name: str) -> None:
-        port = free_port()
+    def start_replica(self, name: str, port: int | None = None) -> None:
+        port = port or free_port()
         home = self.home / name
-        home.mkdir()
-        log = home / "audit.jsonl"
+        home.mkdir(exist_ok=True)
+        # Each replica's own chain; one directory holds them all, as an operator collects them.
+        (self.home / "audit").mkdir(exist_ok=True)
+        log = self.home / "audit" / f"{name}.jsonl"
         stderr_path = home / "bank.stderr"
         proc = subprocess.Popen(
             [bank_bin(), "--http", f"127.0.0.1:{port}", "--trust", "high", "--quiet",
-             "--state", self.redis.url, "--keys", str(self.keys), "--audit-log", str(log)],
+             "--state", self.redis.url, "--keys", str(self.keys), "--audit-log", str(log), "--replica", name],
             stdout=subprocess.DEVNULL,
             stderr=stderr_path.open("wb"),
             env=bank_env(str(home)),
@@ -100,6 +103,7 @@ class Cluster:
         wait_listening(proc, port, stderr_path, f"replica {name}")
         self.replicas[port] = proc
         self.logs[port] = log
+        self.names[port] = name
 
     def kill(self, port: int) -> None:
         self.replicas[port].send_signal(signal.SIGKILL)
@@ -213,9 +217,21 @@ async def test_with_one_replica_killed_the_other_serves_the_rest(cluster):
             done = await client.call_tool("transfer_funds", {"to_iban": iban_pointer, "amount_cents": cents})
             assert not done.is_error, done
         assert set(cluster.lb.served[before:]) == {survivor}
-    # The killed replica's chain verifies up to where it died.
+        # The killed replica's chain verifies up to where it died.
+        report = cluster.verify(killed)
+        assert report.returncode in (0, 3), report.stdout + report.stderr
+        records_before = len(cluster.records(killed))
+        # Restarted on its port, it continues its own chain and takes calls again.
+        cluster.start_replica(cluster.names[killed], killed)
+        for cents in (400, 500):
+            done = await client.call_tool("transfer_funds", {"to_iban": iban_pointer, "amount_cents": cents})
+            assert not done.is_error, done
+        assert killed in cluster.lb.served[-4:]
+    cluster.stop_all()
     report = cluster.verify(killed)
-    assert report.returncode in (0, 3), report.stdout + report.stderr
+    assert report.returncode == 0, report.stdout + report.stderr
+    records = cluster.records(killed)
+    assert len(records) > records_before and [r["seq"] for r in records] == list(range(len(records)))
 
 
 @pytest.mark.anyio
@@ -254,5 +270,13 @@ async def test_with_redis_down_calls_fail_closed_and_work_again_after_it_restart
     for port in cluster.replicas:
         report = cluster.verify(port)
         assert report.returncode == 0, report.stdout + report.stderr
-        refused += [r for r in cluster.records(port) if "state_unavailable" in (r.get("reason") or "")]
+        records = cluster.records(port)
+        assert len({r["replica"] for r in records}) == 1, "every record names its replica"
+        refused += [r for r in records if "state_unavailable" in (r.get("reason") or "")]
     assert refused, "the refused transfers are in the audit trail"
+    # One command checks the directory of chains and reports each one by its replica.
+    both = subprocess.run([sigil_bin(), "audit", "verify", str(cluster.home / "audit"), "--key-dir", str(cluster.keys)],
+                          capture_output=True, text=True, timeout=60)
+    assert both.returncode == 0, both.stdout + both.stderr
+    assert "(replica a)" in both.stdout and "(replica b)" in both.stdout, both.stdout
+    assert both.stdout.count("OK: ") == 2, both.stdout

@@ -42,7 +42,9 @@ enum Format {
 
 #[derive(Debug, clap::Args)]
 struct VerifyArgs {
-    /// The log; one path finds its rotated segments (LOG.1, LOG.2, ...); several are taken in order
+    /// The log; one path finds its rotated segments (LOG.1, LOG.2, ...); several are taken in
+    /// order. A directory holds one chain per replica (`*.jsonl`, there or one level down):
+    /// each is verified and reported
     #[arg(required = true, value_name = "LOG")]
     logs: Vec<PathBuf>,
     /// The initial MAC key [default: audit-mac.key in the key directory]
@@ -151,7 +153,6 @@ fn segments_of(logs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
-    let segments = segments_of(&a.logs)?;
     let dir = key_dir(a.key_dir.clone());
     let (key_path, key_source) = match (&a.key, &dir) {
         (Some(key), _) => (key.clone(), key.display().to_string()),
@@ -166,10 +167,69 @@ fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
         }
         _ => None,
     };
-    let mut checkpoints = a.checkpoint.clone();
-    let sidecar = checkpoints_path(&a.logs[0]);
+    let keys = VerifyKeys {
+        mac_key: &mac_key,
+        checkpoint_key: verifier.as_ref(),
+    };
+    // A directory holds several chains (one per replica): each is verified and reported.
+    let chains = match a.logs.as_slice() {
+        [single] if single.is_dir() => chains_in(single)?,
+        _ => {
+            let report = verify_chain(&a.logs, keys, &a.checkpoint)?;
+            return Ok(ExitCode::from(print_report(&report, &a, &key_source, None)));
+        }
+    };
+    let mut worst = 0;
+    for chain in &chains {
+        let report = verify_chain(std::slice::from_ref(chain), keys, &a.checkpoint)?;
+        let code = print_report(&report, &a, &key_source, Some(chain));
+        // Tampering outranks an unprintable report, a foreign key and a torn tail.
+        let severity = |c: u8| [0, 3, 4, 2, 1].iter().position(|&x| x == c).unwrap_or(4);
+        if severity(code) > severity(worst) {
+            worst = code;
+        }
+    }
+    Ok(ExitCode::from(worst))
+}
+
+/// The audit logs under `dir` (`*.jsonl`, there or one directory down), each one chain; their
+/// rotated segments and checkpoint files are found from them.
+fn chains_in(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let list = |d: &Path| -> Result<Vec<PathBuf>, String> {
+        let entries = std::fs::read_dir(d).map_err(|e| format!("{}: {e}", d.display()))?;
+        Ok(entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+    };
+    let mut chains = Vec::new();
+    for entry in list(dir)? {
+        let paths = if entry.is_dir() {
+            list(&entry)?
+        } else {
+            vec![entry]
+        };
+        chains.extend(
+            paths
+                .into_iter()
+                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "jsonl")),
+        );
+    }
+    chains.sort();
+    if chains.is_empty() {
+        return Err(format!("{}: no audit log (*.jsonl) in it", dir.display()));
+    }
+    Ok(chains)
+}
+
+/// Verifies one chain (a log and its segments) with the checkpoints given and its sidecar.
+fn verify_chain(
+    logs: &[PathBuf],
+    keys: VerifyKeys<'_>,
+    given: &[PathBuf],
+) -> Result<VerifyReport, String> {
+    let segments = segments_of(logs)?;
+    let mut checkpoints = given.to_vec();
+    let sidecar = checkpoints_path(&logs[0]);
     if sidecar.exists() && !checkpoints.contains(&sidecar) {
-        if verifier.is_some() {
+        if keys.checkpoint_key.is_some() {
             checkpoints.push(sidecar);
         } else {
             eprintln!(
@@ -178,19 +238,46 @@ fn run_verify(a: VerifyArgs) -> Result<ExitCode, String> {
             );
         }
     }
-    let keys = VerifyKeys {
-        mac_key: &mac_key,
-        checkpoint_key: verifier.as_ref(),
-    };
-    let report = verify(&segments, keys, &checkpoints).map_err(|e| e.to_string())?;
+    verify(&segments, keys, &checkpoints).map_err(|e| e.to_string())
+}
+
+/// The replica named in a chain's first record, if any.
+fn replica_of(log: &Path) -> Option<String> {
+    use std::io::{BufRead, Read};
+    let file = std::fs::File::open(log).ok()?;
+    let mut first = String::new();
+    std::io::BufReader::new(file.take(64 * 1024))
+        .read_line(&mut first)
+        .ok()?;
+    let record: serde_json::Value = serde_json::from_str(&first).ok()?;
+    record.get("replica")?.as_str().map(str::to_owned)
+}
+
+/// Prints one report, headed by its chain when several are verified; the exit code it means
+/// (2 when it could not be printed).
+fn print_report(
+    report: &VerifyReport,
+    a: &VerifyArgs,
+    key_source: &str,
+    chain: Option<&PathBuf>,
+) -> u8 {
+    let replica = chain.and_then(|c| replica_of(c));
     let printed = match a.format {
-        Format::Text => print_report_text(&report, &key_source),
-        Format::Json => print_report_json(&report),
+        Format::Text => {
+            if let Some(chain) = chain {
+                let named = replica
+                    .as_deref()
+                    .map_or(String::new(), |r| format!(" (replica {r})"));
+                println!("== {}{named}", chain.display());
+            }
+            print_report_text(report, key_source)
+        }
+        Format::Json => print_report_json(report, chain, replica.as_deref()),
     };
     if printed.is_err() {
-        return Ok(ExitCode::from(2));
+        return 2;
     }
-    Ok(ExitCode::from(report.exit_code()))
+    report.exit_code()
 }
 
 fn read_verifier(path: &Path) -> Result<CheckpointVerifier, String> {
@@ -253,7 +340,11 @@ fn print_report_text(r: &VerifyReport, key_source: &str) -> std::io::Result<()> 
     }
 }
 
-fn print_report_json(r: &VerifyReport) -> std::io::Result<()> {
+fn print_report_json(
+    r: &VerifyReport,
+    chain: Option<&PathBuf>,
+    replica: Option<&str>,
+) -> std::io::Result<()> {
     let status = match r.outcome {
         Outcome::Intact => "intact",
         Outcome::TornTail(_) => "torn",
@@ -268,6 +359,10 @@ fn print_report_json(r: &VerifyReport) -> std::io::Result<()> {
         "checkpoints_verified": r.checkpoints_verified,
         "largest_checkpoint": r.largest_checkpoint,
     });
+    if let Some(chain) = chain {
+        value["chain"] = serde_json::json!(chain.display().to_string());
+        value["replica"] = serde_json::json!(replica);
+    }
     match &r.outcome {
         Outcome::Failed(f) => {
             value["failure"] = serde_json::json!({

@@ -159,7 +159,11 @@ pub(crate) fn scan(line: &[u8]) -> Option<Scanned<'_>> {
             c.expect(b",")?;
         }
     }
-    for key in [&b",\"args_digest\":"[..], b",\"session\":"] {
+    for key in [
+        &b",\"args_digest\":"[..],
+        b",\"session\":",
+        b",\"replica\":",
+    ] {
         if c.eat(key) {
             c.string()?;
         }

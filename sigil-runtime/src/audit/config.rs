@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::checkpoint::CheckpointSink;
+use super::error::AuditError;
 
 /// When written records are forced to stable storage (`fsync`). Every record is written with
 /// one `write(2)` before `append` returns, so a process crash never loses an acknowledged record;
@@ -33,6 +34,7 @@ pub struct AuditConfig {
     pub(crate) checkpoint_interval: Option<Duration>,
     pub(crate) rotate_bytes: Option<u64>,
     pub(crate) sink: Option<Box<dyn CheckpointSink>>,
+    pub(crate) replica: Option<String>,
 }
 
 impl Default for AuditConfig {
@@ -50,6 +52,7 @@ impl Default for AuditConfig {
             checkpoint_interval: Some(Duration::from_secs(60)),
             rotate_bytes: None,
             sink: None,
+            replica: None,
         }
     }
 }
@@ -64,6 +67,7 @@ impl std::fmt::Debug for AuditConfig {
             .field("checkpoint_interval", &self.checkpoint_interval)
             .field("rotate_bytes", &self.rotate_bytes)
             .field("sink", &self.sink.is_some())
+            .field("replica", &self.replica)
             .finish()
     }
 }
@@ -95,6 +99,21 @@ impl AuditConfig {
     pub fn rotate_at_bytes(mut self, bytes: Option<u64>) -> Self {
         self.rotate_bytes = bytes;
         self
+    }
+
+    /// Names the replica that writes this log in every record (`"replica":"bank-0"`), for a
+    /// server that is one of several, each with its own chain. The name is at most 64 letters,
+    /// digits, `.`, `_` or `-`; anything else is refused.
+    pub fn replica(mut self, name: &str) -> Result<Self, AuditError> {
+        let valid = (1..=64).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+        if !valid {
+            return Err(AuditError::BadReplicaName(name.chars().take(64).collect()));
+        }
+        self.replica = Some(name.to_owned());
+        Ok(self)
     }
 
     /// Also hands every checkpoint to `sink` (for example, another machine).

@@ -64,6 +64,8 @@ pub enum AuditError {
     Closed,
     /// A sink that is not a file (a custom [`AuditSink`](super::AuditSink)) could not record.
     Unavailable(std::io::Error),
+    /// A replica name that is not 1 to 64 letters, digits, `.`, `_` or `-`.
+    BadReplicaName(String),
 }
 
 impl fmt::Display for AuditError {
@@ -101,6 +103,10 @@ impl fmt::Display for AuditError {
                 f.write_str("no key directory: set XDG_DATA_HOME or HOME, or pass one")
             }
             Self::Random => f.write_str("the system random number generator failed"),
+            Self::BadReplicaName(name) => write!(
+                f,
+                "replica name {name:?}: use 1 to 64 letters, digits, `.`, `_` or `-`"
+            ),
             Self::Closed => f.write_str("the audit log is closed"),
             Self::Unavailable(e) => write!(f, "audit trail unavailable: {e}"),
         }

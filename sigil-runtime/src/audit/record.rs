@@ -43,6 +43,9 @@ pub struct Record {
     /// The session id.
     #[serde(default)]
     pub session: Option<String>,
+    /// The replica that wrote the record, when the server is one of several.
+    #[serde(default)]
+    pub replica: Option<String>,
     /// Hex SHA-256 leaf hash of the previous line (or the genesis value for record 0).
     pub prev: String,
     /// Hex HMAC-SHA-256 of the record without `mac`, under the epoch's key.
@@ -64,6 +67,7 @@ pub(crate) struct RecordFields<'a> {
     pub(crate) rules: &'a [(String, u64)],
     pub(crate) args_digest: Option<&'a str>,
     pub(crate) session: Option<&'a str>,
+    pub(crate) replica: Option<&'a str>,
     pub(crate) prev: &'a [u8; 32],
 }
 
@@ -88,6 +92,7 @@ impl RecordFields<'_> {
         push_rules(self.rules.iter().map(|(id, n)| (id.as_str(), *n)), out);
         push_opt("args_digest", self.args_digest, out);
         push_opt("session", self.session, out);
+        push_opt("replica", self.replica, out);
         out.extend_from_slice(b",\"prev\":\"");
         push_hex(self.prev, out);
         out.push(b'"');
@@ -133,6 +138,8 @@ pub(crate) struct RecordRef<'a> {
     args_digest: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     session: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    replica: Option<Cow<'a, str>>,
     #[serde(borrow)]
     pub(crate) prev: Cow<'a, str>,
     #[serde(borrow)]
@@ -191,6 +198,7 @@ impl<'a> RecordRef<'a> {
         for (key, value) in [
             ("args_digest", &self.args_digest),
             ("session", &self.session),
+            ("replica", &self.replica),
         ] {
             if let Some(value) = value {
                 push_key_str(key, value, out);
@@ -217,6 +225,7 @@ impl<'a> RecordRef<'a> {
                 .map(|r| r.into_iter().map(|(k, v)| (own(k), v)).collect()),
             args_digest: self.args_digest.map(own),
             session: self.session.map(own),
+            replica: self.replica.map(own),
             prev: own(self.prev),
             mac: own(self.mac),
         }
@@ -392,6 +401,7 @@ mod tests {
             rules,
             args_digest: None,
             session: Some("s1"),
+            replica: None,
             prev,
         }
     }

@@ -389,6 +389,7 @@ impl Writer {
             rules,
             args_digest,
             session,
+            replica: self.config.replica.as_deref(),
             prev: &self.prev,
         }
         .encode_body(buf);

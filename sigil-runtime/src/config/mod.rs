@@ -32,6 +32,7 @@
 //! [state]                    # several replicas: shared state (feature `redis`) and keys
 //! url = "redis://127.0.0.1:6379"
 //! keys = "/etc/sigil/keys"   # from `sigil keygen --out DIR`; required with `url`
+//! replica = "bank-0"         # in every audit record; default with `url`: the host name
 //! ```
 
 use std::collections::BTreeMap;
@@ -96,6 +97,8 @@ pub struct StateSection {
     pub url: Option<String>,
     /// The key directory (`sigil keygen --out DIR`). Required with `url`.
     pub keys: Option<std::path::PathBuf>,
+    /// This replica's name in every audit record. Default with `url`: the host name.
+    pub replica: Option<String>,
 }
 
 impl fmt::Debug for StateSection {
@@ -104,6 +107,7 @@ impl fmt::Debug for StateSection {
         f.debug_struct("StateSection")
             .field("url", &self.url.as_ref().map(|_| "<set>"))
             .field("keys", &self.keys)
+            .field("replica", &self.replica)
             .finish()
     }
 }

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use std::path::PathBuf;
 
-use crate::audit::{AuditConfig, AuditLog, AuditSink, MemoryAudit};
+use crate::audit::{AuditLog, AuditSink, MemoryAudit};
 use crate::config::SigilConfig;
 use crate::identity::pid::{PidStepUp, StepUpIdentity};
 use crate::identity::resource_server::ResourceServer;
@@ -393,7 +393,7 @@ fn default_audit(
     dir: &std::path::Path,
 ) -> Result<Arc<dyn AuditSink>, BuildError> {
     let keys = shared.audit_keys(dir)?;
-    let log = AuditLog::open(dir.join("audit.jsonl"), keys, AuditConfig::default())
+    let log = AuditLog::open(dir.join("audit.jsonl"), keys, shared.audit_config()?)
         .map_err(|e| BuildError::Defaults(format!("audit log: {e}")))?;
     Ok(Arc::new(log))
 }

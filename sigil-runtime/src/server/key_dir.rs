@@ -86,7 +86,12 @@ impl std::error::Error for KeyDirError {}
 
 /// The generations `N` of the files `{prefix}N.key` in `dir`, newest first.
 fn generations(dir: &Path, prefix: &str) -> Result<Vec<u32>, KeyDirError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| KeyDirError::Unreadable(dir.into(), e))?;
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        // No directory: no keys, which the caller reports with how to make them.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(KeyDirError::Unreadable(dir.into(), e)),
+    };
     let mut found = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| KeyDirError::Unreadable(dir.into(), e))?;

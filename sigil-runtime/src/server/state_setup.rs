@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::audit::AuditKeys;
+use crate::audit::{AuditConfig, AuditKeys};
 use crate::config::StateSection;
 use crate::confirm::ConfirmGate;
 use crate::policy::RateLimiter;
@@ -19,6 +19,8 @@ use crate::vault::{MasterKey, MemoryStore, SharedStore, Vault, VaultConfig};
 pub(crate) struct StateSetup {
     state: SharedState,
     keys: Option<KeyDir>,
+    /// The name in this replica's audit records.
+    replica: Option<String>,
 }
 
 impl StateSetup {
@@ -48,7 +50,26 @@ impl StateSetup {
                 state.describe()
             )));
         }
-        Ok(Self { state, keys })
+        let replica = match &section.replica {
+            Some(name) => Some(name.clone()),
+            None if state.is_shared() => host_name(),
+            None => None,
+        };
+        Ok(Self {
+            state,
+            keys,
+            replica,
+        })
+    }
+
+    /// The audit configuration of the default log: this replica's name in every record.
+    pub(crate) fn audit_config(&self) -> Result<AuditConfig, BuildError> {
+        match &self.replica {
+            Some(name) => AuditConfig::default()
+                .replica(name)
+                .map_err(|e| BuildError::State(format!("[state] replica: {e}"))),
+            None => Ok(AuditConfig::default()),
+        }
     }
 
     /// What the banner says of the state.
@@ -104,6 +125,25 @@ impl StateSetup {
                 .map_err(|e| BuildError::Defaults(format!("audit log: {e}"))),
         }
     }
+}
+
+/// The host name (a pod's name in a StatefulSet), with what a replica name may not hold
+/// replaced by `-`; `None` where it cannot be read.
+fn host_name() -> Option<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+    let name: String = name
+        .trim()
+        .chars()
+        .take(64)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    (!name.is_empty()).then_some(name)
 }
 
 #[cfg(feature = "redis")]

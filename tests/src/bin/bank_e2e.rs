@@ -71,7 +71,8 @@
 //! spent approvals and vault records live in Redis, and the vault, `requestState` and audit keys
 //! come from the key directory `DIR` that `sigil keygen --out DIR` made (every replica reads the
 //! same one). Each replica writes its own audit chain (`--audit-log`), signed with those keys.
-//! `--keys DIR` alone takes the keys from `DIR` and keeps the state in memory.
+//! `--keys DIR` alone takes the keys from `DIR` and keeps the state in memory. `--replica NAME`
+//! names the replica in every audit record.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -118,6 +119,7 @@ struct Options {
     deploy_tool: bool,
     state: Option<String>,
     keys: Option<PathBuf>,
+    replica: Option<String>,
 }
 
 const USAGE: &str =
@@ -128,7 +130,7 @@ const USAGE: &str =
             [--oidc-issuer URL --oidc-login --oidc-client-id ID]  (stdio, after `sigil login`)
             [--tls-cert FILE --tls-key FILE [--mtls-ca FILE] [--mtls-ca-nonqualified FILE]]
             [--pid-issuer-key FILE ... [--pid-base-url URL]]
-            [--state redis://HOST:PORT --keys DIR]  (one replica of several, sharing Redis)";
+            [--state redis://HOST:PORT --keys DIR [--replica NAME]]  (one replica of several)";
 
 fn parse_options() -> Result<Options, String> {
     let mut opts = Options {
@@ -152,6 +154,7 @@ fn parse_options() -> Result<Options, String> {
         deploy_tool: false,
         state: None,
         keys: None,
+        replica: None,
     };
     if let Ok(t) = std::env::var("SIGIL_TRUST") {
         opts.trust = parse_trust(&t)?;
@@ -193,6 +196,7 @@ fn parse_options() -> Result<Options, String> {
             "--deploy-tool" => opts.deploy_tool = true,
             "--state" => opts.state = Some(value("--state")?),
             "--keys" => opts.keys = Some(PathBuf::from(value("--keys")?)),
+            "--replica" => opts.replica = Some(value("--replica")?),
             "--oidc-introspection-client" => {
                 opts.introspection_client = Some(value("--oidc-introspection-client")?);
             }
@@ -365,10 +369,11 @@ async fn stdio_session(opts: &Options, issuer: &str) -> Result<SessionIdentity, 
 }
 
 /// Opens the audit log; its keys come from `--keys DIR`, else from the default key directory
-/// (created 0600 on first run).
+/// (created 0600 on first run). With `--replica NAME`, every record names the replica.
 fn open_audit(
     path: Option<&std::path::Path>,
     key_dir: Option<&std::path::Path>,
+    replica: Option<&str>,
 ) -> Result<Arc<AuditLog>, Box<dyn std::error::Error>> {
     let path = match path {
         Some(p) => p.to_path_buf(),
@@ -378,11 +383,11 @@ fn open_audit(
         Some(dir) => AuditKeys::load_from(dir)?,
         None => AuditKeys::load_or_create_in(&default_key_dir()?)?,
     };
-    Ok(Arc::new(AuditLog::open(
-        &path,
-        keys,
-        AuditConfig::default(),
-    )?))
+    let config = match replica {
+        Some(name) => AuditConfig::default().replica(name)?,
+        None => AuditConfig::default(),
+    };
+    Ok(Arc::new(AuditLog::open(&path, keys, config)?))
 }
 
 /// The HTTPS configuration of `--tls-cert`/`--tls-key`, with client certificates under the
@@ -470,7 +475,11 @@ async fn main() -> ExitCode {
         },
         None => SigilConfig::default(),
     };
-    let audit = match open_audit(opts.audit_log.as_deref(), opts.keys.as_deref()) {
+    let audit = match open_audit(
+        opts.audit_log.as_deref(),
+        opts.keys.as_deref(),
+        opts.replica.as_deref(),
+    ) {
         Ok(a) => a,
         Err(e) => {
             eprintln!("bank: audit log: {e}");

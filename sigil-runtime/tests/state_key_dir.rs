@@ -159,6 +159,7 @@ mod on_redis {
         let options = RedisOptions {
             connect_timeout: Duration::from_millis(300),
             answer_timeout: Duration::from_millis(300),
+            ..RedisOptions::default()
         };
         Arc::new(RedisState::connect(&redis.url(), options).unwrap())
     }

@@ -1,5 +1,6 @@
 //! The state seam's promises, held by both backends: the in-memory store and a real Redis.
 
+mod qualified_cert_support;
 mod redis_support;
 
 use std::sync::Arc;
@@ -171,6 +172,7 @@ mod on_redis {
         RedisOptions {
             connect_timeout: Duration::from_millis(300),
             answer_timeout: Duration::from_millis(300),
+            ..RedisOptions::default()
         }
     }
 
@@ -263,6 +265,49 @@ mod on_redis {
         assert!(matches!(err, StateError::Unavailable { .. }), "{err:?}");
         let err = RedisState::connect("http://127.0.0.1:1/", quick()).unwrap_err();
         assert!(matches!(err, StateError::Config(_)), "{err:?}");
+    }
+
+    #[test]
+    fn rediss_works_with_the_ca_given_and_refuses_an_untrusted_certificate() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = super::qualified_cert_support::Ca::new("state test CA");
+        let issued = ca.server();
+        let (cert, key) = (dir.path().join("redis.pem"), dir.path().join("redis.key"));
+        std::fs::write(&cert, &issued.cert_pem).unwrap();
+        std::fs::write(&key, &issued.key_pem).unwrap();
+        let ca_file = dir.path().join("ca.pem");
+        std::fs::write(&ca_file, &ca.cert.cert_pem).unwrap();
+        let redis = RedisServer::start_tls(&cert, &key);
+        let url = format!("rediss://127.0.0.1:{}/0", redis.port);
+        let trusted = RedisOptions {
+            ca_file: Some(ca_file.clone()),
+            ..quick()
+        };
+        let store = RedisState::connect(&url, trusted).unwrap();
+        assert_eq!(
+            store.describe(),
+            format!("rediss://127.0.0.1:{}/0", redis.port)
+        );
+        assert!(
+            store
+                .put_new("sigil:once:tls", b"", Duration::from_secs(60))
+                .unwrap()
+        );
+        // The system's roots do not know this certificate: no connection, a clear error.
+        let err = RedisState::connect(&url, quick()).unwrap_err();
+        assert!(matches!(err, StateError::Unavailable { .. }), "{err:?}");
+        // Plain redis:// to a TLS port gets no answer either.
+        let plain = format!("redis://127.0.0.1:{}/0", redis.port);
+        assert!(RedisState::connect(&plain, quick()).is_err());
+        // A CA file with a plain URL is a configuration mistake, said as one.
+        let mistaken = RedisOptions {
+            ca_file: Some(ca_file),
+            ..quick()
+        };
+        assert!(matches!(
+            RedisState::connect(&plain, mistaken),
+            Err(StateError::Config(_))
+        ));
     }
 
     #[test]

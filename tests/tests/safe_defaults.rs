@@ -163,3 +163,65 @@ fn the_banner_lists_what_the_caller_sees_and_what_is_hidden_and_why() {
         "{http}"
     );
 }
+
+/// A store that says it is shared, as Redis does (the refusal below happens before any call).
+struct SharedStub;
+
+impl sigil::state::StateStore for SharedStub {
+    fn put(
+        &self,
+        _: &[(&str, &[u8])],
+        _: std::time::Duration,
+    ) -> Result<(), sigil::state::StateError> {
+        Ok(())
+    }
+    fn get(&self, _: &str) -> Result<Option<Vec<u8>>, sigil::state::StateError> {
+        Ok(None)
+    }
+    fn put_new(
+        &self,
+        _: &str,
+        _: &[u8],
+        _: std::time::Duration,
+    ) -> Result<bool, sigil::state::StateError> {
+        Ok(true)
+    }
+    fn take_token(
+        &self,
+        _: &str,
+        _: u32,
+        _: std::time::Duration,
+    ) -> Result<bool, sigil::state::StateError> {
+        Ok(true)
+    }
+    fn is_shared(&self) -> bool {
+        true
+    }
+    fn describe(&self) -> String {
+        "a shared stub".to_owned()
+    }
+}
+
+#[test]
+fn a_shared_store_without_a_key_directory_does_not_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = leaky_server()
+        .data_dir(dir.path())
+        .state(Arc::new(SharedStub))
+        .build()
+        .expect_err("a replica must not invent its own keys");
+    assert!(matches!(err, BuildError::State(_)), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("sigil keygen --out"), "{text}");
+    // Nothing was created in the data directory: no vault key, no audit keys of its own.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // A key directory in sigil.toml that does not load stops the build too.
+    let config =
+        sigil::config::SigilConfig::parse("[state]\nkeys = \"/nonexistent/keys\"\n").unwrap();
+    let err = leaky_server()
+        .data_dir(dir.path())
+        .config(config)
+        .build()
+        .expect_err("an unusable key directory stops the build");
+    assert!(err.to_string().contains("/nonexistent/keys"), "{err}");
+}

@@ -44,6 +44,9 @@ struct Args {
         hide_env_values = true
     )]
     state: Option<String>,
+    /// For rediss://: the CA certificates (PEM) to trust instead of the system's.
+    #[arg(long, value_name = "FILE", requires = "state")]
+    state_ca: Option<PathBuf>,
     /// The key directory every replica reads (made by `sigil keygen --out DIR`).
     #[arg(long, value_name = "DIR")]
     keys: Option<PathBuf>,
@@ -82,7 +85,11 @@ async fn main() -> ExitCode {
         }
     }
     if let Some(url) = &args.state {
-        match RedisState::connect(url, RedisOptions::default()) {
+        let options = RedisOptions {
+            ca_file: args.state_ca.clone(),
+            ..RedisOptions::default()
+        };
+        match RedisState::connect(url, options) {
             Ok(state) => builder = builder.state(Arc::new(state)),
             Err(e) => return fail(e),
         }

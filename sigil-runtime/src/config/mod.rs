@@ -99,6 +99,9 @@ pub struct StateSection {
     pub keys: Option<std::path::PathBuf>,
     /// This replica's name in every audit record. Default with `url`: the host name.
     pub replica: Option<String>,
+    /// For a `rediss://` URL: a PEM file of the CA certificates to trust instead of the
+    /// system's.
+    pub ca: Option<std::path::PathBuf>,
 }
 
 impl fmt::Debug for StateSection {
@@ -108,6 +111,7 @@ impl fmt::Debug for StateSection {
             .field("url", &self.url.as_ref().map(|_| "<set>"))
             .field("keys", &self.keys)
             .field("replica", &self.replica)
+            .field("ca", &self.ca)
             .finish()
     }
 }

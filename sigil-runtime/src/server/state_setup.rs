@@ -39,7 +39,7 @@ impl StateSetup {
         };
         let state = match (state, &section.url) {
             (Some(state), _) => state,
-            (None, Some(url)) => connect(url)?,
+            (None, Some(url)) => connect(url, section)?,
             (None, None) => Arc::new(MemoryState::new()),
         };
         if state.is_shared() && keys.is_none() {
@@ -147,14 +147,18 @@ fn host_name() -> Option<String> {
 }
 
 #[cfg(feature = "redis")]
-fn connect(url: &str) -> Result<SharedState, BuildError> {
-    crate::state::RedisState::connect(url, crate::state::RedisOptions::default())
+fn connect(url: &str, section: &StateSection) -> Result<SharedState, BuildError> {
+    let options = crate::state::RedisOptions {
+        ca_file: section.ca.clone(),
+        ..crate::state::RedisOptions::default()
+    };
+    crate::state::RedisState::connect(url, options)
         .map(|s| Arc::new(s) as SharedState)
         .map_err(|e| BuildError::State(e.to_string()))
 }
 
 #[cfg(not(feature = "redis"))]
-fn connect(_url: &str) -> Result<SharedState, BuildError> {
+fn connect(_url: &str, _section: &StateSection) -> Result<SharedState, BuildError> {
     Err(BuildError::State(
         "[state] url needs SIGIL built with the `redis` feature".to_owned(),
     ))

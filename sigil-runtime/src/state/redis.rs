@@ -45,13 +45,15 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(per * (cap - tokens) / cap) + 1000)
 return taken
 ";
 
-/// How long to wait for Redis.
-#[derive(Debug, Clone, Copy)]
+/// How long to wait for Redis, and whom to trust over TLS.
+#[derive(Debug, Clone)]
 pub struct RedisOptions {
     /// To connect (and to reconnect, per attempt). Default 2 s.
     pub connect_timeout: Duration,
     /// For one answer. Default 1 s.
     pub answer_timeout: Duration,
+    /// For `rediss://`: a PEM file of the CA certificates to trust instead of the system's.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl Default for RedisOptions {
@@ -59,6 +61,7 @@ impl Default for RedisOptions {
         Self {
             connect_timeout: Duration::from_secs(2),
             answer_timeout: Duration::from_secs(1),
+            ca_file: None,
         }
     }
 }
@@ -68,7 +71,7 @@ pub struct RedisState {
     conn: ConnectionManager,
     runtime: Option<Runtime>,
     take_token: Arc<Script>,
-    options: RedisOptions,
+    answer_timeout: Duration,
     /// `redis://host:port/db`, without user or password.
     display: String,
 }
@@ -86,13 +89,30 @@ impl RedisState {
     /// `rediss://` for TLS) and checks that it answers. Credentials in the URL are used for
     /// `AUTH` and never appear in an error, a log or [`StateStore::describe`].
     pub fn connect(url: &str, options: RedisOptions) -> Result<Self, StateError> {
-        let client = Client::open(url).map_err(|e| {
-            // The parser's message may quote the URL, and the URL may hold a password.
+        // The parser's message may quote the URL, and the URL may hold a password.
+        let not_a_url = |e: redis::RedisError| {
             StateError::Config(format!(
                 "not a Redis URL like redis://127.0.0.1:6379 ({:?})",
                 e.kind()
             ))
-        })?;
+        };
+        let client = match &options.ca_file {
+            None => Client::open(url).map_err(not_a_url)?,
+            Some(path) => {
+                if !url.starts_with("rediss://") {
+                    return Err(StateError::Config(
+                        "a CA file is for rediss:// (TLS) URLs".to_owned(),
+                    ));
+                }
+                let pem = std::fs::read(path)
+                    .map_err(|e| StateError::Config(format!("CA file {}: {e}", path.display())))?;
+                let certificates = redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem),
+                };
+                Client::build_with_tls(url, certificates).map_err(not_a_url)?
+            }
+        };
         let info = client.get_connection_info();
         let display = display(info.addr(), info.redis_settings().db());
         if matches!(info.addr(), ConnectionAddr::TcpTls { .. }) {
@@ -121,11 +141,12 @@ impl RedisState {
         let wait = options.connect_timeout * 3;
         let conn = wait_for(runtime.handle(), connecting, wait)
             .map_err(|why| unavailable(&display, &why))?;
+        let answer_timeout = options.answer_timeout;
         Ok(Self {
             conn,
             runtime: Some(runtime),
             take_token: Arc::new(Script::new(TAKE_TOKEN)),
-            options,
+            answer_timeout,
             display,
         })
     }
@@ -139,12 +160,8 @@ impl RedisState {
         let Some(runtime) = &self.runtime else {
             return Err(unavailable(&self.display, "the store was shut down"));
         };
-        wait_for(
-            runtime.handle(),
-            op(self.conn.clone()),
-            self.options.answer_timeout,
-        )
-        .map_err(|why| unavailable(&self.display, &why))
+        wait_for(runtime.handle(), op(self.conn.clone()), self.answer_timeout)
+            .map_err(|why| unavailable(&self.display, &why))
     }
 }
 

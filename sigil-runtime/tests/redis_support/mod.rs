@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 pub struct RedisServer {
     pub port: u16,
     password: Option<String>,
+    /// For a TLS-only server: the certificate and key files (PEM).
+    tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
     child: Option<Child>,
 }
 
@@ -29,8 +31,17 @@ impl RedisServer {
         let mut server = Self {
             port,
             password: password.map(str::to_owned),
+            tls: None,
             child: None,
         };
+        server.restart();
+        server
+    }
+
+    /// A fresh server that speaks TLS only, with this certificate and key (PEM files).
+    pub fn start_tls(cert: &std::path::Path, key: &std::path::Path) -> Self {
+        let mut server = Self::start_with(None);
+        server.tls = Some((cert.to_owned(), key.to_owned()));
         server.restart();
         server
     }
@@ -55,15 +66,17 @@ impl RedisServer {
     pub fn restart(&mut self) {
         self.stop();
         let mut cmd = Command::new("redis-server");
-        cmd.args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
-            .args([
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--protected-mode",
-                "yes",
-            ]);
+        cmd.args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+        match &self.tls {
+            None => cmd.args(["--port", &self.port.to_string()]),
+            Some((cert, key)) => cmd
+                .args(["--port", "0", "--tls-port", &self.port.to_string()])
+                .arg("--tls-cert-file")
+                .arg(cert)
+                .arg("--tls-key-file")
+                .arg(key)
+                .args(["--tls-auth-clients", "no"]),
+        };
         if let Some(p) = &self.password {
             cmd.args(["--requirepass", p]);
         }

@@ -70,7 +70,7 @@ fn after_rotation_new_records_use_the_new_key_and_old_ones_still_open() {
     let dir = key_dir();
     let before = KeyDir::open(dir.path()).unwrap();
     let store = std::sync::Arc::new(MemoryStore::new());
-    let old_vault = before.vault(SharedMemory(store.clone()), VaultConfig::default());
+    let old_vault = before.vault(store.clone(), VaultConfig::default());
     let old = old_vault
         .store(
             "DE89370400440532013000",
@@ -82,7 +82,7 @@ fn after_rotation_new_records_use_the_new_key_and_old_ones_still_open() {
 
     KeyDir::add_generation(dir.path()).unwrap();
     let after = KeyDir::open(dir.path()).unwrap();
-    let new_vault = after.vault(SharedMemory(store.clone()), VaultConfig::default());
+    let new_vault = after.vault(store.clone(), VaultConfig::default());
     let owner = alice();
     let req = ResolveRequest::new(&owner, TrustLevel::Low, &[DataKind::Iban]);
     assert_eq!(
@@ -106,42 +106,12 @@ fn after_rotation_new_records_use_the_new_key_and_old_ones_still_open() {
     // With the old vault key deleted (its records expired), it opens no longer.
     std::fs::remove_file(dir.path().join("vault-1.key")).unwrap();
     let retired = KeyDir::open(dir.path()).unwrap();
-    let vault = retired.vault(SharedMemory(store), VaultConfig::default());
+    let vault = retired.vault(store, VaultConfig::default());
     assert!(vault.resolve(&old, &req).is_err());
     assert_eq!(
         vault.resolve(&new, &req).unwrap().as_str(),
         "FR1420041010050500013M02606"
     );
-}
-
-/// One memory store seen by several vaults, as replicas see one Redis.
-struct SharedMemory(std::sync::Arc<MemoryStore>);
-
-impl sigil_runtime::vault::VaultStore for SharedMemory {
-    fn put(&self, r: sigil_runtime::vault::SealedRecord) -> Result<(), VaultError> {
-        self.0.put(r)
-    }
-    fn get(
-        &self,
-        id: &sigil_runtime::vault::PointerId,
-    ) -> Result<Option<sigil_runtime::vault::SealedRecord>, VaultError> {
-        self.0.get(id)
-    }
-    fn get_by_dedup(
-        &self,
-        t: &[u8; 32],
-    ) -> Result<Option<sigil_runtime::vault::SealedRecord>, VaultError> {
-        self.0.get_by_dedup(t)
-    }
-    fn purge_expired(&self, now: u64) -> Result<usize, VaultError> {
-        self.0.purge_expired(now)
-    }
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-    fn kind_name(&self) -> &'static str {
-        "shared memory"
-    }
 }
 
 #[cfg(feature = "redis")]

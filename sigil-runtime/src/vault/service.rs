@@ -286,30 +286,9 @@ mod tests {
     #[test]
     fn tampered_memory_record_is_corrupt() {
         let store = std::sync::Arc::new(MemoryStore::new());
-        struct Shared(std::sync::Arc<MemoryStore>);
-        impl VaultStore for Shared {
-            fn put(&self, r: SealedRecord) -> Result<(), VaultError> {
-                self.0.put(r)
-            }
-            fn get(&self, id: &PointerId) -> Result<Option<SealedRecord>, VaultError> {
-                self.0.get(id)
-            }
-            fn get_by_dedup(&self, t: &[u8; 32]) -> Result<Option<SealedRecord>, VaultError> {
-                self.0.get_by_dedup(t)
-            }
-            fn purge_expired(&self, now: u64) -> Result<usize, VaultError> {
-                self.0.purge_expired(now)
-            }
-            fn len(&self) -> usize {
-                self.0.len()
-            }
-            fn kind_name(&self) -> &'static str {
-                "shared"
-            }
-        }
         let vault = Vault::new(
             MasterKey::from_bytes([4; 32]),
-            Shared(store.clone()),
+            store.clone(),
             VaultConfig::default(),
         );
         let p = vault

@@ -35,6 +35,29 @@ pub trait VaultStore: Send + Sync {
     fn kind_name(&self) -> &'static str;
 }
 
+/// A store shared between several vaults (as replicas share one Redis, or tests share one
+/// memory store) is the store itself.
+impl<T: VaultStore + ?Sized> VaultStore for std::sync::Arc<T> {
+    fn put(&self, record: SealedRecord) -> Result<(), VaultError> {
+        (**self).put(record)
+    }
+    fn get(&self, id: &PointerId) -> Result<Option<SealedRecord>, VaultError> {
+        (**self).get(id)
+    }
+    fn get_by_dedup(&self, tag: &[u8; 32]) -> Result<Option<SealedRecord>, VaultError> {
+        (**self).get_by_dedup(tag)
+    }
+    fn purge_expired(&self, now_ms: u64) -> Result<usize, VaultError> {
+        (**self).purge_expired(now_ms)
+    }
+    fn len(&self) -> usize {
+        (**self).len()
+    }
+    fn kind_name(&self) -> &'static str {
+        (**self).kind_name()
+    }
+}
+
 /// Records indexed by id and by dedup tag.
 #[derive(Default)]
 pub(crate) struct RecordIndex {

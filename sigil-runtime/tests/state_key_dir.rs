@@ -216,4 +216,60 @@ mod on_redis {
             assert!(!text.contains(value), "{name}: {text}");
         }
     }
+
+    /// Whoever can write to Redis can delete or overwrite records, but not make one resolve
+    /// for someone else or to another value: every field is bound into the ciphertext.
+    #[test]
+    fn a_record_moved_or_edited_in_redis_does_not_resolve() {
+        let redis = RedisServer::start();
+        let dir = key_dir();
+        let keys = KeyDir::open(dir.path()).unwrap();
+        let vault = keys.vault(SharedStore::new(state(&redis)), VaultConfig::default());
+        let bob = Principal::Local { user: "bob".into() };
+        let alices = vault
+            .store(
+                "DE89370400440532013000",
+                DataKind::Iban,
+                &alice(),
+                TrustLevel::Low,
+            )
+            .unwrap();
+        let bobs = vault
+            .store(
+                "FR1420041010050500013M02606",
+                DataKind::Iban,
+                &bob,
+                TrustLevel::Low,
+            )
+            .unwrap();
+        let cli = |args: &[&str]| {
+            let out = std::process::Command::new("redis-cli")
+                .args(["-p", &redis.port.to_string(), "--raw"])
+                .args(args)
+                .output()
+                .unwrap();
+            String::from_utf8(out.stdout).unwrap().trim_end().to_owned()
+        };
+        let alice_key = format!("sigil:vault:{}", alices.id);
+        let bob_key = format!("sigil:vault:{}", bobs.id);
+        // Alice's record put under Bob's pointer, with Bob as its owner.
+        let moved = cli(&["get", &alice_key])
+            .replace(&alices.id.to_string(), &bobs.id.to_string())
+            .replace("local:alice", "local:bob");
+        cli(&["set", &bob_key, &moved]);
+        let req = ResolveRequest::new(&bob, TrustLevel::Low, &[DataKind::Iban]);
+        assert_eq!(vault.resolve(&bobs, &req), Err(VaultRefusal::Corrupt));
+        // A stored trust lowered, or a value that is not a record at all.
+        let lowered =
+            cli(&["get", &alice_key]).replace("\"trust\":\"low\"", "\"trust\":\"unauthenticated\"");
+        cli(&["set", &alice_key, &lowered]);
+        let owner = alice();
+        let req = ResolveRequest::new(&owner, TrustLevel::Low, &[DataKind::Iban]);
+        assert!(vault.resolve(&alices, &req).is_err());
+        cli(&["set", &alice_key, "not a record"]);
+        assert_eq!(
+            vault.resolve(&alices, &req),
+            Err(VaultRefusal::UnknownPointer)
+        );
+    }
 }

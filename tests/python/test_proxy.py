@@ -304,3 +304,53 @@ async def test_a_definition_with_hidden_characters_is_not_listed_and_says_why():
     assert "withheld" in why and "invisible or control characters" in why, why
     # Nothing of a rejected definition is pinned: there was nothing to write.
     assert not (home / "policy.lock").exists()
+
+
+@contextlib.contextmanager
+def everything_over_http():
+    """server-everything serving Streamable HTTP on a free loopback port."""
+    port = free_port()
+    home = Path(tempfile.mkdtemp(prefix="sigil-everything-"))
+    stderr = (home / "everything.stderr").open("wb")
+    proc = subprocess.Popen([node(), str(EVERYTHING), "streamableHttp"], env={"PATH": os.environ["PATH"], "PORT": str(port)},
+                            stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        wait_listening(proc, port, home / "everything.stderr", "server-everything")
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        stderr.close()
+
+
+@pytest.mark.anyio
+async def test_an_http_upstream_is_proxied_like_a_child_process():
+    with everything_over_http() as upstream:
+        async with Client(upstream, mode="legacy") as client:
+            direct_names = {t.name for t in (await client.list_tools()).tools}
+        server, home = proxied()
+        args = list(server.args)
+        args[args.index("--"):] = ["--upstream", upstream]
+        proxied_http_upstream = StdioServerParameters(command=server.command, args=args, env=server.env)
+        async with Client(proxied_http_upstream, mode="legacy", elicitation_callback=approve) as client:
+            names = {t.name for t in (await client.list_tools()).tools}
+            assert names == {n for n in direct_names if not n.startswith("trigger-")}, names ^ direct_names
+            r = await client.call_tool("echo", {"message": f"key {FAKE_AWS}"})
+            assert FAKE_AWS not in r.content[0].text and "[SIGIL-VAULT: CLOUD_KEY:" in r.content[0].text, r
+            with pytest.raises(MCPError):
+                await client.call_tool("trigger-long-running-operation", {"duration": 1, "steps": 1})
+    assert FAKE_AWS not in (home / "audit" / "audit.jsonl").read_text()
+
+
+def test_an_upstream_off_loopback_or_over_https_is_refused():
+    server, _ = proxied()
+    for url in ("http://example.com/mcp", "https://127.0.0.1:1/mcp", "http://user@127.0.0.1:1/mcp"):
+        args = list(server.args)
+        args[args.index("--"):] = ["--upstream", url]
+        p = subprocess.run([server.command, *args], env=server.env, capture_output=True, timeout=30)
+        assert p.returncode != 0 and b"only http://127.0.0.1" in p.stderr, p.stderr
+    # Both a command and a URL: one upstream only.
+    args = list(server.args)
+    args[args.index("--"):args.index("--")] = ["--upstream", "http://127.0.0.1:1/mcp"]
+    p = subprocess.run([server.command, *args], env=server.env, capture_output=True, timeout=30)
+    assert p.returncode == 2, p.stderr

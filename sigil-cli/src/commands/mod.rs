@@ -14,6 +14,7 @@ pub(crate) mod proxy;
 pub(crate) mod proxy_lint;
 pub(crate) mod proxy_pins;
 pub(crate) mod proxy_policy;
+pub(crate) mod proxy_upstream;
 pub(crate) mod scan;
 pub(crate) mod scan_stream;
 

@@ -1,8 +1,10 @@
-//! `sigil proxy [--config POLICY] [--audit DIR] [--trust LEVEL] [--http ADDR] -- CMD [ARGS...]`:
-//! the SIGIL pipeline in front of an existing MCP server that speaks stdio, in any language.
+//! `sigil proxy [--config POLICY] [--audit DIR] [--trust LEVEL] [--http ADDR] -- CMD [ARGS...]`
+//! (or `--upstream http://127.0.0.1:PORT/mcp`): the SIGIL pipeline in front of an existing MCP
+//! server, in any language.
 //!
-//! The upstream is started as a child process with an explicit environment: only the variables
-//! the policy's `[upstream] env` names pass. Its tools are listed once, at start (every page),
+//! The upstream is a child process with an explicit environment (only the variables the
+//! policy's `[upstream] env` names pass), or a Streamable HTTP server on loopback (see
+//! `proxy_upstream.rs`). Its tools are listed once, at start (every page),
 //! and each one the policy leaves visible is registered as a SIGIL tool with the upstream's own
 //! input and output schemas. A call then goes through the same pipeline as a macro-built
 //! server's (identity, trust gate, rate limit, schema validation, vault pointers, confirmation,
@@ -19,7 +21,7 @@
 //! `proxy_pins.rs`): a changed one is withheld until `sigil proxy approve` shows the diff and
 //! pins it again.
 //!
-//! Not yet (issue 15): an HTTP upstream, identity over HTTP,
+//! Not yet (issue 15): an upstream off loopback or over HTTPS, identity over HTTP,
 //! `list_changed`, prompts, resources, progress, cancellation, server-to-client requests.
 //! Text, structured content, images and audio are forwarded (the pipeline scans them all);
 //! embedded binary resources and resource links are not: the client gets a line instead.
@@ -30,10 +32,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Parser;
-use rmcp::ServiceExt;
 use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock, ResourceContents, Tool};
 use rmcp::service::{Peer, RoleClient, RunningService};
-use rmcp::transport::TokioChildProcess;
 use serde_json::Value;
 use sigil_runtime::confirm::visible_line;
 use sigil_runtime::identity::{Caller, TrustLevel};
@@ -43,8 +43,9 @@ use sigil_runtime::tool::{GatedCall, ToolError, ToolOutput, ToolSpec};
 use super::proxy_lint::{lint, lint_instructions, report};
 use super::proxy_pins::{PinMode, Pins, Verdict};
 use super::proxy_policy::{Decision, Policy};
+use super::proxy_upstream::connect;
 
-/// Put the SIGIL pipeline in front of an MCP server that speaks stdio.
+/// Put the SIGIL pipeline in front of an MCP server, over stdio or loopback HTTP.
 #[derive(Debug, Parser)]
 #[command(name = "sigil proxy", bin_name = "sigil proxy")]
 pub(crate) struct Args {
@@ -79,9 +80,30 @@ pub(crate) struct Args {
     /// No start-up banner on stderr
     #[arg(long)]
     quiet: bool,
+    /// An upstream that serves Streamable HTTP, instead of a command: http://127.0.0.1:PORT/mcp
+    /// (loopback only for now: the calls would cross the network in clear)
+    #[arg(
+        long,
+        value_name = "URL",
+        conflicts_with = "command",
+        required_unless_present = "command"
+    )]
+    upstream: Option<String>,
     /// The upstream server's command and its arguments, after `--`
-    #[arg(last = true, required = true, value_name = "CMD")]
+    #[arg(last = true, value_name = "CMD")]
     command: Vec<OsString>,
+}
+
+impl Args {
+    /// `--upstream URL`, when the upstream serves HTTP.
+    pub(crate) fn upstream_url(&self) -> Option<&str> {
+        self.upstream.as_deref()
+    }
+
+    /// The command after `--`, when the upstream is a child process.
+    pub(crate) fn upstream_command(&self) -> &[OsString] {
+        &self.command
+    }
 }
 
 pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
@@ -140,37 +162,6 @@ pub(crate) fn run(args: Vec<OsString>) -> ExitCode {
             ExitCode::from(1)
         }
     }
-}
-
-/// The upstream, started with the environment the policy lists, and its tools (every page).
-async fn connect(
-    args: &Args,
-    policy: &Policy,
-) -> Result<(RunningService<RoleClient, ()>, Vec<Tool>, String), String> {
-    let (program, rest) = args.command.split_first().ok_or("no upstream command")?;
-    let mut command = tokio::process::Command::new(program);
-    command.args(rest).env_clear();
-    for name in policy.upstream_env() {
-        if let Some(value) = std::env::var_os(name) {
-            command.env(name, value);
-        }
-    }
-    let shown = program.to_string_lossy().into_owned();
-    let transport =
-        TokioChildProcess::new(command).map_err(|e| format!("cannot start `{shown}`: {e}"))?;
-    let upstream = ().serve(transport).await.map_err(|e| {
-        format!(
-            "`{shown}` did not start an MCP session: {e} (it gets only the environment \
-             variables that the policy's [upstream] env lists: {:?}; many servers need PATH \
-             and HOME)",
-            policy.upstream_env()
-        )
-    })?;
-    let tools = upstream
-        .list_all_tools()
-        .await
-        .map_err(|e| format!("`{shown}` did not list its tools: {e}"))?;
-    Ok((upstream, tools, shown))
 }
 
 /// The lockfile's path.

@@ -272,4 +272,51 @@ mod on_redis {
             Err(VaultRefusal::UnknownPointer)
         );
     }
+
+    /// The out-of-band approval across replicas: opened on one, decided on the other, run once;
+    /// a decision written into Redis by hand approves nothing.
+    #[test]
+    fn a_pending_approval_is_decided_on_one_replica_and_redeemed_once_on_either() {
+        use sigil_runtime::confirm::{
+            CallToApprove, ConfirmRefusal, DecideRefusal, Decision, Redeemed,
+        };
+        let redis = RedisServer::start();
+        let dir = key_dir();
+        let keys = KeyDir::open(dir.path()).unwrap();
+        let ttl = Duration::from_secs(300);
+        let a = keys.pending_approvals(state(&redis), ttl).unwrap();
+        let b = keys.pending_approvals(state(&redis), ttl).unwrap();
+        let call = CallToApprove {
+            principal: "local:alice",
+            tool: "transfer_funds",
+            digest: "5f1d",
+            message: "transfer_funds to DE89370400440532013000".into(),
+        };
+        let pending = a.open(&call).unwrap();
+        assert_eq!(b.get(&pending.id).unwrap().as_ref(), Some(&pending));
+        assert_eq!(
+            b.decide(&pending.id, "local:bob", "5f1d", Decision::Approve),
+            Err(DecideRefusal::OtherPrincipal)
+        );
+        b.decide(&pending.id, "local:alice", "5f1d", Decision::Approve)
+            .unwrap();
+        assert_eq!(a.redeem(&pending.id, &call), Redeemed::Approved);
+        assert_eq!(
+            b.redeem(&pending.id, &call),
+            Redeemed::Refused(ConfirmRefusal::Replayed)
+        );
+
+        let second = a.open(&call).unwrap();
+        let decided = format!("sigil:decided:{}", second.id);
+        let out = std::process::Command::new("redis-cli")
+            .args(["-p", &redis.port.to_string(), "set", &decided])
+            .arg(r#"{"kind":"sigil.decision.v1","approved":true}"#)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        assert_eq!(
+            b.redeem(&second.id, &call),
+            Redeemed::Refused(ConfirmRefusal::Mismatch)
+        );
+    }
 }

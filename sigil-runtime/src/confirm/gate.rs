@@ -94,7 +94,7 @@ pub(crate) enum Mrtr {
     Unavailable(StateError),
 }
 
-fn random_hex16() -> String {
+pub(super) fn random_hex16() -> String {
     let mut b = [0u8; 16];
     // The OS RNG failing is not something to continue through: no nonce, no confirmation.
     if getrandom::fill(&mut b).is_err() {

@@ -15,10 +15,13 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use rmcp::model::RequestStateCodec;
 
 use crate::audit::{AuditError, AuditKeys};
+use crate::confirm::PendingApprovals;
+use crate::state::SharedState;
 use crate::vault::{MasterKey, Vault, VaultConfig, VaultError, VaultStore};
 
 /// File names `vault-N.key`, N from 1.
@@ -196,6 +199,20 @@ impl KeyDir {
                 .map(|(n, k)| (n.to_string(), k.expose().to_vec())),
         )
         .map_err(|e| format!("the request-state keys were refused: {e}"))
+    }
+
+    /// Pending approvals on `store`, sealed with the newest `requestState` key (any of them
+    /// opens); each lives `ttl` (five minutes is the Inspector's default).
+    pub fn pending_approvals(
+        &self,
+        store: SharedState,
+        ttl: Duration,
+    ) -> Result<PendingApprovals, String> {
+        Ok(PendingApprovals::with(
+            self.request_state_codec()?,
+            store,
+            ttl,
+        ))
     }
 
     /// The audit keys (every replica signs its own chain with them).

@@ -180,6 +180,14 @@ impl Pins {
             doc["instructions"] = json!({"sha256": p.sha256, "definition": p.definition});
         }
         let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+        // The default lockfile lives in the data directory, which a first run has not made yet.
+        if let Some(dir) = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+        {
+            sigil_runtime::basics::private_file::create_dir(dir)
+                .map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
         sigil_runtime::basics::private_file::replace_atomically(
             path,
             format!("{text}\n").as_bytes(),

@@ -11,6 +11,7 @@ pub(crate) mod login;
 pub(crate) mod pack;
 pub(crate) mod progress;
 pub(crate) mod proxy;
+pub(crate) mod proxy_content;
 pub(crate) mod proxy_lint;
 pub(crate) mod proxy_pins;
 pub(crate) mod proxy_policy;

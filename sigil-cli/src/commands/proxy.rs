@@ -21,8 +21,11 @@
 //! `proxy_pins.rs`): a changed one is withheld until `sigil proxy approve` shows the diff and
 //! pins it again.
 //!
+//! Prompts and resources are passed on through the same content guard (see
+//! `proxy_content.rs`): scanned and vaulted as results are, each get and read audited.
+//!
 //! Not yet (issue 15): an upstream off loopback or over HTTPS, identity over HTTP,
-//! `list_changed`, prompts, resources, progress, cancellation, server-to-client requests.
+//! `list_changed`, completions, progress, cancellation, server-to-client requests.
 //! Text, structured content, images and audio are forwarded (the pipeline scans them all);
 //! embedded binary resources and resource links are not: the client gets a line instead.
 
@@ -40,6 +43,7 @@ use sigil_runtime::identity::{Caller, TrustLevel};
 use sigil_runtime::server::{SigilServer, ToolDef};
 use sigil_runtime::tool::{GatedCall, ToolError, ToolOutput, ToolSpec};
 
+use super::proxy_content::UpstreamContent;
 use super::proxy_lint::{lint, lint_instructions, report};
 use super::proxy_pins::{PinMode, Pins, Verdict};
 use super::proxy_policy::{Decision, Policy};
@@ -331,6 +335,9 @@ async fn serve(args: Args, policy: Policy, trust: TrustLevel) -> Result<(), Stri
         .quiet(args.quiet);
     if let Some(dir) = &args.audit {
         builder = builder.data_dir(dir);
+    }
+    if let Some(content) = UpstreamContent::of(peer.clone()) {
+        builder = builder.content_source(content);
     }
     let names: Vec<String> = tools.iter().map(|t| t.name.to_string()).collect();
     let mut pinned = 0;

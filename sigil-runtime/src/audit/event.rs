@@ -63,11 +63,14 @@ pub enum EventKind {
     /// params, duplicate keys, a second `initialize` (`reason` gives the category, the length and
     /// the parse position; never the message).
     RequestRejected,
+    /// A prompt was got or a resource read, passed on from another server (`sigil proxy`);
+    /// `reason` names it, made log-safe.
+    ContentRead,
 }
 
 impl EventKind {
     /// Every kind, in declaration order.
-    pub const ALL: [EventKind; 25] = [
+    pub const ALL: [EventKind; 26] = [
         Self::ServerStart,
         Self::ServerStop,
         Self::Session,
@@ -93,6 +96,7 @@ impl EventKind {
         Self::SelfAsserted,
         Self::RequestRejected,
         Self::ToolDefinition,
+        Self::ContentRead,
     ];
 
     /// The kind whose wire name is `name`.
@@ -128,6 +132,7 @@ impl EventKind {
             Self::SelfAsserted => "self_asserted",
             Self::RequestRejected => "request_rejected",
             Self::ToolDefinition => "tool_definition",
+            Self::ContentRead => "content_read",
         }
     }
 }

@@ -102,6 +102,11 @@ pub trait ContentGuard: Send + Sync + 'static {
         output: &mut ToolOutput,
     ) -> Result<GuardReport, Blocked>;
 
+    /// Other content on its way to the client (prompt messages, resource contents, the
+    /// listings of prompts and resources), as JSON: scanned and vaulted as a result is.
+    /// Base64 bytes (a resource's `blob`, an image's `data`) that hold a finding are withheld.
+    fn outbound_content(&self, caller: &Caller, value: &mut Value) -> Result<GuardReport, Blocked>;
+
     /// What a confirmation shows of `text`, an argument value `spec`'s tool will receive:
     /// values of the kinds it receives in clear in full, other sensitive values masked so that
     /// two different values never look alike (see `pipeline::preview_mask`).
@@ -150,6 +155,10 @@ impl ContentGuard for NoGuard {
         _: &ToolSpec,
         _: &mut ToolOutput,
     ) -> Result<GuardReport, Blocked> {
+        Ok(GuardReport::default())
+    }
+
+    fn outbound_content(&self, _: &Caller, _: &mut Value) -> Result<GuardReport, Blocked> {
         Ok(GuardReport::default())
     }
 

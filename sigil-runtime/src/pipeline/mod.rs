@@ -9,6 +9,7 @@ mod content_guard;
 mod digest;
 mod in_flight;
 mod list;
+mod passthrough;
 mod preview_mask;
 mod recorder;
 mod refusal;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 
 pub use content_guard::{Blocked, ContentGuard, GuardReport, NoGuard, Side};
 pub(crate) use in_flight::InFlight;
+pub use passthrough::{ContentSource, SourceFuture};
 pub(crate) use recorder::{Decision, Who};
 pub use refusal::{Refusal, codes};
 pub(crate) use registry::{Registered, register};
@@ -55,6 +57,8 @@ pub(crate) struct Pipeline {
     pub(crate) in_flight: InFlight,
     /// The PID step-up offered when a caller's trust is too low (see `pipeline::step_up_offer`).
     pub(crate) pid: Option<Arc<crate::identity::pid::PidStepUp>>,
+    /// Prompts and resources passed on from elsewhere (`sigil proxy`), if any.
+    pub(crate) content: Option<Arc<dyn ContentSource>>,
 }
 
 impl Pipeline {

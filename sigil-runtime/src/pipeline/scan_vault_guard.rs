@@ -3,6 +3,9 @@
 //! - Results (text, structured content, tool error messages): every hit whose category's action
 //!   is `vault` is encrypted into the vault under the caller's principal and trust and replaced by
 //!   its pointer; a `block` action refuses the result. The client never sees the value.
+//! - Other content going to the client (prompt messages, resource contents, listings, which
+//!   `sigil proxy` passes on from its upstream): the same as results; base64 bytes (a blob, an
+//!   image) that hold a finding are withheld whole.
 //! - Arguments: scanned for the audit trail (rule ids and counts) and for `block` actions; then
 //!   vault pointers are resolved into clear values only where the vault's rules allow it (owner,
 //!   trust, the tool's `reveal` kinds, expiry). Refused pointers stay opaque.
@@ -104,6 +107,86 @@ impl ScanVaultGuard {
             tracing::error!(error = %e, "a result with pointers did not parse again");
             Blocked::VaultUnavailable
         })?;
+        Ok(())
+    }
+
+    /// The kind of the first finding in base64 bytes (an image, audio, a resource's blob) or
+    /// their MIME type, counted as an interception: such bytes are withheld whole, since a
+    /// pointer cannot stand inside them. A `block` action refuses.
+    fn bytes_finding(
+        &self,
+        data: &str,
+        mime_type: &str,
+        tally: &mut Tally,
+    ) -> Result<Option<&'static str>, Blocked> {
+        let mut hits = self.scanner.scan_text(data.as_bytes());
+        hits.extend(self.scanner.scan_text(mime_type.as_bytes()));
+        for hit in &hits {
+            tally.count(hit);
+            if self.action(hit.category) == ScanAction::Block {
+                return Err(Blocked::Content {
+                    side: Side::Result,
+                    category: hit.category,
+                    rule: hit.rule.to_string(),
+                });
+            }
+        }
+        let first = hits.first().map(|h| h.kind.tag());
+        if first.is_some() {
+            tally.interceptions += 1;
+        }
+        Ok(first)
+    }
+
+    /// Withholds, anywhere in `v`, the bytes of a resource's `blob` or of an image or audio
+    /// block's `data` that hold a finding: a blob becomes a `text` saying so, a block a text
+    /// block.
+    fn withhold_bytes(&self, v: &mut Value, tally: &mut Tally) -> Result<(), Blocked> {
+        match v {
+            Value::Array(items) => {
+                for item in items {
+                    self.withhold_bytes(item, tally)?;
+                }
+            }
+            Value::Object(m) => {
+                let media = matches!(
+                    m.get("type").and_then(Value::as_str),
+                    Some("image" | "audio")
+                );
+                let field = if m.contains_key("blob") {
+                    Some("blob")
+                } else if media {
+                    Some("data")
+                } else {
+                    None
+                };
+                let bytes = field.and_then(|f| m.get(f)).and_then(Value::as_str);
+                if let (Some(field), Some(bytes)) = (field, bytes) {
+                    let mime = m.get("mimeType").and_then(Value::as_str).unwrap_or("");
+                    if let Some(kind) = self.bytes_finding(bytes, mime, tally)? {
+                        if field == "blob" {
+                            m.remove("blob");
+                            let line =
+                                format!("[SIGIL: a resource's bytes withheld: they held {kind}]");
+                            m.insert("text".into(), Value::String(line));
+                        } else {
+                            let what = if m.get("type").and_then(Value::as_str) == Some("audio") {
+                                "audio"
+                            } else {
+                                "an image"
+                            };
+                            let line = format!("[SIGIL: {what} withheld: it held {kind}]");
+                            *v = serde_json::json!({"type": "text", "text": line});
+                        }
+                        return Ok(());
+                    }
+                }
+                for item in m.values_mut() {
+                    self.withhold_bytes(item, tally)?;
+                }
+            }
+            _ => {}
+        }
         Ok(())
     }
 
@@ -253,31 +336,25 @@ impl ContentGuard for ScanVaultGuard {
         for mut m in std::mem::take(&mut output.media) {
             // Text blocks put in place of earlier media come before this one.
             m.after_texts += shift;
-            let mut hits = self.scanner.scan_text(m.data.as_bytes());
-            hits.extend(self.scanner.scan_text(m.mime_type.as_bytes()));
-            for hit in &hits {
-                tally.count(hit);
-                if self.action(hit.category) == ScanAction::Block {
-                    return Err(Blocked::Content {
-                        side: Side::Result,
-                        category: hit.category,
-                        rule: hit.rule.to_string(),
-                    });
-                }
-            }
-            match hits.first() {
+            match self.bytes_finding(&m.data, &m.mime_type, &mut tally)? {
                 None => output.media.push(m),
-                Some(hit) => {
-                    tally.interceptions += 1;
+                Some(kind) => {
                     let what = if m.audio { "audio" } else { "an image" };
                     output.text.insert(
                         m.after_texts.min(output.text.len()),
-                        format!("[SIGIL: {what} withheld: it held {}]", hit.kind.tag()),
+                        format!("[SIGIL: {what} withheld: it held {kind}]"),
                     );
                     shift += 1;
                 }
             }
         }
+        Ok(tally.into_report())
+    }
+
+    fn outbound_content(&self, caller: &Caller, value: &mut Value) -> Result<GuardReport, Blocked> {
+        let mut tally = Tally::default();
+        self.withhold_bytes(value, &mut tally)?;
+        self.protect_json(value, caller, &mut tally)?;
         Ok(tally.into_report())
     }
 

@@ -14,7 +14,9 @@ use crate::config::SigilConfig;
 use crate::identity::pid::{PidStepUp, StepUpIdentity};
 use crate::identity::resource_server::ResourceServer;
 use crate::identity::{Caller, ExtensionsOrDefault, IdentitySource};
-use crate::pipeline::{ContentGuard, InFlight, NoGuard, Pipeline, ScanVaultGuard, register};
+use crate::pipeline::{
+    ContentGuard, ContentSource, InFlight, NoGuard, Pipeline, ScanVaultGuard, register,
+};
 use crate::scan::Scanner;
 use crate::server::state_setup::StateSetup;
 use crate::server::{BuildError, Dangerous, KeyDir, SigilServer};
@@ -79,6 +81,7 @@ pub struct SigilServerBuilder {
     pid: Option<Arc<PidStepUp>>,
     state: Option<SharedState>,
     keys: Option<KeyDir>,
+    content: Option<Arc<dyn ContentSource>>,
 }
 
 impl std::fmt::Debug for SigilServerBuilder {
@@ -124,6 +127,7 @@ impl SigilServerBuilder {
             pid: None,
             state: None,
             keys: None,
+            content: None,
         }
     }
 
@@ -147,6 +151,14 @@ impl SigilServerBuilder {
         for entry in S::tools() {
             self.tools.push(entry.bind(service.clone()));
         }
+        self
+    }
+
+    /// Serves the prompts and resources of `source` (`sigil proxy`: its upstream's), through
+    /// the content guard, each get and read audited.
+    #[must_use]
+    pub fn content_source(mut self, source: impl ContentSource) -> Self {
+        self.content = Some(Arc::new(source));
         self
     }
 
@@ -365,6 +377,7 @@ impl SigilServerBuilder {
             state: shared.describe(),
             in_flight: InFlight::default(),
             pid: self.pid,
+            content: self.content,
         };
         Ok(SigilServer {
             pipeline: Arc::new(pipeline),

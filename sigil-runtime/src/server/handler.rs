@@ -6,8 +6,10 @@ use rmcp::ErrorData;
 use rmcp::RoleServer;
 use rmcp::handler::server::ServerHandler;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, InitializeResult, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, Tool,
+    CallToolRequestParams, CallToolResponse, GetPromptRequestParams, GetPromptResponse,
+    Implementation, InitializeResult, ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ServerCapabilities, Tool,
 };
 use rmcp::service::RequestContext;
 
@@ -16,8 +18,8 @@ use crate::basics::TrustLevel;
 use crate::config::HttpConfig;
 use crate::identity::Caller;
 use crate::identity::resource_server::ResourceServer;
+use crate::pipeline::{ContentSource, Pipeline, Refusal};
 use crate::pipeline::{Decision, Who};
-use crate::pipeline::{Pipeline, Refusal};
 
 /// A secured MCP server: cheap to clone, one pipeline shared by every session.
 #[derive(Clone)]
@@ -71,6 +73,20 @@ impl SigilServer {
             .append();
     }
 
+    /// The source of prompts and resources, or "method not found" for a server without one.
+    fn content(
+        &self,
+        method: &'static str,
+    ) -> Result<&std::sync::Arc<dyn ContentSource>, ErrorData> {
+        self.pipeline.content.as_ref().ok_or_else(|| {
+            ErrorData::new(
+                rmcp::model::ErrorCode::METHOD_NOT_FOUND,
+                format!("Method not found: {method}"),
+                None,
+            )
+        })
+    }
+
     /// Records server start in the audit trail.
     pub(crate) fn audit_lifecycle(&self, kind: EventKind) {
         let id = &self.pipeline.identity;
@@ -93,7 +109,17 @@ impl SigilServer {
 impl ServerHandler for SigilServer {
     fn get_info(&self) -> InitializeResult {
         let id = &self.pipeline.identity;
-        let mut info = InitializeResult::new(ServerCapabilities::builder().enable_tools().build())
+        let mut capabilities = ServerCapabilities::builder().enable_tools().build();
+        if let Some(source) = &self.pipeline.content {
+            // Neither subscriptions nor list_changed: no notification is passed on yet.
+            if source.has_prompts() {
+                capabilities.prompts = Some(Default::default());
+            }
+            if source.has_resources() {
+                capabilities.resources = Some(Default::default());
+            }
+        }
+        let mut info = InitializeResult::new(capabilities)
             .with_server_info(Implementation::new(id.name.clone(), id.version.clone()));
         if let Some(i) = &self.pipeline.instructions {
             info = info.with_instructions(i.clone());
@@ -135,6 +161,70 @@ impl ServerHandler for SigilServer {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         self.pipeline.call(request, context).await
+    }
+
+    async fn list_prompts(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        let source = self.content("prompts/list")?;
+        let answer = source.list_prompts(request);
+        self.pipeline
+            .pass_on(&context, "prompts/list", None, answer)
+            .await
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let source = self.content("prompts/get")?;
+        let name = request.name.clone();
+        let answer = source.get_prompt(request);
+        self.pipeline
+            .pass_on(&context, "prompts/get", Some(&name), answer)
+            .await
+            .map(GetPromptResponse::Complete)
+    }
+
+    async fn list_resources(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        let source = self.content("resources/list")?;
+        let answer = source.list_resources(request);
+        self.pipeline
+            .pass_on(&context, "resources/list", None, answer)
+            .await
+    }
+
+    async fn list_resource_templates(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        let source = self.content("resources/templates/list")?;
+        let answer = source.list_resource_templates(request);
+        self.pipeline
+            .pass_on(&context, "resources/templates/list", None, answer)
+            .await
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let source = self.content("resources/read")?;
+        let uri = request.uri.clone();
+        let answer = source.read_resource(request);
+        self.pipeline
+            .pass_on(&context, "resources/read", Some(&uri), answer)
+            .await
+            .map(ReadResourceResponse::Complete)
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
